@@ -1,0 +1,1 @@
+"""Qt desktop application for Analyst Workstation (built over ``workstation.Workspace``)."""

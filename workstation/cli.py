@@ -1,0 +1,404 @@
+"""The ``workstation`` command line.  A thin layer over :class:`Workspace`.
+
+Exit codes: 0 success, 1 failure or problems found, 2 usage error,
+130 interrupted (what finished before Ctrl-C is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from workstation import __version__
+from workstation.errors import WorkstationError
+from workstation.models import Capture, CaptureMeta
+from workstation.platforms import PLATFORMS
+from workstation.workspace import Workspace
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad arguments that argparse could not detect by itself (exit 2)."""
+
+
+# --------------------------------------------------------------------- helpers
+def _print_json(value: Any, out: TextIO = sys.stdout) -> None:
+    out.write(json.dumps(value, ensure_ascii=False, indent=None) + "\n")
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    return "\n".join(lines)
+
+
+def _capture_id(text: str) -> int:
+    value = text.lstrip("#")
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a capture id (a number such as 12)")
+    return int(value)
+
+
+def _platform(text: str) -> str:
+    name = text.strip().lower()
+    name = "x" if name == "twitter" else name
+    if name not in PLATFORMS:
+        raise argparse.ArgumentTypeError(
+            f"unknown platform {text!r}; choose one of {', '.join(PLATFORMS)}"
+        )
+    return name
+
+
+def _progress_bar(total: int, desc: str) -> Any:
+    """A tqdm bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file", file=sys.stderr, leave=False)
+
+
+# -------------------------------------------------------------------- commands
+def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
+    status = ws.status()
+    if args.json:
+        _print_json(status.to_dict())
+        return EXIT_OK
+    print(f"Workspace:   {status.path}")
+    print(f"Version:     Analyst Workstation {status.app_version} (schema {status.schema_version})")
+    print(f"Analyst:     {status.analyst}")
+    print(f"Captures:    {status.captures} ({status.evidence_bytes / 1e6:.1f} MB of evidence)")
+    print(f"Cases:       {status.cases} ({status.open_cases} open)")
+    print(f"Audit trail: {status.audit_entries} entries")
+    return EXIT_OK
+
+
+def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.case_cmd == "new":
+        case = ws.create_case(args.name)
+        if args.json:
+            _print_json(case.to_dict())
+        else:
+            print(f"Created case #{case.id} {case.name!r}")
+    elif args.case_cmd == "list":
+        cases = ws.cases()
+        if args.json:
+            _print_json([c.to_dict() for c in cases])
+        elif cases:
+            print(_table([[str(c.id), c.name, c.status, str(c.capture_count), c.created_at]
+                          for c in cases], ["ID", "NAME", "STATUS", "CAPTURES", "CREATED"]))
+        else:
+            print("No cases yet. Create one with: workstation case new NAME")
+    else:
+        case = ws.set_case_status(args.name, "closed" if args.case_cmd == "close" else "open")
+        if args.json:
+            _print_json(case.to_dict())
+        else:
+            print(f"Case {case.name!r} is now {case.status}")
+    return EXIT_OK
+
+
+def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
+    meta = CaptureMeta(
+        case=args.case, source_url=args.url, platform=args.platform, handle=args.handle,
+        content_id=args.content_id, notes=args.note or "", captured_at=args.captured_at,
+        tags=tuple(args.tag or ()),
+    )
+    counts = {"imported": 0, "duplicate": 0, "rejected": 0}
+    bar = _progress_bar(0, "Importing")
+
+    def progress(p: Any) -> None:
+        if bar is not None:
+            bar.total = p.total
+            bar.n = p.done
+            bar.refresh()
+
+    def emit(line: str) -> None:
+        if bar is not None:
+            bar.write(line, file=sys.stdout)
+        else:
+            print(line, flush=True)
+
+    try:
+        for result in ws.import_paths(args.paths, meta, method=args.method, progress=progress):
+            counts[result.status] += 1
+            if args.json:
+                emit(json.dumps(result.to_dict(), ensure_ascii=False))
+            elif result.status == "imported":
+                emit(f"imported   #{result.id}  {result.path}")
+            elif result.status == "duplicate":
+                emit(f"duplicate  {result.path}: already captured as #{result.id}")
+            else:
+                emit(f"rejected   {result.path}: {result.error}")
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(f"\nInterrupted: {counts['imported']} imported before the interruption are kept.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if bar is not None:
+        bar.close()
+    print(f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
+          f"{counts['rejected']} rejected", file=sys.stderr)
+    return EXIT_FAIL if counts["rejected"] else EXIT_OK
+
+
+def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
+    captures = ws.captures(case=args.case)
+    if args.json:
+        _print_json([c.to_dict() for c in captures])
+        return EXIT_OK
+    if not captures:
+        print("No captures." if args.case else "No captures yet. Add some with: "
+              "workstation import FILE...")
+        return EXIT_OK
+    rows = [[str(c.id), c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
+             c.case or "", f"{c.format} {c.width}×{c.height}", ",".join(c.tags),
+             c.original_filename or ""] for c in captures]
+    print(_table(rows, ["ID", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE", "TAGS",
+                        "FILE"]))
+    return EXIT_OK
+
+
+def _show_capture(ws: Workspace, capture: Capture) -> None:
+    data = capture.to_dict()
+    labels = {
+        "id": "ID", "sha256": "SHA-256", "md5": "MD5", "size": "Size (bytes)",
+        "format": "Format", "width": "Width", "height": "Height",
+        "captured_at": "Captured (UTC)", "captured_at_source": "Capture time from",
+        "imported_at": "Imported (UTC)", "analyst": "Analyst", "capture_method": "Method",
+        "original_filename": "Original file", "source_url": "Source URL",
+        "platform": "Platform", "handle": "Account handle", "content_id": "Content id",
+        "case": "Case", "tags": "Tags", "notes": "Notes", "app_version": "App version",
+    }
+    for key, label in labels.items():
+        value = data.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        print(f"{label + ':':<19}{'' if value is None else value}")
+    print(f"{'Evidence file:':<19}{ws.evidence_path(capture)}")
+
+
+def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
+    capture = ws.capture(args.id)
+    if args.json:
+        _print_json(capture.to_dict())
+    else:
+        _show_capture(ws, capture)
+    return EXIT_OK
+
+
+def cmd_tag(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.remove:
+        capture = ws.remove_tags(args.id, args.tags)
+    else:
+        capture = ws.add_tags(args.id, args.tags)
+    print(f"#{capture.id} tags: {', '.join(capture.tags) or '(none)'}")
+    return EXIT_OK
+
+
+def cmd_note(ws: Workspace, args: argparse.Namespace) -> int:
+    capture = ws.set_notes(args.id, args.text, append=args.append)
+    print(f"#{capture.id} notes updated ({len(capture.notes)} characters)")
+    return EXIT_OK
+
+
+def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    changes = {
+        key: value for key, value in (
+            ("source_url", args.url), ("platform", args.platform), ("handle", args.handle),
+            ("content_id", args.content_id), ("captured_at", args.captured_at),
+            ("case", args.case),
+        ) if value is not None
+    }
+    if not changes:
+        raise UsageError("edit: give at least one of --url, --platform, --handle, --content-id, "
+                         "--captured-at, --case")
+    capture = ws.edit(args.id, **changes)
+    if args.json:
+        _print_json(capture.to_dict())
+    else:
+        print(f"#{capture.id} updated")
+    return EXIT_OK
+
+
+def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
+    bar = None if args.json else _progress_bar(0, "Verifying")
+
+    def progress(p: Any) -> None:
+        if bar is not None:
+            bar.total = p.total
+            bar.n = p.done
+            bar.refresh()
+
+    result = ws.verify(progress=progress)
+    if bar is not None:
+        bar.close()
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        for problem in result.problems:
+            print(f"PROBLEM: {problem.message}")
+        if result.unreferenced_files:
+            print(f"note: {result.unreferenced_files} evidence file(s) are not referenced by any "
+                  "capture (left by an interrupted import; harmless)")
+        print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    entries = ws.audit_entries(capture_id=args.capture, case=args.case)
+    if args.json:
+        _print_json([e.to_dict() for e in entries])
+        return EXIT_OK
+    rows = []
+    for e in entries:
+        details = json.dumps(e.details, ensure_ascii=False, separators=(",", ":"))
+        rows.append([str(e.seq), e.at[:19].replace("T", " "), e.analyst, e.action, e.subject,
+                     details if len(details) <= 80 else details[:77] + "..."])
+    print(_table(rows, ["SEQ", "TIME (UTC)", "ANALYST", "ACTION", "SUBJECT", "DETAILS"]))
+    return EXIT_OK
+
+
+def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.key is None:
+        for key, value in sorted(ws.settings.all().items()):
+            print(f"{key} = {value}")
+        print(f"(analyst in effect: {ws.analyst})")
+    elif args.value is None:
+        value = ws.setting(args.key)
+        if value is None:
+            print(f"{args.key} is not set", file=sys.stderr)
+            return EXIT_FAIL
+        print(value)
+    else:
+        ws.set_setting(args.key, args.value)
+        print(f"{args.key} = {args.value}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- parser
+READ_ONLY = {"status", "list", "show", "verify", "audit"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
+                        help="workspace folder (default: $WORKSTATION_HOME or the user data dir)")
+    parser = argparse.ArgumentParser(
+        prog="workstation", parents=[common],
+        description="Analyst Workstation: capture, verify and refer evidence of smuggling adverts.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Callable[[Workspace, argparse.Namespace], int], help_text: str,
+            json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    add("status", cmd_status, "show the workspace and what it holds")
+
+    case = sub.add_parser("case", parents=[common], help="create, list, close and reopen cases")
+    case_sub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
+    for action, text in (("new", "create a case"), ("close", "close a case"),
+                         ("reopen", "reopen a closed case")):
+        p = case_sub.add_parser(action, parents=[common], help=text)
+        p.add_argument("name", metavar="NAME")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_case)
+    p = case_sub.add_parser("list", parents=[common], help="list cases")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_case)
+
+    p = add("import", cmd_import, "import image files and folders (recursively) as evidence")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--case", metavar="NAME", help="case to file the captures under")
+    p.add_argument("--url", metavar="URL", help="source URL (the platform is inferred from it)")
+    p.add_argument("--platform", type=_platform, metavar="P",
+                   help=f"platform: {', '.join(PLATFORMS)}")
+    p.add_argument("--handle", metavar="H", help="account handle")
+    p.add_argument("--content-id", metavar="ID", help="the platform's content id")
+    p.add_argument("--note", metavar="TEXT", help="notes")
+    p.add_argument("--tag", action="append", metavar="TAG", help="tag (repeatable)")
+    p.add_argument("--captured-at", metavar="ISO",
+                   help="when the advert was seen (ISO 8601; no zone means UTC); "
+                        "default: the file's modification time")
+    p.add_argument("--method", choices=("import", "paste", "screen", "watch"), default="import",
+                   help=argparse.SUPPRESS)
+
+    p = add("list", cmd_list, "list captures")
+    p.add_argument("--case", metavar="NAME")
+
+    p = add("show", cmd_show, "show one capture")
+    p.add_argument("id", type=_capture_id, metavar="ID")
+
+    p = add("tag", cmd_tag, "add (or --remove) tags", json_flag=False)
+    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.add_argument("--remove", action="store_true", help="remove these tags instead")
+
+    p = add("note", cmd_note, "set a capture's notes (the old text stays in the audit trail)",
+            json_flag=False)
+    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--append", action="store_true", help="add a line instead of replacing")
+
+    p = add("edit", cmd_edit, "change a capture's metadata (audited)")
+    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("--url", metavar="URL")
+    p.add_argument("--platform", type=_platform, metavar="P")
+    p.add_argument("--handle", metavar="H")
+    p.add_argument("--content-id", metavar="ID")
+    p.add_argument("--captured-at", metavar="ISO")
+    p.add_argument("--case", metavar="NAME")
+
+    add("verify", cmd_verify, "re-hash all evidence and check the audit trail")
+
+    p = add("audit", cmd_audit, "print the audit trail")
+    p.add_argument("--capture", type=_capture_id, metavar="ID")
+    p.add_argument("--case", metavar="NAME")
+
+    p = add("config", cmd_config, "show or change workspace settings (e.g. analyst NAME)",
+            json_flag=False)
+    p.add_argument("key", nargs="?", metavar="KEY")
+    p.add_argument("value", nargs="?", metavar="VALUE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command
+    readonly = command in READ_ONLY
+    try:
+        with Workspace.open(getattr(args, "workspace", None), readonly=readonly) as ws:
+            return int(args.handler(ws, args))
+    except UsageError as exc:
+        parser.error(str(exc))
+    except WorkstationError as exc:
+        print(f"workstation: error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,37 @@
+"""Exceptions of the core.
+
+``WorkstationError`` and its subclasses are *user-facing*: their message is a
+complete sentence an analyst can act on, and the CLI and the UI show it as it
+is (never a traceback).  Anything else that escapes the core is a bug.
+Messages must never contain secrets (passphrases, private keys, passwords).
+"""
+
+from __future__ import annotations
+
+
+class WorkstationError(Exception):
+    """A problem the user can understand and act on."""
+
+
+class WorkspaceInUse(WorkstationError):
+    """Another process holds the workspace's write lock."""
+
+
+class SchemaTooNew(WorkstationError):
+    """The workspace was written by a newer version of the application."""
+
+
+class RejectedInput(WorkstationError):
+    """An input file was refused (not an image, truncated, too large ...)."""
+
+
+class NotFound(WorkstationError):
+    """A capture, case or other record does not exist."""
+
+
+class MissingDependency(WorkstationError):
+    """A system component (Tesseract language pack, CLI tool ...) is not installed."""
+
+
+class Cancelled(WorkstationError):
+    """Long work was cancelled by the user; finished parts are kept."""

@@ -1,0 +1,177 @@
+"""The content-addressed evidence store: ``evidence/ab/cd/<sha256>``.
+
+Originals are kept byte-exact.  A file is written to ``evidence/tmp/``,
+fsynced, renamed into place (atomic on one filesystem), its folder fsynced,
+and made read-only.  Reading verifies the SHA-256 again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from workstation.errors import RejectedInput, WorkstationError
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A file copied into the store's temporary folder, with its digests."""
+
+    path: Path
+    sha256: str
+    md5: str
+    size: int
+
+
+class EvidenceIntegrityError(WorkstationError):
+    """An evidence file is missing or its bytes no longer match the recorded hash."""
+
+
+class EvidenceStore:
+    """Content-addressed, write-once storage of original evidence files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+
+    def ensure(self) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def clean_tmp(self) -> int:
+        """Remove files left in ``tmp/`` by an interrupted import; return how many."""
+        removed = 0
+        if self.tmp.is_dir():
+            for leftover in self.tmp.iterdir():
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+                    removed += 1
+        return removed
+
+    def stage(self, source: BinaryIO, max_bytes: int) -> StagedFile:
+        """Copy ``source`` into ``tmp/`` computing SHA-256 and MD5 in the same pass."""
+        self.ensure()
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix="import-")
+        path = Path(name)
+        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise RejectedInput(
+                            f"file is larger than the import limit of {max_bytes // (1 << 20)} MB"
+                        )
+                    sha.update(chunk)
+                    md5.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return StagedFile(path, sha.hexdigest(), md5.hexdigest(), size)
+
+    def commit(self, staged: StagedFile) -> Path:
+        """Move a staged file to its content address; idempotent for existing content."""
+        final = self.path_for(staged.sha256)
+        if final.exists():
+            if sha256_file(final) == staged.sha256:
+                staged.path.unlink(missing_ok=True)
+                return final
+            # A damaged copy from an earlier crash: replace it with the good bytes.
+            os.chmod(final, stat.S_IRUSR | stat.S_IWUSR)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(staged.path, stat.S_IRUSR | stat.S_IRGRP)
+        os.replace(staged.path, final)
+        _fsync_dir(final.parent)
+        return final
+
+    def discard(self, staged: StagedFile) -> None:
+        staged.path.unlink(missing_ok=True)
+
+    def verify(self, sha256: str) -> str | None:
+        """Return None when the stored file matches ``sha256``, else what is wrong."""
+        path = self.path_for(sha256)
+        try:
+            actual = sha256_file(path)
+        except FileNotFoundError:
+            return "evidence file is missing"
+        except OSError as exc:
+            return f"evidence file cannot be read: {exc.strerror or exc}"
+        if actual != sha256:
+            return f"evidence file altered: SHA-256 is now {actual}"
+        return None
+
+    def read_verified(self, sha256: str) -> bytes:
+        """The original bytes, after checking they still match their hash."""
+        path = self.path_for(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise EvidenceIntegrityError(f"The evidence file for {sha256} is missing.") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise EvidenceIntegrityError(
+                f"The evidence file for {sha256} has been altered; run `workstation verify`."
+            )
+        return data
+
+    def all_hashes(self) -> Iterator[str]:
+        """Every content address present on disk (for finding unreferenced files)."""
+        if not self.root.is_dir():
+            return
+        for first in self.root.iterdir():
+            if first.name == "tmp" or not first.is_dir():
+                continue
+            for second in first.iterdir():
+                if second.is_dir():
+                    for f in second.iterdir():
+                        yield f.name
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` via temp file (+ fsync when ``durable``) + rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name == "nt":  # pragma: no cover
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
