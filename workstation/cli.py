@@ -197,10 +197,8 @@ def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_tag(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.remove:
-        capture = ws.remove_tags(args.id, args.tags)
-    else:
-        capture = ws.add_tags(args.id, args.tags)
+    change = ws.remove_tags if args.remove else ws.add_tags
+    capture = change(args.id, args.tags)
     print(f"#{capture.id} tags: {', '.join(capture.tags) or '(none)'}")
     return EXIT_OK
 
@@ -274,11 +272,11 @@ def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"{key} = {value}")
         print(f"(analyst in effect: {ws.analyst})")
     elif args.value is None:
-        value = ws.setting(args.key)
-        if value is None:
+        current = ws.setting(args.key)
+        if current is None:
             print(f"{args.key} is not set", file=sys.stderr)
             return EXIT_FAIL
-        print(value)
+        print(current)
     else:
         ws.set_setting(args.key, args.value)
         print(f"{args.key} = {args.value}")

@@ -182,14 +182,14 @@ def _read_holder(path: Path) -> str:
 
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
-    import msvcrt
+    import msvcrt  # type: ignore[import-not-found,unused-ignore]
 
     def _lock_fd(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
 
     def _unlock_fd(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
 
 else:
     import fcntl

@@ -54,9 +54,9 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
     # MPO (multi-picture JPEG from phones) is opened through the JPEG plugin.
     formats = [f for f in ACCEPTED_FORMATS if f in Image.OPEN]
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open(path, "rb") as fh:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path, formats=formats)
+            image: Image.Image = Image.open(fh, formats=formats)
             fmt = image.format or "?"
             width, height = image.size
             if width <= 0 or height <= 0:
@@ -67,6 +67,9 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
                     f"the limit of {max_pixels / 1e6:.0f} MP (a possible decompression bomb)"
                 )
             image.load()
+            if getattr(image, "n_frames", 1) > 1:
+                # Multi-frame formats read lazily from the file: keep the first frame.
+                image = image.copy()
     except RejectedInput:
         raise
     except Image.DecompressionBombError:

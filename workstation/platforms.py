@@ -117,7 +117,8 @@ def parse_source_url(url: str) -> SourceInfo:
         if len(segments) >= 4 and segments[0] == "groups" and segments[2] in ("posts", "permalink"):
             handle, content = segments[1], segments[3]
     elif platform == "telegram":
-        if segments and segments[0] not in ("s", "joinchat", "c") and not segments[0].startswith("+"):
+        first = segments[0] if segments else ""
+        if first and first not in ("s", "joinchat", "c") and not first.startswith("+"):
             handle = segments[0]
             if len(segments) >= 2 and segments[1].isdigit():
                 content = segments[1]

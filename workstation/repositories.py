@@ -64,7 +64,7 @@ class CaseRepo:
         ).fetchone()
         return _case(row) if row else None
 
-    def list(self) -> list[Case]:
+    def all_cases(self) -> list[Case]:
         rows = self.conn.execute(
             "SELECT c.*, count(p.id) AS n FROM cases c LEFT JOIN captures p ON p.case_id = c.id "
             "GROUP BY c.id ORDER BY c.name COLLATE NOCASE"
@@ -101,7 +101,9 @@ class CaptureRepo:
         rows = self._select("WHERE p.id = ?", (capture_id,))
         return rows[0] if rows else None
 
-    def list(self, case_id: int | None = None, ids: Iterable[int] | None = None) -> list[Capture]:
+    def select(
+        self, case_id: int | None = None, ids: Iterable[int] | None = None
+    ) -> list[Capture]:
         if ids is not None:
             id_list = list(ids)
             if not id_list:

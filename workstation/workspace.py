@@ -19,6 +19,7 @@ import getpass
 import io
 import json
 import os
+import sqlite3
 import stat
 import threading
 from collections.abc import Iterable, Iterator
@@ -85,7 +86,7 @@ class Workspace:
         self.thumbs = root / "thumbs"
         self._lock = WriteLock(root / "workspace.lock")
         self._mutex = threading.RLock()
-        self.conn = None  # type: ignore[assignment]
+        self._conn: sqlite3.Connection | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -99,7 +100,7 @@ class Workspace:
         db_path = path / DB_NAME
         if readonly and db_path.exists():
             ws = cls(path, readonly=True)
-            ws.conn = connect(db_path, readonly=True)
+            ws._conn = connect(db_path, readonly=True)
             if check_schema(ws.conn, db_path) < latest_schema_version():
                 ws.conn.close()
                 # Upgrading needs the write lock; do it, then reopen read-only.
@@ -115,7 +116,7 @@ class Workspace:
         ws._lock.acquire()
         try:
             new = not db_path.exists()
-            ws.conn = connect(db_path)
+            ws._conn = connect(db_path)
             migrate(ws.conn, db_path)
             ws._init_repos()
             ws.store.ensure()
@@ -134,6 +135,12 @@ class Workspace:
             return cls.open(path, readonly=True)
         return ws
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise WorkstationError("The workspace is closed.")
+        return self._conn
+
     def _init_repos(self) -> None:
         self.settings = SettingsRepo(self.conn)
         self.cases_repo = CaseRepo(self.conn)
@@ -141,10 +148,10 @@ class Workspace:
         self.audit = AuditLog(self.conn, self.root / "audit.head")
 
     def close(self) -> None:
-        if self.conn is not None:
+        if self._conn is not None:
             with contextlib.suppress(Exception):
-                self.conn.close()
-            self.conn = None
+                self._conn.close()
+            self._conn = None
         self._lock.release()
 
     def __enter__(self) -> Workspace:
@@ -173,7 +180,7 @@ class Workspace:
         env = os.environ.get("WORKSTATION_ANALYST")
         if env:
             return env
-        configured = self.settings.get("analyst") if self.conn is not None else None
+        configured = self.settings.get("analyst") if self._conn is not None else None
         if configured:
             return configured
         try:
@@ -219,7 +226,7 @@ class Workspace:
 
     # ------------------------------------------------------------------- cases
     def cases(self) -> list[Case]:
-        return self.cases_repo.list()
+        return self.cases_repo.all_cases()
 
     def case(self, name: str) -> Case:
         found = self.cases_repo.by_name(name)
@@ -278,11 +285,11 @@ class Workspace:
     # ---------------------------------------------------------------- captures
     def captures(self, case: str | None = None) -> list[Capture]:
         if case is None:
-            return self.captures_repo.list()
-        return self.captures_repo.list(case_id=self.case(case).id)
+            return self.captures_repo.select()
+        return self.captures_repo.select(case_id=self.case(case).id)
 
     def captures_by_ids(self, ids: Iterable[int]) -> list[Capture]:
-        return self.captures_repo.list(ids=ids)
+        return self.captures_repo.select(ids=ids)
 
     def capture(self, capture_id: int) -> Capture:
         found = self.captures_repo.get(capture_id)
@@ -549,7 +556,7 @@ class Workspace:
         if case is not None:
             found = self.case(case)
             subjects.append(f"case:{found.id}")
-            subjects += [f"capture:{c.id}" for c in self.captures_repo.list(case_id=found.id)]
+            subjects += [f"capture:{c.id}" for c in self.captures_repo.select(case_id=found.id)]
         return self.audit.entries(subjects)
 
     def verify(
@@ -586,7 +593,7 @@ class Workspace:
         tags: dict[int, set[str]] = {}
         cases: dict[int, dict[str, Any]] = {}
         for row in self.audit.iter_all():
-            kind, _, ident = row["subject"].partition(":")
+            _kind, _, ident = row["subject"].partition(":")
             if not ident.isdigit():
                 continue
             subject_id = int(ident)
@@ -639,7 +646,7 @@ class Workspace:
                 "record-deleted",
                 f"capture #{cid} is in the audit trail but missing from the database",
                 capture_id=cid))
-        actual_cases = {c.id: c for c in self.cases_repo.list()}
+        actual_cases = {c.id: c for c in self.cases_repo.all_cases()}
         for case_id, want in cases.items():
             have = actual_cases.get(case_id)
             if have is None:
@@ -677,10 +684,8 @@ def probe_bytes(data: bytes, max_pixels: int) -> Any:
 
 def _write_derived(path: Path, data: bytes) -> None:
     """Derived files (thumbnails) are atomic but not fsynced: they can be regenerated."""
-    try:
+    with contextlib.suppress(OSError):  # a missing thumbnail is regenerated on demand
         atomic_write(path, data, durable=False)
-    except OSError:
-        pass  # a missing thumbnail is regenerated on demand
 
 
 def _clean_name(name: str, what: str) -> str:

@@ -1,0 +1,50 @@
+"""Schema versions: old workspaces open and verify; newer ones are refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from workstation.db import latest_schema_version
+from workstation.errors import SchemaTooNew
+from workstation.workspace import Workspace
+
+FIXTURES = ROOT / "tests" / "fixtures" / "workspaces"
+
+
+@pytest.mark.parametrize("version_dir", sorted(p.name for p in FIXTURES.iterdir()))
+def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -> None:
+    copy = tmp_path / version_dir
+    shutil.copytree(FIXTURES / version_dir, copy)
+    for f in copy.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    with Workspace.open(copy) as ws:
+        assert ws.status().schema_version == latest_schema_version()
+        report = ws.verify()
+        assert report.ok, report.problems
+        captures = ws.captures()
+        assert len(captures) == 2 and captures[0].tags == ("boat",)
+        assert captures[1].notes == "edited" and captures[0].platform == "telegram"
+        assert ws.thumbnail_path(captures[0]).exists()
+
+
+def test_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    Workspace.open(ws).close()
+    conn = sqlite3.connect(ws / "workspace.db")
+    conn.execute(f"PRAGMA user_version = {latest_schema_version() + 1}")
+    conn.commit()
+    conn.close()
+    before = hashlib.sha256((ws / "workspace.db").read_bytes()).hexdigest()
+    with pytest.raises(SchemaTooNew, match="newer release"):
+        Workspace.open(ws)
+    with pytest.raises(SchemaTooNew):
+        Workspace.open(ws, readonly=True)
+    result = run_cli("status", workspace=ws)
+    assert result.returncode == 1 and "newer" in result.stderr and "Traceback" not in result.stderr
+    assert hashlib.sha256((ws / "workspace.db").read_bytes()).hexdigest() == before
