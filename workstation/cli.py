@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from workstation import __version__
+from workstation.cli_packs import register as register_pack_commands
 from workstation.errors import WorkstationError
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
@@ -187,12 +188,42 @@ def _show_capture(ws: Workspace, capture: Capture) -> None:
     print(f"{'Evidence file:':<19}{ws.evidence_path(capture)}")
 
 
+def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
+    data = capture.to_dict()
+    run = ws.current_ocr(capture.id)
+    data["ocr"] = None if run is None else {
+        "text": run.text, "languages": run.languages, "confidence": run.confidence,
+        "engine": f"{run.engine} {run.engine_version}".strip(), "run_id": run.id,
+        "created_at": run.created_at,
+    }
+    data["indicators"] = [
+        {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source}
+        for i in ws.indicators(capture.id)
+    ]
+    pdq = ws.pdq_of(capture.id)
+    data["pdq"] = None if pdq is None else {"hash": pdq[0], "quality": pdq[1]}
+    flag = ws.flagged().get(capture.id)
+    data["flagged"] = bool(flag and flag[0])
+    return data
+
+
 def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
     capture = ws.capture(args.id)
     if args.json:
-        _print_json(capture.to_dict())
+        _print_json(_capture_json(ws, capture))
+        return EXIT_OK
+    _show_capture(ws, capture)
+    run = ws.current_ocr(capture.id)
+    if run is not None:
+        print(f"{'OCR:':<19}{run.engine} {run.engine_version}, {run.languages}, "
+              f"confidence {run.confidence or 0:.0f}, {run.created_at}")
+        for line in run.text.strip().splitlines():
+            print(f"{'':<19}{line}")
     else:
-        _show_capture(ws, capture)
+        print(f"{'OCR:':<19}(not yet read: workstation ocr {capture.id})")
+    for ind in ws.indicators(capture.id):
+        print(f"{'Indicator:':<19}{ind.kind:<9} {ind.normalized}  (read as {ind.value!r}, "
+              f"from {ind.source})")
     return EXIT_OK
 
 
@@ -266,6 +297,116 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.all:
+        ids = [c.id for c in ws.captures()]
+    elif args.pending or not args.ids:
+        ids = ws.pending_ocr()
+    else:
+        ids = args.ids
+        for cid in ids:
+            ws.capture(cid)
+    lang = args.lang or ws.ocr_languages()
+    if not ids:
+        print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
+              file=sys.stderr)
+        return EXIT_OK
+    bar = _progress_bar(len(ids), "OCR")
+    from workstation.progress import CancelToken
+
+    cancel = CancelToken()
+    counts = {"done": 0, "failed": 0}
+
+    def progress(p: Any) -> None:
+        if bar is not None:
+            bar.total = p.total
+            bar.n = p.done
+            bar.refresh()
+
+    def emit(line: str) -> None:
+        if bar is not None:
+            bar.write(line, file=sys.stdout)
+        else:
+            print(line, flush=True)
+
+    outcomes = ws.run_ocr(ids, lang=lang, jobs=args.jobs, progress=progress, cancel=cancel)
+    try:
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+            if args.json:
+                emit(json.dumps(outcome.to_dict(), ensure_ascii=False))
+            elif outcome.status == "done":
+                emit(f"read       #{outcome.capture_id}  {outcome.languages}  "
+                     f"confidence {outcome.confidence or 0:.0f}")
+            else:
+                emit(f"failed     #{outcome.capture_id}: {outcome.error}")
+    except KeyboardInterrupt:
+        cancel.cancel()
+        outcomes.close()
+        if bar is not None:
+            bar.close()
+        print(f"\nInterrupted: {counts['done']} finished results are kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if bar is not None:
+        bar.close()
+    print(f"{counts['done']} read, {counts['failed']} failed", file=sys.stderr)
+    return EXIT_FAIL if counts["failed"] else EXIT_OK
+
+
+def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
+    hits = ws.search(args.query, limit=args.limit)
+    captures = {c.id: c for c in ws.captures_by_ids([h.capture_id for h in hits])}
+    if args.json:
+        _print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
+                      "case": captures[h.capture_id].case} for h in hits])
+        return EXIT_OK
+    if not hits:
+        print("No matches.")
+        return EXIT_OK
+    for h in hits:
+        c = captures[h.capture_id]
+        print(f"#{h.capture_id:<5} {c.platform or '':<10} {c.case or '':<16} {h.snippet}")
+    return EXIT_OK
+
+
+def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
+    found = ws.indicators(args.id, kind=args.kind)
+    if args.json:
+        _print_json([i.to_dict() for i in found])
+        return EXIT_OK
+    rows = [[str(i.capture_id), i.kind, i.normalized, i.value, i.source] for i in found]
+    print(_table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
+          else "No indicators.")
+    return EXIT_OK
+
+
+def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
+    links = ws.links(args.id)
+    if args.json:
+        _print_json([link.to_dict() for link in links])
+        return EXIT_OK
+    if not links:
+        print(f"No other capture shares an indicator or image with #{args.id}.")
+    for link in links:
+        reasons = [f"{s['kind']} {s['normalized']}" for s in link.shared]
+        if link.pdq_distance is not None:
+            reasons.append(f"near-duplicate image (PDQ distance {link.pdq_distance})")
+        print(f"#{link.capture_id:<5} " + "; ".join(reasons))
+    return EXIT_OK
+
+
+def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
+    found = ws.similar(args.id)
+    if args.json:
+        _print_json([s.to_dict() for s in found])
+        return EXIT_OK
+    if not found:
+        print(f"No near-duplicate of #{args.id}.")
+    for s in found:
+        print(f"#{s.capture_id:<5} PDQ distance {s.distance} (quality {s.quality})")
+    return EXIT_OK
+
+
 def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
     if args.key is None:
         for key, value in sorted(ws.settings.all().items()):
@@ -284,7 +425,8 @@ def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- parser
-READ_ONLY = {"status", "list", "show", "verify", "audit"}
+READ_ONLY = {"status", "list", "show", "verify", "audit", "search", "indicators", "links",
+             "similar"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -368,6 +510,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--capture", type=_capture_id, metavar="ID")
     p.add_argument("--case", metavar="NAME")
 
+    p = add("ocr", cmd_ocr, "read captures with OCR (default: those not yet read)")
+    p.add_argument("ids", nargs="*", type=_capture_id, metavar="ID")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--pending", action="store_true", help="captures not yet read")
+    which.add_argument("--all", action="store_true", help="every capture (again)")
+    p.add_argument("--lang", metavar="auto|LANGS",
+                   help="auto (default: detect the script and choose) or e.g. ara+eng")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
+
+    p = add("search", cmd_search, "full-text search over OCR text, notes, metadata, indicators")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=50, metavar="N")
+
+    p = add("indicators", cmd_indicators, "list indicators (of one capture, or all)")
+    p.add_argument("id", nargs="?", type=_capture_id, metavar="ID")
+    p.add_argument("--kind", choices=("phone", "whatsapp", "telegram", "url", "handle", "email",
+                                      "price", "crypto"))
+
+    p = add("links", cmd_links, "captures sharing an indicator or a near-identical image")
+    p.add_argument("id", type=_capture_id, metavar="ID")
+
+    p = add("similar", cmd_similar, "near-duplicate images (PDQ)")
+    p.add_argument("id", type=_capture_id, metavar="ID")
+
+    READ_ONLY.update(register_pack_commands(sub, common, add))
+
     p = add("config", cmd_config, "show or change workspace settings (e.g. analyst NAME)",
             json_flag=False)
     p.add_argument("key", nargs="?", metavar="KEY")
@@ -379,8 +547,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command
-    readonly = command in READ_ONLY
+    readonly = command in READ_ONLY or getattr(args, "read_only", False)
     try:
+        if getattr(args, "no_workspace", False):  # e.g. `pack open`: a recipient's tool
+            return int(args.handler(None, args))
         with Workspace.open(getattr(args, "workspace", None), readonly=readonly) as ws:
             return int(args.handler(ws, args))
     except UsageError as exc:

@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from workstation.errors import RejectedInput
 
@@ -36,6 +36,7 @@ ACCEPTED_FORMATS = {
 }
 DEFAULT_MAX_PIXELS = 100_000_000
 THUMBNAIL_SIZE = 320
+PDQ_SIZE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +91,73 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
     return ImageInfo(ACCEPTED_FORMATS.get(fmt, fmt.lower()), width, height), image
 
 
-def make_thumbnail(image: Image.Image, size: int = THUMBNAIL_SIZE) -> bytes:
-    """A JPEG thumbnail (orientation applied) of an already-decoded image.
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What is derived from a decoded image at import: thumbnail and perceptual hash."""
 
-    The in-memory ``image`` is consumed (resized in place); the file is untouched.
-    """
-    ImageOps.exif_transpose(image, in_place=True)
-    thumb = image
-    thumb.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    if thumb.mode not in ("RGB", "L"):
-        background = Image.new("RGB", thumb.size, (255, 255, 255))
-        rgba = thumb.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        thumb = background
+    thumbnail: bytes
+    pdq: str | None
+    pdq_quality: int
+
+
+_ORIENTATION_STEPS = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def working_copy(image: Image.Image, size: int = PDQ_SIZE) -> Image.Image:
+    """A small RGB copy (at most ``size`` px), EXIF orientation applied; the input is untouched."""
+    orientation = image.getexif().get(0x0112, 1)
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        try:
+            image = image.convert("RGBA")
+        except ValueError:
+            image = image.convert("L")
+    scale = min(1.0, size / max(image.size))
+    target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if small.mode in ("RGBA", "LA"):
+        background = Image.new("RGB", small.size, (255, 255, 255))
+        background.paste(small.convert("RGBA"), mask=small.getchannel("A"))
+        small = background
+    elif small.mode != "RGB":
+        small = small.convert("RGB")
+    for step in _ORIENTATION_STEPS.get(orientation, ()):
+        small = small.transpose(step)
+    return small
+
+
+def pdq_hash(small: Image.Image) -> tuple[str | None, int]:
+    """PDQ hash (64 hex digits) and quality (0-100) of an RGB image; (None, 0) if unavailable."""
+    try:
+        import numpy as np
+        import pdqhash
+    except ImportError:  # pragma: no cover - pdqhash is a declared dependency
+        return None, 0
+    bits, quality = pdqhash.compute(np.asarray(small))
+    value = 0
+    for bit in bits:
+        value = (value << 1) | int(bit)
+    return f"{value:064x}", int(quality)
+
+
+def derive(image: Image.Image) -> Derived:
+    """Thumbnail (JPEG) and PDQ hash from a decoded image; cheap: works on a ≤512 px copy."""
+    small = working_copy(image)
+    pdq, quality = pdq_hash(small)
+    return Derived(make_thumbnail(small), pdq, quality)
+
+
+def make_thumbnail(small: Image.Image, size: int = THUMBNAIL_SIZE) -> bytes:
+    """A JPEG thumbnail of an RGB working copy (see :func:`working_copy`)."""
+    thumb = small.copy()
+    thumb.thumbnail((size, size), Image.Resampling.BILINEAR)
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=82)
     return out.getvalue()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import hashlib
 import io
 import json
 import os
@@ -41,7 +42,7 @@ from workstation.db import (
     transaction,
 )
 from workstation.errors import NotFound, RejectedInput, WorkstationError
-from workstation.images import DEFAULT_MAX_PIXELS, make_thumbnail, probe
+from workstation.images import DEFAULT_MAX_PIXELS, derive, probe
 from workstation.models import (
     EDITABLE_FIELDS,
     AuditEntry,
@@ -53,8 +54,11 @@ from workstation.models import (
     VerifyReport,
     WorkspaceStatus,
 )
+from workstation.packs import PackFeatures
 from workstation.platforms import normalize_platform, parse_source_url
 from workstation.progress import CancelToken, ProgressCallback, report
+from workstation.reading import ReadingFeatures
+from workstation.reading_repo import ReadingRepo
 from workstation.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo, SettingsRepo
 from workstation.store import EvidenceStore, atomic_write
 from workstation.timeutil import from_timestamp, parse_iso, utc_now
@@ -76,7 +80,7 @@ class ReadOnlyWorkspace(WorkstationError):
     """A change was attempted on a workspace opened read-only."""
 
 
-class Workspace:
+class Workspace(ReadingFeatures, PackFeatures):
     """An open evidence workspace.  Use :meth:`open`; close it (or use ``with``)."""
 
     def __init__(self, root: Path, readonly: bool) -> None:
@@ -146,6 +150,7 @@ class Workspace:
         self.cases_repo = CaseRepo(self.conn)
         self.captures_repo = CaptureRepo(self.conn)
         self.audit = AuditLog(self.conn, self.root / "audit.head")
+        self.reading = ReadingRepo(self.conn)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -310,7 +315,7 @@ class Workspace:
         if not path.exists():
             data = self.store.read_verified(capture.sha256)
             _info, image = probe_bytes(data, max(self.max_pixels, capture.width * capture.height))
-            _write_derived(path, make_thumbnail(image))
+            _write_derived(path, derive(image).thumbnail)
         return path
 
     # ------------------------------------------------------------------ import
@@ -413,7 +418,7 @@ class Workspace:
             if existing is not None:
                 return ImportResult(display, "duplicate", existing, staged.sha256)
             info, image = probe(staged.path, self.max_pixels)
-            thumbnail = make_thumbnail(image)
+            derived = derive(image)
             del image
             record = self._new_record(meta, info, staged.sha256, staged.md5, staged.size,
                                       original_filename, mtime, method)
@@ -431,7 +436,10 @@ class Workspace:
                 self.analyst, "capture.import", f"capture:{capture_id}",
                 {"record": record, "tags": tags, "case": meta.case or None, "source": display},
             )
-        _write_derived(self.thumbs / staged.sha256[:2] / f"{staged.sha256}.jpg", thumbnail)
+            if derived.pdq is not None:
+                self.reading.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+            self._refresh_derived(capture_id)
+        _write_derived(self.thumbs / staged.sha256[:2] / f"{staged.sha256}.jpg", derived.thumbnail)
         return ImportResult(display, "imported", capture_id, staged.sha256)
 
     def _new_record(
@@ -513,6 +521,7 @@ class Workspace:
                 self.captures_repo.update(capture_id, {k: v["new"] for k, v in diff.items()})
                 self.audit.append(self.analyst, "capture.edit", f"capture:{capture_id}",
                                   {"changes": diff})
+                self._refresh_derived(capture_id)
         return self.capture(capture_id)
 
     def set_notes(self, capture_id: int, text: str, *, append: bool = False) -> Capture:
@@ -530,6 +539,7 @@ class Workspace:
                 self.captures_repo.add_tags(capture_id, added)
                 self.audit.append(self.analyst, "capture.tag", f"capture:{capture_id}",
                                   {"added": added})
+                self._refresh_derived(capture_id)
         return self.capture(capture_id)
 
     def remove_tags(self, capture_id: int, tags: Iterable[str]) -> Capture:
@@ -541,6 +551,7 @@ class Workspace:
                 self.captures_repo.remove_tags(capture_id, removed)
                 self.audit.append(self.analyst, "capture.untag", f"capture:{capture_id}",
                                   {"removed": removed})
+                self._refresh_derived(capture_id)
         return self.capture(capture_id)
 
     # ------------------------------------------------------------------- audit
@@ -592,6 +603,7 @@ class Workspace:
         expected: dict[int, dict[str, Any]] = {}
         tags: dict[int, set[str]] = {}
         cases: dict[int, dict[str, Any]] = {}
+        ocr_runs: dict[int, tuple[int, str | None]] = {}
         for row in self.audit.iter_all():
             _kind, _, ident = row["subject"].partition(":")
             if not ident.isdigit():
@@ -614,6 +626,8 @@ class Workspace:
                 tags.setdefault(subject_id, set()).update(details.get("added", []))
             elif action == "capture.untag":
                 tags.setdefault(subject_id, set()).difference_update(details.get("removed", []))
+            elif action == "ocr.run":
+                ocr_runs[int(details.get("run", 0))] = (subject_id, details.get("text_sha256"))
             elif action == "case.create":
                 cases[subject_id] = {"name": details.get("name"), "status": "open"}
             elif action in ("case.close", "case.reopen") and subject_id in cases:
@@ -646,6 +660,21 @@ class Workspace:
                 "record-deleted",
                 f"capture #{cid} is in the audit trail but missing from the database",
                 capture_id=cid))
+        for run_id, capture_id, text in self.reading.all_run_texts():
+            recorded = ocr_runs.pop(run_id, None)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if recorded is None:
+                problems.append(Problem(
+                    "record-unaudited", f"OCR run {run_id} of capture #{capture_id} has no audit "
+                    "entry", capture_id=capture_id))
+            elif recorded != (capture_id, digest):
+                problems.append(Problem(
+                    "record-altered", f"OCR run {run_id} of capture #{capture_id} differs from "
+                    "the audit trail", capture_id=capture_id))
+        for run_id, (capture_id, _digest) in sorted(ocr_runs.items()):
+            problems.append(Problem(
+                "record-deleted", f"OCR run {run_id} of capture #{capture_id} is missing",
+                capture_id=capture_id))
         actual_cases = {c.id: c for c in self.cases_repo.all_cases()}
         for case_id, want in cases.items():
             have = actual_cases.get(case_id)
