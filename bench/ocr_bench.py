@@ -1,0 +1,267 @@
+"""OCR benchmark: what each preprocessing step and language choice is worth, and pool speed.
+
+Run as ``.venv/bin/python bench/ocr_bench.py`` (a few minutes on 2 cores).
+Images are the synthetic screenshots of ``tests/ocr_images.py`` (Noto fonts,
+known ground truth).  Accuracy is character accuracy: 1 - edit distance /
+length of the truth, whitespace collapsed.  Sections:
+
+1. Preprocessing: each step on and off, on the images it is meant for, with
+   the language set fixed so only the preprocessing varies.
+2. Upscale target line height.
+3. Languages: fixed sets against automatic mode.
+4. Page segmentation mode.
+5. Throughput: ``OcrPool`` against a plain tesserocr loop over the same
+   images in this process (same language set, no preprocessing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import ocr_images as samples  # noqa: E402
+from workstation.ocr import OcrConfig, OcrEngine, OcrPool, OcrResult  # noqa: E402
+from workstation.ocr.languages import tessdata_path_arg  # noqa: E402
+
+LATIN_SET = "eng+fra+tur+sqi+vie+kmr"
+FIXED_SET = {"Latin": LATIN_SET, "Arabic": "Arabic", "Ethiopic": "tir+eng"}
+
+NORMAL = ["english", "french", "turkish", "vietnamese", "albanian", "kurmanji", "arabic",
+          "persian", "mixed", "tigrinya"]
+DARK = ["english_dark", "arabic_dark"]
+SMALL = ["english_small", "french_small", "arabic_small"]
+DARK_SMALL = ["english_dark_small"]
+
+
+def acc(result: OcrResult, name: str) -> float:
+    return samples.char_accuracy(result.text, samples.sample(name).truth_text)
+
+
+def body_acc(result: OcrResult, name: str) -> float:
+    s = samples.sample(name)
+    return statistics.mean(samples.line_accuracy(result.text, line) for line in s.body)
+
+
+def run_set(names: list[str], config: OcrConfig, lang: str | None = None,
+            engine: OcrEngine | None = None) -> tuple[float, float, float]:
+    """Mean accuracy, mean body accuracy and total seconds over ``names``."""
+    engine = engine or OcrEngine(config)
+    engine.config = config
+    accs, bodies, total = [], [], 0.0
+    for name in names:
+        s = samples.sample(name)
+        t = time.perf_counter()
+        r = engine.ocr(s.image, lang or FIXED_SET[s.spec.script])
+        total += time.perf_counter() - t
+        accs.append(acc(r, name))
+        bodies.append(body_acc(r, name))
+    return statistics.mean(accs), statistics.mean(bodies), total
+
+
+def table(title: str, rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    print(f"\n## {title}")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def preprocessing(engine: OcrEngine) -> None:
+    base = OcrConfig(fix_ltr_lines=False)
+    variants: list[tuple[str, tuple[str, ...]]] = [
+        ("none", ()),
+        ("greyscale", ("greyscale",)),
+        ("greyscale+invert", ("greyscale", "invert")),
+        ("greyscale+invert_bands", ("greyscale", "invert_bands")),
+        ("greyscale+upscale", ("greyscale", "upscale")),
+        ("greyscale+invert+invert_bands", ("greyscale", "invert", "invert_bands")),
+        ("all (greyscale+invert+invert_bands+upscale)",
+         ("greyscale", "invert", "invert_bands", "upscale")),
+    ]
+    groups = [("normal", NORMAL), ("dark", DARK), ("small", SMALL), ("dark+small", DARK_SMALL)]
+    rows = []
+    for label, steps in variants:
+        cfg = OcrConfig(preprocess=steps, fix_ltr_lines=False, psm=base.psm,
+                        target_line_height=base.target_line_height)
+        cells = [label]
+        for _, names in groups:
+            a, b, t = run_set(names, cfg, engine=engine)
+            cells.append(f"{a:.3f}/{b:.3f}/{t:.2f}s")
+        rows.append(tuple(cells))
+    table("1. Preprocessing steps (page accuracy / body accuracy / time; fixed language set)",
+          rows, ("steps", *(f"{g} ({len(n)})" for g, n in groups)))
+
+
+def upscale_targets(engine: OcrEngine) -> None:
+    rows = []
+    for target in (16, 20, 24, 28, 32, 40):
+        cfg = OcrConfig(target_line_height=target, fix_ltr_lines=False)
+        small = run_set(SMALL + DARK_SMALL, cfg, engine=engine)
+        normal = run_set(NORMAL, cfg, engine=engine)
+        rows.append((str(target), f"{small[0]:.3f}/{small[1]:.3f}/{small[2]:.2f}s",
+                     f"{normal[0]:.3f}/{normal[1]:.3f}/{normal[2]:.2f}s"))
+    table("2. Upscale target line height (px) with all other steps on",
+          rows, ("target", "small images", "normal images"))
+
+
+def languages() -> None:
+    sets = {
+        "Latin": ["eng", "eng+fra", "eng+tur", LATIN_SET, "Arabic", "auto"],
+        "Arabic": ["ara", "ara+eng", "fas+eng", "ara+fas+pus+urd+eng", "Arabic", "auto"],
+        "Ethiopic": ["tir", "tir+eng", "tir+amh+eng", "auto"],
+    }
+    # Load every set once first so the times below are recognition, not model loading.
+    engine = OcrEngine(OcrConfig(max_cached_models=32))
+    warm = samples.sample("english_small").image
+    for lang in {lang for group in sets.values() for lang in group} - {"auto"}:
+        engine.ocr(warm, lang)
+    for script_sets in ("tur+eng", "fra+eng", "vie+eng", "sqi+eng", "kmr+eng", "ara+eng"):
+        engine.ocr(warm, script_sets)
+    cfg = OcrConfig(max_cached_models=32)
+    rows = []
+    for name in [*NORMAL, "arabic_small", "english_dark_small"]:
+        s = samples.sample(name)
+        cells = []
+        for lang in sets[s.spec.script]:
+            engine.config = cfg
+            t = time.perf_counter()
+            r = engine.ocr(s.image, lang)
+            dt = time.perf_counter() - t
+            cell = f"{lang}={acc(r, name):.3f}/{dt:.2f}s"
+            if lang == "auto":
+                cell += (f" -> {'+'.join(r.languages)} "
+                         f"({len(r.parameters.get('candidates', []))} pass)")
+            cells.append(cell)
+        rows.append((name, "  ".join(cells)))
+    table("3. Language sets (page accuracy / time, all preprocessing on)", rows,
+          ("image", "set=accuracy/time"))
+
+
+def psm(engine: OcrEngine) -> None:
+    rows = []
+    names = NORMAL + DARK + SMALL
+    for mode in (3, 4, 6, 11):
+        a, b, t = run_set(names, OcrConfig(psm=mode), engine=engine)
+        rows.append((str(mode), f"{a:.3f}", f"{b:.3f}", f"{t:.2f}s"))
+    table("4. Page segmentation mode (all images, fixed sets)", rows,
+          ("psm", "page acc", "body acc", "time"))
+
+
+def throughput(copies: int, jobs: int, repeats: int) -> None:
+    import tesserocr
+    from PIL import Image
+
+    names = [*NORMAL, *DARK, *SMALL, "latin_long"]
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = samples.save_all(Path(tmp), names)
+        items = [(f"{n}#{i}", paths[n], FIXED_SET[samples.sample(n).spec.script])
+                 for i in range(copies) for n in names]
+        n = len(items)
+        langs = sorted({lang for _, _, lang in items})
+        rows: list[tuple[str, float]] = []
+
+        def best_of(fn: Callable[[], None]) -> float:
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            return min(times)
+
+        # Raw tesserocr, same images, same language sets, one API per set loaded beforehand.
+        apis = {lang: tesserocr.PyTessBaseAPI(path=tessdata_path_arg(), lang=lang)
+                for lang in langs}
+
+        def raw(grey: bool) -> Callable[[], None]:
+            def run() -> None:
+                for _, path, lang in items:
+                    with Image.open(path) as im:
+                        apis[lang].SetImage(im.convert("L") if grey else im)
+                        apis[lang].GetUTF8Text()
+            return run
+
+        rows.append(("raw tesserocr loop, 1 process", best_of(raw(False))))
+        rows.append(("raw tesserocr loop, greyscale images", best_of(raw(True))))
+        for api in apis.values():
+            api.End()
+
+        # In-process engine, same items, models loaded beforehand.
+        for label, cfg in (("OcrEngine in-process, no preprocessing", OcrConfig(preprocess=())),
+                           ("OcrEngine in-process, default preprocessing", OcrConfig())):
+            engine = OcrEngine(cfg)
+            for lang in langs:
+                engine.ocr(paths[names[0]], lang)
+
+            def inproc(engine: OcrEngine = engine) -> None:
+                for _, path, lang in items:
+                    engine.ocr(path, lang)
+
+            rows.append((label, best_of(inproc)))
+            engine.close()
+
+        for label, cfg in (("pool, no preprocessing", OcrConfig(preprocess=())),
+                           ("pool, default preprocessing", OcrConfig())):
+            with OcrPool(jobs=jobs, config=cfg) as pool:
+                t = time.perf_counter()
+                # Warm-up: start the workers and load the language sets.
+                list(pool.map([(i, paths[names[0]], lang)
+                               for i, lang in enumerate(langs * jobs)]))
+                startup = time.perf_counter() - t
+
+                def pooled(pool: OcrPool = pool) -> None:
+                    out = list(pool.map(items))
+                    errors = [o for _, o in out if not isinstance(o, OcrResult)]
+                    assert not errors, errors
+
+                rows.append((f"{label}, jobs={jobs} (start+load {startup:.1f}s, not counted)",
+                             best_of(pooled)))
+
+    raw_s = rows[0][1]
+    table(f"5. Throughput on {n} images ({len(names)} screenshots x {copies}), best of "
+          f"{repeats}", [(label, f"{n / s:.2f}", f"{s:.2f}s", f"{raw_s / s:.2f}")
+                         for label, s in rows],
+          ("runner", "images/s", "time", "ratio vs raw"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=3, help="copies of each image, section 5")
+    parser.add_argument("--repeats", type=int, default=2, help="timing repeats, section 5")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", choices=["pre", "upscale", "lang", "psm", "pool"],
+                        action="append")
+    args = parser.parse_args(argv)
+    import tesserocr
+
+    print("# OCR bench")
+    print(f"tesserocr {tesserocr.__version__}, {tesserocr.tesseract_version().splitlines()[0]}, "
+          f"tessdata {tessdata_path_arg()}, {os.cpu_count()} CPU cores")
+    engine = OcrEngine(OcrConfig())
+    sections: dict[str, Callable[[], None]] = {
+        "pre": lambda: preprocessing(engine),
+        "upscale": lambda: upscale_targets(engine),
+        "lang": languages,
+        "psm": lambda: psm(engine),
+        "pool": lambda: throughput(args.copies, args.jobs, args.repeats),
+    }
+    started = time.perf_counter()
+    for key, fn in sections.items():
+        if args.only and key not in args.only:
+            continue
+        t = time.perf_counter()
+        fn()
+        print(f"  ({time.perf_counter() - t:.1f}s)")
+    engine.close()
+    print(f"\ntotal {time.perf_counter() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

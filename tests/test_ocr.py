@@ -1,0 +1,344 @@
+"""OCR engine tests: real Tesseract on screenshots rendered with Pillow and Noto fonts.
+
+Nothing is mocked: each test renders an image (``tests/ocr_images.py``), reads
+it with Tesseract and checks that the words drawn come back, where they were
+drawn.  Assertions are fuzzy where OCR legitimately varies (edit distance),
+exact where analysts depend on it (phone numbers, web addresses).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ocr_images import char_accuracy, line_accuracy, sample
+from workstation.errors import Cancelled, MissingDependency, RejectedInput
+from workstation.ocr import (
+    InvalidLanguage,
+    OcrConfig,
+    OcrFailed,
+    OcrPool,
+    OcrResult,
+    ScriptLanguages,
+    debian_package,
+    installed_languages,
+    ocr_image,
+    tessdata_dir,
+)
+from workstation.ocr.languages import DEFAULT_SCRIPTS, candidate_sets
+from workstation.progress import CancelToken, Progress
+
+ARABIC_SCRIPT = {"Arabic", "script/Arabic", "ara", "fas", "pus", "urd", "ckb"}
+LATIN = {"eng", "fra", "tur", "sqi", "vie", "kmr", "Latin", "script/Latin"}
+
+
+def body_ok(name: str, result: OcrResult, minimum: float = 0.9) -> None:
+    """Every line of the post's text is read with at least ``minimum`` accuracy."""
+    for line in sample(name).body:
+        score = line_accuracy(result.text, line)
+        assert score >= minimum, f"{line!r} read as {result.text!r} ({score:.2f})"
+
+
+def has_words(text: str, *words: str) -> None:
+    for w in words:
+        assert w in text, f"{w!r} not in {text!r}"
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[OcrPool]:
+    with OcrPool(jobs=2) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.ocr_images import save_all
+
+    return save_all(tmp_path_factory.mktemp("ocr"),
+                    ["english", "french", "arabic", "mixed", "english_small", "english_dark"])
+
+
+# --- languages --------------------------------------------------------------------
+
+
+def test_tessdata_and_installed_languages() -> None:
+    directory = tessdata_dir()
+    assert (directory / "eng.traineddata").is_file()
+    langs = installed_languages()
+    assert {"eng", "ara", "fas", "osd"} <= set(langs)
+
+
+def test_tessdata_dir_honours_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tessdata_dir()
+    monkeypatch.setenv("TESSDATA_PREFIX", str(real))
+    assert tessdata_dir(refresh=True) == real
+    # A prefix without language data is skipped in favour of the other places.
+    monkeypatch.setenv("TESSDATA_PREFIX", "/nonexistent")
+    assert tessdata_dir(refresh=True) == real
+
+
+def test_debian_package_names() -> None:
+    assert debian_package("ara") == "tesseract-ocr-ara"
+    assert debian_package("chi_sim") == "tesseract-ocr-chi-sim"
+    assert debian_package("Arabic") == "tesseract-ocr-script-arab"
+    assert debian_package("script/Ethiopic") == "tesseract-ocr-script-ethi"
+
+
+def test_missing_language_names_the_package() -> None:
+    image = sample("english").image
+    with pytest.raises(MissingDependency, match=r"tesseract-ocr-ckb"):
+        ocr_image(image, lang="ckb")
+    with pytest.raises(MissingDependency, match=r"sudo apt-get install tesseract-ocr-zul"):
+        ocr_image(image, lang="eng+zul")
+    with pytest.raises(InvalidLanguage):
+        ocr_image(image, lang="../../etc/passwd")
+
+
+def test_candidate_sets_are_small_and_installed_only() -> None:
+    have = installed_languages()
+    groups = {g.script: candidate_sets(g, have) for g in DEFAULT_SCRIPTS}
+    assert groups["Arabic"][0] == "Arabic"  # the script model, installed here
+    assert "ara+eng" in groups["Arabic"]
+    assert not any("ckb" in c for c in groups["Arabic"])  # not installed: skipped
+    assert groups["Ethiopic"] == ["tir+eng", "amh+eng"]
+    assert all(len(c.split("+")) <= 6 for cands in groups.values() for c in cands)
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def test_english_auto_picks_latin() -> None:
+    result = ocr_image(sample("english").image)
+    body_ok("english", result)
+    assert result.engine == "tesserocr" and result.engine_version.startswith("5")
+    assert set(result.languages) <= LATIN and "eng" in result.languages
+    assert result.parameters["lang_mode"] == "auto"
+    assert result.parameters["script"] == "Latin"
+    assert result.mean_confidence > 80
+    assert result.duration_s > 0
+    # The app's white-on-blue header bar is read thanks to the band inversion.
+    assert "invert_bands" in result.parameters["preprocessing"]
+    assert "Groups" in result.text
+
+
+def test_french_accents() -> None:
+    result = ocr_image(sample("french").image)
+    body_ok("french", result)
+    has_words(result.text, "Traversée", "sécurisée", "Départ", "réservez", "l'arrivée")
+
+
+def test_turkish() -> None:
+    result = ocr_image(sample("turkish").image)
+    body_ok("turkish", result)
+    has_words(result.text, "güvenli", "geçiş", "Ödeme", "şoförümüz", "ücretsiz")
+    assert "tur" in result.languages  # ş/ğ/ı point the combined Latin pass to Turkish
+
+
+def test_arabic_auto_picks_arabic_script() -> None:
+    result = ocr_image(sample("arabic").image)
+    assert set(result.languages) & (ARABIC_SCRIPT - {"eng"}), result.languages
+    assert result.parameters["script"] == "Arabic"
+    body_ok("arabic", result)
+    has_words(result.text, "أوروبا", "أسبوع", "الوصول")
+
+
+def test_arabic_explicit_language() -> None:
+    result = ocr_image(sample("arabic").image, lang="ara")
+    assert result.languages == ["ara"]
+    assert result.parameters["lang_mode"] == "explicit"
+    has_words(result.text, "أوروبا", "الوصول")
+
+
+def test_persian() -> None:
+    result = ocr_image(sample("persian").image)
+    body_ok("persian", result, 0.85)
+    has_words(result.text, "اروپا", "پرداخت", "رایگان")
+
+
+def test_tigrinya_auto_picks_ethiopic() -> None:
+    result = ocr_image(sample("tigrinya").image)
+    assert "tir" in result.languages or "amh" in result.languages
+    assert "ደውሉልና" in result.text
+
+
+PHONE = re.compile(r"\+44 ?7700 ?900123")
+
+
+def test_mixed_arabic_and_latin_auto() -> None:
+    result = ocr_image(sample("mixed").image)
+    assert PHONE.search(result.text), result.text
+    has_words(result.text, "www.safe-travel-example.com", "بريطانيا", "أسبوع", "الرقم")
+    assert "\u200e" not in result.text and "\u200f" not in result.text
+
+
+def test_mixed_with_ara_eng() -> None:
+    result = ocr_image(sample("mixed").image, lang="ara+eng")
+    assert result.languages == ["ara", "eng"]
+    # Tesseract alone gives "900123 7700 44+" here; the line is re-read left to right.
+    assert PHONE.search(result.text), result.text
+    assert result.parameters.get("ltr_lines_reread", 0) >= 1
+    has_words(result.text, "safe-travel-example.com", "بريطانيا", "الرقم")
+
+
+def test_auto_without_script_models_combines_with_eng() -> None:
+    scripts = tuple(
+        ScriptLanguages(g.script, g.languages, g.per_pass, None, g.extra) for g in DEFAULT_SCRIPTS
+    )
+    result = ocr_image(sample("mixed").image, config=OcrConfig(scripts=scripts))
+    assert "eng" in result.languages
+    assert set(result.languages) & {"ara", "fas", "pus", "urd"}
+    assert PHONE.search(result.text), result.text
+    has_words(result.text, "بريطانيا")
+
+
+def test_dark_mode_is_inverted() -> None:
+    result = ocr_image(sample("english_dark").image)
+    assert "invert" in result.parameters["preprocessing"]
+    assert result.parameters["median_luminance"] < 128
+    body_ok("english_dark", result)
+    light = ocr_image(sample("english").image)
+    assert "invert" not in light.parameters["preprocessing"]
+
+
+def test_small_text_is_upscaled_and_boxes_are_in_original_pixels() -> None:
+    s = sample("english_small")
+    result = ocr_image(s.image)
+    assert "upscale" in result.parameters["preprocessing"]
+    assert result.parameters["scale"] > 1.25
+    body_ok("english_small", result)
+    width, height = s.image.size
+    assert result.image_size == (width, height)
+    for w in result.words:
+        x, y, bw, bh = w.bbox
+        assert x >= 0 and y >= 0 and x + bw <= width and y + bh <= height, w
+    word = next(w for w in result.words if w.text == "WhatsApp")
+    _assert_inside(word.bbox, s.boxes[s.body[1]], slack=4)
+
+
+def _assert_inside(box: tuple[int, int, int, int], line: tuple[int, int, int, int],
+                   slack: int) -> None:
+    x, y, w, h = box
+    lx, ly, lw, lh = line
+    cx, cy = x + w / 2, y + h / 2
+    assert lx - slack <= cx <= lx + lw + slack and ly - slack <= cy <= ly + lh + slack, (box, line)
+    assert abs(h - lh) <= lh * 0.6 + slack, (box, line)
+
+
+def test_word_boxes_near_drawn_text() -> None:
+    for name in ("english", "arabic"):
+        s = sample(name)
+        result = ocr_image(s.image)
+        for line in s.body:
+            words_in_line = [w for w in result.words if w.text in line.split() and len(w.text) > 3]
+            assert words_in_line, (name, line)
+            for w in words_in_line:
+                matches = [t for t in s.body if w.text in t.split()]
+                assert any(_inside(w.bbox, s.boxes[t], 6) for t in matches), (w, s.boxes[line])
+        blocks = {(w.block, w.paragraph, w.line) for w in result.words}
+        assert len(blocks) >= len(s.body)
+        assert all(w.word >= 1 for w in result.words)
+
+
+def _inside(box: tuple[int, int, int, int], line: tuple[int, int, int, int], slack: int) -> bool:
+    try:
+        _assert_inside(box, line, slack)
+    except AssertionError:
+        return False
+    return True
+
+
+def test_result_round_trips_through_json() -> None:
+    result = ocr_image(sample("french_small").image)
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    again = OcrResult.from_dict(data)
+    assert again.to_dict() == data
+    assert again.text == result.text and again.words[0].bbox == result.words[0].bbox
+    assert isinstance(again.words[0].bbox, tuple)
+    assert data["parameters"]["psm"] == 3
+
+
+def test_pytesseract_fallback_same_format() -> None:
+    image = sample("english").image
+    fast = ocr_image(image, lang="eng")
+    slow = ocr_image(image, lang="eng", config=OcrConfig(engine="pytesseract"))
+    assert slow.engine == "pytesseract" and slow.engine_version.startswith("5")
+    body_ok("english", slow)
+    assert char_accuracy(slow.text, fast.text) > 0.95
+    assert [w.text for w in slow.words][:6] == [w.text for w in fast.words][:6]
+
+
+def test_bad_image_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image at all")
+    with pytest.raises(RejectedInput):
+        ocr_image(bad)
+    with pytest.raises(RejectedInput):
+        ocr_image(tmp_path / "missing.png")
+
+
+# --- pool -------------------------------------------------------------------------
+
+
+def test_pool_matches_in_process(pool: OcrPool, image_files: dict[str, Path],
+                                 tmp_path: Path) -> None:
+    names = ["english", "arabic", "mixed", "english_small"]
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(image_files["english"].read_bytes()[:300])
+    items = [(n, image_files[n], "auto") for n in names]
+    items.insert(1, ("truncated", truncated, "auto"))
+    items.append(("missing-lang", image_files["english"], "eng+zul"))
+    seen: list[Progress] = []
+    out = dict(pool.map(items, progress=seen.append))
+    assert set(out) == {*names, "truncated", "missing-lang"}
+    assert isinstance(out["truncated"], RejectedInput)
+    assert isinstance(out["missing-lang"], MissingDependency)
+    for n in names:
+        got = out[n]
+        assert isinstance(got, OcrResult), got
+        here = ocr_image(image_files[n])
+        assert got.text == here.text
+        assert got.languages == here.languages
+    assert seen[-1].done == len(items) == seen[-1].total
+    # The workers survived the bad image and still work.
+    again = dict(pool.map([("again", image_files["english"], "eng")]))
+    assert isinstance(again["again"], OcrResult)
+
+
+def test_pool_cancel_keeps_finished_results(image_files: dict[str, Path]) -> None:
+    token = CancelToken()
+    items = [(i, image_files["french"], "auto") for i in range(40)]
+    got: list[int] = []
+    pids: list[int] = []
+    with OcrPool(jobs=2) as p:
+        with pytest.raises(Cancelled):
+            for key, outcome in p.map(items, cancel=token):
+                assert isinstance(outcome, OcrResult)
+                got.append(key)
+                pids = [w.process.pid for w in p._workers if w.process.pid]
+                token.cancel()
+                cancelled_at = time.monotonic()
+        assert time.monotonic() - cancelled_at < 5  # workers terminated, not waited for
+        assert 1 <= len(got) < len(items)
+        assert len(set(got)) == len(got)
+        assert len(pids) == 2
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        # The pool is usable again after a cancel.
+        after = list(p.map([("x", image_files["english_dark"], "eng")]))
+        assert isinstance(after[0][1], OcrResult)
+
+
+def test_pool_recovers_from_a_stuck_worker(image_files: dict[str, Path]) -> None:
+    with OcrPool(jobs=1, item_timeout_s=0.01) as p:
+        out = list(p.map([("slow", image_files["arabic"], "auto")]))
+        assert isinstance(out[0][1], OcrFailed) and "longer than" in str(out[0][1])
+        p.item_timeout_s = 120
+        out = list(p.map([("next", image_files["english"], "eng")]))
+        assert isinstance(out[0][1], OcrResult)

@@ -1,0 +1,49 @@
+"""OCR of screenshots with Tesseract.
+
+In-process::
+
+    from workstation.ocr import ocr_image
+    result = ocr_image("capture.png")            # lang="auto": script detected
+    result = ocr_image(image, lang="ara+eng")    # caller's choice
+
+In parallel worker processes::
+
+    with OcrPool(jobs=4) as pool:
+        for key, outcome in pool.map([(key, path, "auto"), ...], cancel=token):
+            ...  # outcome is an OcrResult, or a WorkstationError for that image
+
+``installed_languages()`` and ``tessdata_dir()`` say what Tesseract can read.
+See :mod:`workstation.ocr.engine` for how automatic languages work and
+:mod:`workstation.ocr.preprocess` for the image preparation.
+"""
+
+from workstation.ocr.config import OcrConfig
+from workstation.ocr.engine import OcrEngine, load_image, ocr_image
+from workstation.ocr.errors import InvalidLanguage, OcrError, OcrFailed
+from workstation.ocr.languages import (
+    DEFAULT_SCRIPTS,
+    ScriptLanguages,
+    debian_package,
+    installed_languages,
+    tessdata_dir,
+)
+from workstation.ocr.pool import OcrPool
+from workstation.ocr.result import OcrResult, OcrWord
+
+__all__ = [
+    "DEFAULT_SCRIPTS",
+    "InvalidLanguage",
+    "OcrConfig",
+    "OcrEngine",
+    "OcrError",
+    "OcrFailed",
+    "OcrPool",
+    "OcrResult",
+    "OcrWord",
+    "ScriptLanguages",
+    "debian_package",
+    "installed_languages",
+    "load_image",
+    "ocr_image",
+    "tessdata_dir",
+]
