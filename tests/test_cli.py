@@ -147,3 +147,25 @@ def test_no_progress_bar_when_piped(tmp_path: Path) -> None:
 def test_version() -> None:
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("workstation ")
+
+
+def test_ctrl_c_during_import_keeps_what_finished(tmp_path: Path) -> None:
+    import signal
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"{i:02}.png").write_bytes(make_image(seed=300 + i, width=900, height=1600))
+    ws = tmp_path / "ws"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workstation", "--workspace", str(ws), "import", str(folder),
+         "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert json.loads(proc.stdout.readline())["status"] == "imported"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "kept" in err
+    reported = 1 + len(out.splitlines())
+    listed = json.loads(run_cli("list", "--json", workspace=ws, check=True).stdout)
+    assert reported <= len(listed) < 60
+    assert run_cli("verify", workspace=ws).returncode == 0

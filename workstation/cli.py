@@ -407,6 +407,16 @@ def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gui(_ws: Workspace | None, args: argparse.Namespace) -> int:
+    """Start the desktop window (it opens the workspace itself)."""
+    try:
+        from ui.app import main as gui_main
+    except ImportError as exc:
+        print(f"workstation: error: the desktop app cannot start: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    return gui_main(getattr(args, "workspace", None))
+
+
 def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
     if args.key is None:
         for key, value in sorted(ws.settings.all().items()):
@@ -536,6 +546,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     READ_ONLY.update(register_pack_commands(sub, common, add))
 
+    p = add("gui", cmd_gui, "open the desktop window", json_flag=False)
+    p.set_defaults(no_workspace=True)
+
     p = add("config", cmd_config, "show or change workspace settings (e.g. analyst NAME)",
             json_flag=False)
     p.add_argument("key", nargs="?", metavar="KEY")
@@ -549,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command
     readonly = command in READ_ONLY or getattr(args, "read_only", False)
     try:
-        if getattr(args, "no_workspace", False):  # e.g. `pack open`: a recipient's tool
+        if getattr(args, "no_workspace", False):  # `gui`, and `pack open` (a recipient's tool)
             return int(args.handler(None, args))
         with Workspace.open(getattr(args, "workspace", None), readonly=readonly) as ws:
             return int(args.handler(ws, args))
@@ -566,6 +579,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+def run_gui() -> None:
+    """Entry point of the ``workstation-gui`` launcher: ``workstation gui [options]``."""
+    sys.exit(main(["gui", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":
