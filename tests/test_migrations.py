@@ -31,6 +31,12 @@ def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -
         assert len(captures) == 2 and captures[0].tags == ("boat",)
         assert captures[1].notes == "edited" and captures[0].platform == "telegram"
         assert ws.thumbnail_path(captures[0]).exists()
+        # Derived data added by later schema versions is back-filled on upgrade.
+        assert ws.pdq_of(captures[0].id) is not None
+        assert [h.capture_id for h in ws.search("edited")] == [captures[1].id]
+        assert ("telegram", "boatsuk") in {(i.kind, i.normalized) for i in
+                                           ws.indicators(captures[0].id)}
+        assert ws.verify().ok
 
 
 def test_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:

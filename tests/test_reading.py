@@ -126,6 +126,8 @@ def test_ocr_cli_show_json_search_and_history(tmp_path: Path) -> None:
     assert {"kind": "phone", "value": "+44 7700 900123", "normalized": "+447700900123"} in [
         {k: i[k] for k in ("kind", "value", "normalized")} for i in shown["indicators"]]
     assert shown["flagged"] is True
+    first = json.loads(run_cli("list", "--flagged", "--json", workspace=ws, check=True).stdout)
+    assert first[0]["flagged"] is True
 
     shown_ar = json.loads(run_cli("show", "2", "--json", workspace=ws, check=True).stdout)
     assert "بريطانيا" in shown_ar["ocr"]["text"]

@@ -154,18 +154,24 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
     captures = ws.captures(case=args.case)
+    flags = ws.flagged()
+    if args.flagged:
+        captures.sort(key=lambda c: (not flags.get(c.id, (False, 0.0))[0],
+                                     -flags.get(c.id, (False, 0.0))[1], c.id))
     if args.json:
-        _print_json([c.to_dict() for c in captures])
+        _print_json([{**c.to_dict(), "flagged": flags.get(c.id, (False, 0.0))[0]}
+                     for c in captures])
         return EXIT_OK
     if not captures:
         print("No captures." if args.case else "No captures yet. Add some with: "
               "workstation import FILE...")
         return EXIT_OK
-    rows = [[str(c.id), c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
+    rows = [[str(c.id), "!" if flags.get(c.id, (False, 0.0))[0] else "",
+             c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
              c.case or "", f"{c.format} {c.width}×{c.height}", ",".join(c.tags),
              c.original_filename or ""] for c in captures]
-    print(_table(rows, ["ID", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE", "TAGS",
-                        "FILE"]))
+    print(_table(rows, ["ID", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE",
+                        "TAGS", "FILE"]))
     return EXIT_OK
 
 
@@ -490,6 +496,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("list", cmd_list, "list captures")
     p.add_argument("--case", metavar="NAME")
+    p.add_argument("--flagged", action="store_true",
+                   help="captures flagged by the keyword lexicon first")
 
     p = add("show", cmd_show, "show one capture")
     p.add_argument("id", type=_capture_id, metavar="ID")

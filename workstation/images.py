@@ -91,6 +91,16 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
     return ImageInfo(ACCEPTED_FORMATS.get(fmt, fmt.lower()), width, height), image
 
 
+def probe_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, Image.Image]:
+    """:func:`probe` for an image held in memory (e.g. regenerating derived files)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".img") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        return probe(Path(tmp.name), max_pixels)
+
+
 @dataclass(frozen=True, slots=True)
 class Derived:
     """What is derived from a decoded image at import: thumbnail and perceptual hash."""

@@ -151,6 +151,7 @@ class ReadingFeatures:
     _write: Callable[[], AbstractContextManager[None]]
     audit: Any
     capture: Callable[[int], Capture]
+    captures_repo: Any
     setting: Callable[..., str | None]
 
     if TYPE_CHECKING:
@@ -215,6 +216,31 @@ class ReadingFeatures:
         verdict = self.lexicon.score(self.lexicon.match(f"{ocr_text}\n{capture.notes}"))
         self.reading.replace_keywords(capture.id, hits, verdict.flagged, verdict.score,
                                       verdict.categories)
+
+    def _backfill_derived(self) -> None:
+        """After an upgrade: PDQ hashes, indicators, flags and the index for older captures.
+
+        Derived data only; originals are read (and verified) but never changed.
+        """
+        from workstation.images import derive, probe_bytes
+
+        missing_pdq = set(self.reading.captures_without_pdq())
+        indexed = self.reading.indexed_ids()
+        for capture_id in [c for (c, _sha) in self.captures_repo.hashes()]:
+            if capture_id not in missing_pdq and capture_id in indexed:
+                continue
+            capture = self.capture(capture_id)
+            with self._write():
+                if capture_id in missing_pdq:
+                    try:
+                        data = self.store.read_verified(capture.sha256)
+                        _info, image = probe_bytes(data, capture.width * capture.height + 1)
+                        derived = derive(image)
+                    except WorkstationError:
+                        derived = None  # `verify` reports the damaged original
+                    if derived is not None and derived.pdq is not None:
+                        self.reading.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+                self._refresh_derived(capture_id)
 
     # -------------------------------------------------------------------- OCR
     def ocr_languages(self) -> str:

@@ -42,7 +42,7 @@ from workstation.db import (
     transaction,
 )
 from workstation.errors import NotFound, RejectedInput, WorkstationError
-from workstation.images import DEFAULT_MAX_PIXELS, derive, probe
+from workstation.images import DEFAULT_MAX_PIXELS, derive, probe, probe_bytes
 from workstation.models import (
     EDITABLE_FIELDS,
     AuditEntry,
@@ -121,10 +121,12 @@ class Workspace(ReadingFeatures, PackFeatures):
         try:
             new = not db_path.exists()
             ws._conn = connect(db_path)
-            migrate(ws.conn, db_path)
+            applied = migrate(ws.conn, db_path)
             ws._init_repos()
             ws.store.ensure()
             ws.store.clean_tmp()
+            if applied and not new:
+                ws._backfill_derived()
             if new:
                 with ws._write():
                     ws.audit.append(
@@ -699,16 +701,6 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
                     yield Path(folder) / name
         else:
             yield path
-
-
-def probe_bytes(data: bytes, max_pixels: int) -> Any:
-    """Probe an image held in memory (used to regenerate thumbnails)."""
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".img") as tmp:
-        tmp.write(data)
-        tmp.flush()
-        return probe(Path(tmp.name), max_pixels)
 
 
 def _write_derived(path: Path, data: bytes) -> None:
