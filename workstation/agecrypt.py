@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ except ImportError:  # Windows
 
 from workstation.errors import WorkstationError
 from workstation.recipients import Recipient, recipients_to_pyrage
+from workstation.store import atomic_output
 
 __all__ = [
     "AgeError",
@@ -221,24 +221,6 @@ def decrypt_stream(
 # Files
 
 
-@contextlib.contextmanager
-def _atomic_output(dst: str | os.PathLike[str], mode: int = 0o600) -> Any:
-    """Yield a binary file object; on success it replaces ``dst``, on failure it vanishes."""
-    target = Path(dst)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-
-
 def encrypt_file(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
@@ -250,7 +232,7 @@ def encrypt_file(
     recipient_list = list(recipients)
     recipients_to_pyrage(recipient_list)  # validate before touching files
     try:
-        with open(src, "rb") as fin, _atomic_output(dst, 0o644) as fout:
+        with open(src, "rb") as fin, atomic_output(dst, 0o644) as fout:
             encrypt_stream(fin, fout, recipient_list, armor=armor)
     except OSError as exc:
         raise EncryptionFailed(f"Cannot encrypt {os.fspath(src)!r}: {exc.strerror}.") from None
@@ -269,7 +251,7 @@ def decrypt_file(
     ids = load_identities(identities)
     origin = repr(os.fspath(src))
     try:
-        with open(src, "rb") as fin, _atomic_output(dst, 0o600) as fout:
+        with open(src, "rb") as fin, atomic_output(dst, 0o600) as fout:
             decrypt_stream(fin, fout, ids, origin=origin)
     except OSError as exc:
         raise DecryptionFailed(f"Cannot decrypt {origin}: {exc.strerror}.") from None
@@ -337,7 +319,7 @@ class EncryptingWriter:
         self._position = 0
         self._atomic: Any = None
         if isinstance(dst, str | os.PathLike):
-            atomic = _atomic_output(dst, 0o644)
+            atomic = atomic_output(dst, 0o644)
             try:
                 self._out = atomic.__enter__()
             except OSError as exc:

@@ -17,6 +17,7 @@ from workstation.cli_packs import register as register_pack_commands
 from workstation.errors import WorkstationError
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
+from workstation.progress import CancelToken
 from workstation.workspace import Workspace
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -58,13 +59,36 @@ def _platform(text: str) -> str:
     return name
 
 
-def _progress_bar(total: int, desc: str) -> Any:
-    """A tqdm bar on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
+class _Bar:
+    """A tqdm progress bar (with ETA) on stderr when it is a terminal; nothing when piped.
 
-    return tqdm(total=total, desc=desc, unit="file", file=sys.stderr, leave=False)
+    ``progress`` is the core's progress callback; ``emit`` prints a result line
+    without breaking the bar.
+    """
+
+    def __init__(self, desc: str, unit: str = "file", enabled: bool = True) -> None:
+        self._bar: Any = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+    def progress(self, p: Any) -> None:
+        if self._bar is not None:
+            self._bar.total = p.total
+            self._bar.n = p.done
+            self._bar.refresh()
+
+    def emit(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stdout)
+        else:
+            print(line, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 # -------------------------------------------------------------------- commands
@@ -114,22 +138,11 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
         tags=tuple(args.tag or ()),
     )
     counts = {"imported": 0, "duplicate": 0, "rejected": 0}
-    bar = _progress_bar(0, "Importing")
-
-    def progress(p: Any) -> None:
-        if bar is not None:
-            bar.total = p.total
-            bar.n = p.done
-            bar.refresh()
-
-    def emit(line: str) -> None:
-        if bar is not None:
-            bar.write(line, file=sys.stdout)
-        else:
-            print(line, flush=True)
-
+    bar = _Bar("Importing")
+    emit = bar.emit
     try:
-        for result in ws.import_paths(args.paths, meta, method=args.method, progress=progress):
+        for result in ws.import_paths(args.paths, meta, method=args.method,
+                                      progress=bar.progress):
             counts[result.status] += 1
             if args.json:
                 emit(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -140,13 +153,11 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
             else:
                 emit(f"rejected   {result.path}: {result.error}")
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
+        bar.close()
         print(f"\nInterrupted: {counts['imported']} imported before the interruption are kept.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    if bar is not None:
-        bar.close()
+    bar.close()
     print(f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
           f"{counts['rejected']} rejected", file=sys.stderr)
     return EXIT_FAIL if counts["rejected"] else EXIT_OK
@@ -266,17 +277,9 @@ def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
-    bar = None if args.json else _progress_bar(0, "Verifying")
-
-    def progress(p: Any) -> None:
-        if bar is not None:
-            bar.total = p.total
-            bar.n = p.done
-            bar.refresh()
-
-    result = ws.verify(progress=progress)
-    if bar is not None:
-        bar.close()
+    bar = _Bar("Verifying", enabled=not args.json)
+    result = ws.verify(progress=bar.progress)
+    bar.close()
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -317,25 +320,11 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
         print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
               file=sys.stderr)
         return EXIT_OK
-    bar = _progress_bar(len(ids), "OCR")
-    from workstation.progress import CancelToken
-
+    bar = _Bar("OCR", unit="image")
+    emit = bar.emit
     cancel = CancelToken()
     counts = {"done": 0, "failed": 0}
-
-    def progress(p: Any) -> None:
-        if bar is not None:
-            bar.total = p.total
-            bar.n = p.done
-            bar.refresh()
-
-    def emit(line: str) -> None:
-        if bar is not None:
-            bar.write(line, file=sys.stdout)
-        else:
-            print(line, flush=True)
-
-    outcomes = ws.run_ocr(ids, lang=lang, jobs=args.jobs, progress=progress, cancel=cancel)
+    outcomes = ws.run_ocr(ids, lang=lang, jobs=args.jobs, progress=bar.progress, cancel=cancel)
     try:
         for outcome in outcomes:
             counts[outcome.status] += 1
@@ -349,12 +338,10 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cancel.cancel()
         outcomes.close()
-        if bar is not None:
-            bar.close()
+        bar.close()
         print(f"\nInterrupted: {counts['done']} finished results are kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if bar is not None:
-        bar.close()
+    bar.close()
     print(f"{counts['done']} read, {counts['failed']} failed", file=sys.stderr)
     return EXIT_FAIL if counts["failed"] else EXIT_OK
 

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import Any, Literal
 import pyrage
 
 from workstation.errors import NotFound, WorkstationError
+from workstation.store import atomic_write
 
 __all__ = [
     "KeyringUnavailable",
@@ -337,27 +336,8 @@ class SecretStore:
     def _write_atomic(self, path: Path, data: bytes) -> None:
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}.", suffix=".tmp")
+            atomic_write(path, data, mode=0o600)
         except OSError as exc:
-            raise SecretStoreError(
-                f"Cannot write secrets in {self.directory}: {exc.strerror}."
-            ) from None
-        try:
-            os.chmod(tmp, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            with contextlib.suppress(OSError):
-                dir_fd = os.open(self.directory, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
             raise SecretStoreError(
                 f"Cannot write the secret {path.stem!r}: {exc.strerror}."
             ) from None

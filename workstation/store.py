@@ -148,23 +148,34 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` via temp file (+ fsync when ``durable``) + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: int = 0o644,
+                  durable: bool = True) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` when the block succeeds and vanishes when it
+    fails: temp file in the same folder (+ fsync when ``durable``) + rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
             if durable:
                 os.fsync(out.fileno())
         os.chmod(name, mode)
-        os.replace(name, path)
+        os.replace(name, target)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(path.parent)
+        _fsync_dir(target.parent)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
+                 durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
+    with atomic_output(path, mode, durable) as out:
+        out.write(data)
 
 
 def _fsync_dir(directory: Path) -> None:
