@@ -259,7 +259,8 @@ class ReadingFeatures:
         cancel: CancelToken | None = None,
     ) -> Generator[OcrOutcome, None, None]:
         """OCR captures in worker processes; each result is stored (and audited) as it lands,
-        so cancelling keeps every finished one."""
+        so cancelling keeps every finished one.  On cancel the generator yields what had
+        finished and then simply ends (it does not raise)."""
         from workstation.ocr import OcrPool
 
         if self.readonly:
@@ -342,9 +343,18 @@ class ReadingFeatures:
                                 r["source"], tuple(json.loads(r["box"])) if r["box"] else None)
                 for r in self.reading.indicators(capture_id, kind)]
 
-    def flagged(self) -> dict[int, tuple[bool, float]]:
-        """capture id → (flagged, score) from the keyword lexicon."""
-        return self.reading.flags()
+    def flagged(self, capture_ids: Iterable[int] | None = None
+                ) -> dict[int, tuple[bool, float]]:
+        """capture id → (flagged, score) from the keyword lexicon (all, or those asked)."""
+        return self.reading.flags(None if capture_ids is None else list(capture_ids))
+
+    def warm_up(self) -> None:
+        """Import the lazily loaded OCR, indicator and lexicon code and load the lexicon,
+        so the first capture or OCR result does not pay for it (call off the GUI thread)."""
+        import workstation.indicators
+        import workstation.ocr  # noqa: F401
+
+        _ = self.lexicon
 
     def keyword_hits(self, capture_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in self.reading.keyword_hits(capture_id)]

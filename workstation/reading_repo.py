@@ -109,9 +109,15 @@ class ReadingRepo:
             "score = excluded.score, categories = excluded.categories",
             (capture_id, int(flagged), score, json.dumps(sorted(categories))))
 
-    def flags(self) -> dict[int, tuple[bool, float]]:
+    def flags(self, capture_ids: Sequence[int] | None = None) -> dict[int, tuple[bool, float]]:
+        sql, params = "SELECT capture_id, flagged, score FROM capture_flags", list[int]()
+        if capture_ids is not None:
+            if not capture_ids:
+                return {}
+            sql += f" WHERE capture_id IN ({','.join('?' * len(capture_ids))})"
+            params = list(capture_ids)
         return {r["capture_id"]: (bool(r["flagged"]), r["score"]) for r in
-                self.conn.execute("SELECT capture_id, flagged, score FROM capture_flags")}
+                self.conn.execute(sql, params)}
 
     def keyword_hits(self, capture_id: int) -> list[sqlite3.Row]:
         return list(self.conn.execute(

@@ -304,6 +304,17 @@ class Workspace(ReadingFeatures, PackFeatures):
             raise NotFound(f"There is no capture #{capture_id}.")
         return found
 
+    def display_image(self, capture: Capture) -> bytes:
+        """A PNG of the capture for viewers that cannot decode its format (e.g. HEIC);
+        derived from the verified original, never stored."""
+        import io as _io
+
+        data = self.store.read_verified(capture.sha256)
+        _info, image = probe_bytes(data, capture.width * capture.height + 1)
+        out = _io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
+
     def evidence_path(self, capture: Capture) -> Path:
         return self.store.path_for(capture.sha256)
 
@@ -316,7 +327,9 @@ class Workspace(ReadingFeatures, PackFeatures):
         path = self.thumbs / capture.sha256[:2] / f"{capture.sha256}.jpg"
         if not path.exists():
             data = self.store.read_verified(capture.sha256)
-            _info, image = probe_bytes(data, max(self.max_pixels, capture.width * capture.height))
+            # The original passed the import checks: no settings (SQL) needed here, so this
+            # is safe from a thumbnail-loading thread.
+            _info, image = probe_bytes(data, capture.width * capture.height + 1)
             _write_derived(path, derive(image).thumbnail)
         return path
 

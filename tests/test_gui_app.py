@@ -1,0 +1,108 @@
+"""Starting the desktop app with ``ui.app.main``: clear dialogs instead of tracebacks
+when the workspace cannot be opened, and the analyst's name asked on first start."""
+
+from __future__ import annotations
+
+import gc
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ui import app
+from ui.mainwindow import MainWindow
+from ui.prefs import Preferences
+from workstation.workspace import Workspace
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+]
+
+
+class Answerer:
+    """Answers the dialogs ``main`` shows (it blocks in them, as with a real user)."""
+
+    def __init__(self, analyst: str | None = None) -> None:
+        self.messages: list[str] = []
+        self.analyst = analyst
+        self.window_seen = False
+        self._timer = QTimer()
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QMessageBox):
+            self.messages.append(modal.text())
+            modal.accept()
+        elif isinstance(modal, QInputDialog):
+            modal.setTextValue(self.analyst or "")
+            modal.accept()
+        for top in QApplication.topLevelWidgets():
+            if isinstance(top, MainWindow) and top.isVisible() and not top.session.tasks.busy:
+                self.window_seen = True
+                top.close()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+@pytest.fixture(autouse=True)
+def restore_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``main`` installs its own excepthook, shortens the GIL switch interval and
+    freezes the heap (see ``ui.gcpolicy``): undo all three after each test."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+    gc.unfreeze()
+
+
+def test_workspace_in_use_is_explained(qtbot: QtBot, ws_path: Path, tmp_path: Path) -> None:
+    holder = Workspace.open(ws_path)
+    answer = Answerer()
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+        holder.close()
+    assert code == 1
+    assert len(answer.messages) == 1
+    assert "in use" in answer.messages[0] and "Traceback" not in answer.messages[0]
+
+
+def test_newer_schema_is_explained(qtbot: QtBot, ws_path: Path, tmp_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    with sqlite3.connect(ws_path / "workspace.db") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    answer = Answerer()
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+    assert code == 1
+    assert "newer" in answer.messages[0] and "999" in answer.messages[0]
+
+
+def test_first_start_asks_the_analysts_name(qtbot: QtBot, ws_path: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORKSTATION_ANALYST", raising=False)
+    answer = Answerer(analyst="Dana Analyst")
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+    assert code == 0 and answer.window_seen and answer.messages == []
+    with Workspace.open(ws_path, readonly=True) as ws:
+        assert ws.setting("analyst") == "Dana Analyst"
+        entry = ws.audit_entries()[-1]
+        assert entry.action == "settings.set" and entry.details["new"] == "Dana Analyst"

@@ -1,0 +1,110 @@
+"""Start the desktop application: ``main(workspace, argv)``.
+
+Opens the workspace (a clear dialog, never a traceback, when it cannot be
+opened — in use by another window, written by a newer version ...), asks the
+analyst's name on first start, and shows the main window.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
+
+from ui.background import Background
+from ui.errors import install_excepthook, message_for, show_error_blocking
+from ui.gcpolicy import favour_gui_thread, settle_heap, warm_up
+from ui.mainwindow import MainWindow
+from ui.prefs import Preferences
+from ui.session import Session
+from ui.theme import follow_system
+from workstation import __version__
+from workstation.errors import WorkstationError
+
+log = logging.getLogger(__name__)
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The ``QApplication`` (created once, high-DPI aware, following the system theme)."""
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName("analyst-workstation")
+    QCoreApplication.setApplicationName("Analyst Workstation")
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    QGuiApplication.setDesktopFileName("analyst-workstation")
+    follow_system(app)
+    return app
+
+
+def open_session(workspace: str | None, parent: QWidget | None = None) -> Session | None:
+    """Open the workspace, or explain in a dialog why it cannot be opened."""
+    try:
+        return Session.open(workspace)
+    except WorkstationError as exc:
+        show_error_blocking(parent, "Cannot open the workspace", str(exc))
+    except Exception as exc:  # a bug: still no traceback for the analyst
+        log.exception("opening the workspace failed")
+        show_error_blocking(parent, "Cannot open the workspace", message_for(exc))
+    return None
+
+
+def ask_analyst_name(session: Session, parent: QWidget | None = None) -> str | None:
+    """On first start, ask the analyst's name; ``None`` when known already or not given."""
+    if session.analyst_known():
+        return None
+    try:
+        default = getpass.getuser()
+    except Exception:
+        default = ""
+    name, ok = QInputDialog.getText(
+        parent, "Welcome to Analyst Workstation",
+        "Your name — it is recorded in the audit trail with every change you make:",
+        text=default)
+    return name.strip() if ok and name.strip() else None
+
+
+def launch(session: Session, prefs: Preferences) -> MainWindow:
+    """Show the main window on ``session``, then (see :mod:`ui.gcpolicy`) import
+    the OCR modules in the background, freeze the start-up heap, and keep it
+    settled after every task."""
+    window = MainWindow(session, prefs)
+    window.show()
+    favour_gui_thread()
+
+    def warmed(_result: object) -> None:
+        settle_heap()
+
+    warming = Background(1, window)
+    warming.call(warm_up, warmed)
+    session.tasks.taskFinished.connect(lambda _task: settle_heap(young_first=True))
+    return window
+
+
+def main(workspace: str | None = None, argv: list[str] | None = None,
+         prefs: Preferences | None = None) -> int:
+    """Run the desktop app on ``workspace`` (default: the per-user workspace).
+
+    Returns the process exit code (0, or 1 when the workspace cannot be opened).
+    """
+    app = application(argv)
+    install_excepthook()
+    session = open_session(workspace)
+    if session is None:
+        return 1
+    try:
+        name = ask_analyst_name(session)
+        window = launch(session, prefs or Preferences())
+        if name:  # stored through the writer, audited like every setting
+            window.ops.set_setting("analyst", name, on_done=lambda _r: window.update_title())
+        code = app.exec()
+    finally:
+        session.close()
+    return int(code)

@@ -1,0 +1,354 @@
+"""The main window: cases and saved filters on the left, the evidence gallery (or
+table) in the centre, search at the top, the writer's progress in the status bar.
+
+The window reads through the session's read-only workspace and changes things
+only through :class:`~ui.operations.Operations` (the writer thread); it
+refreshes what it shows when the writer reports a change.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from ui.auditview import AuditWindow, VerifyDialog
+from ui.background import Background
+from ui.capture import FolderWatcher
+from ui.capturemodel import CaptureModel, CaptureProxy, IdRole
+from ui.errors import show_error
+from ui.gallery import CaptureViews
+from ui.intake import IntakeMixin
+from ui.mainactions import build_actions, shortcut_lines
+from ui.metaform import CaptureDetailsForm
+from ui.operations import Operations
+from ui.prefs import Preferences
+from ui.qtutil import emit
+from ui.search import SearchPanel
+from ui.session import Session
+from ui.sidebar import CaptureFilter, Sidebar
+from ui.taskstatus import TaskStatus
+from ui.thumbnails import ThumbnailLoader
+from ui.viewer import ViewerWindow
+from ui.wellbeing import Wellbeing
+from workstation.errors import WorkstationError
+from workstation.models import ImportResult
+from workstation.reading import OcrOutcome
+
+SEARCH_LIMIT = 500
+
+
+class MainWindow(IntakeMixin, QMainWindow):
+    """The workstation's main window.
+
+    Signals:
+        refreshed(): the gallery and the side panel show the latest state.
+
+    Attributes:
+        session: the open ``Session`` (read-only workspace and writer).
+        prefs: the UI ``Preferences``.
+        ops: ``Operations`` (every change).
+        wellbeing: which images are revealed.
+        model, proxy: the capture model and its filter.
+        views: the gallery and table (``CaptureViews``).
+        sidebar: filters and cases.
+        search_box, search_panel: the search field and its results.
+        task_status: the status-bar progress strip.
+        viewer: the capture viewer, once opened.
+        details_form: the last details form opened, if any.
+        last_import: the results of the last finished import.
+        last_ocr: the outcomes of the last finished OCR run.
+        watcher: the watched folder.
+        acts: the window's actions (``ui.mainactions.Actions``).
+    """
+
+    refreshed = Signal()
+
+    def __init__(self, session: Session, prefs: Preferences,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.session = session
+        self.prefs = prefs
+        self.reader = session.reader
+        self.ops = Operations(session, self)
+        self.wellbeing = Wellbeing(prefs, self)
+        self.thumbs = ThumbnailLoader(session.thumbnail_path, parent=self)
+        self.model = CaptureModel(self.thumbs, self.wellbeing, self)
+        self.proxy = CaptureProxy(self.model, self)
+        self.views = CaptureViews(self.proxy, self)
+        self.sidebar = Sidebar(self)
+        self.search_panel = SearchPanel(self)
+        self.search_panel.setVisible(False)
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText("Search text, numbers, handles… (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(320)
+        self.task_status = TaskStatus(session.tasks, self)
+        self.watch_label = QLabel(self)
+        self.viewer: ViewerWindow | None = None
+        self.details_form: CaptureDetailsForm | None = None
+        self.audit_window: AuditWindow | None = None
+        self.last_import: list[ImportResult] = []
+        self.last_ocr: list[OcrOutcome] = []
+        self._reads = Background(1, self)  # slow reads off the GUI thread
+        self._search_hits: list[int] | None = None
+        self._flagged_soon: set[int] = set()
+        self._base_filter = CaptureFilter()
+
+        left = QSplitter(Qt.Orientation.Vertical, self)
+        left.addWidget(self.sidebar)
+        left.addWidget(self.search_panel)
+        self.splitter = QSplitter(self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.views)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1000])
+        self.setCentralWidget(self.splitter)
+        self.statusBar().addPermanentWidget(self.watch_label)
+        self.statusBar().addPermanentWidget(self.task_status)
+        self.setAcceptDrops(True)
+        self.acts = build_actions(self)
+
+        self._side_timer = QTimer(self)
+        self._side_timer.setSingleShot(True)
+        self._side_timer.setInterval(250)
+        self._side_timer.timeout.connect(self._refresh_side)
+        self._flags_timer = QTimer(self)  # keyword flags re-read at most twice a second
+        self._flags_timer.setSingleShot(True)
+        self._flags_timer.setInterval(500)
+        self._flags_timer.timeout.connect(self._refresh_flags)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(300)
+        self._search_timer.timeout.connect(self.run_search)
+        self.watcher = FolderWatcher(parent=self)
+        self.watcher.newFiles.connect(lambda paths: self.import_paths(paths, method="watch"))
+
+        self.sidebar.filterChosen.connect(self._filter_chosen)
+        self.search_box.returnPressed.connect(self.run_search)
+        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_panel.hitChosen.connect(self.views.select)
+        self.search_panel.hitOpened.connect(self.open_capture)
+        self.views.opened.connect(self.open_capture)
+        self.views.selectionChanged.connect(self._selection_changed)
+        self.ops.imported.connect(self._on_imported)
+        self.ops.importFinished.connect(self._on_import_finished)
+        self.ops.ocrLanded.connect(self._on_ocr_landed)
+        self.ops.ocrFinished.connect(self._on_ocr_finished)
+        self.ops.capturesChanged.connect(self._on_captures_changed)
+        self.ops.casesChanged.connect(self._refresh_side)
+        self.ops.failed.connect(lambda title, message: show_error(self, title, message))
+
+        self.update_title()
+        self.reload()
+        self._restore()
+        if prefs.watch_folder:
+            self.watch(prefs.watch_folder)
+
+    # ---------------------------------------------------------------- loading
+    def reload(self) -> None:
+        """Re-read every capture and count (F5)."""
+        reader = self.reader
+        self.model.reset(reader.captures(), reader.pending_ocr(), reader.flagged())
+        self._refresh_side()
+
+    def _refresh_side(self) -> None:
+        self._side_timer.stop()
+        self.sidebar.update_counts(self.model.captures(), self.reader.cases(),
+                                   len(self.model.flagged_ids()), len(self.model.pending_ids()))
+        self._apply_filter()
+        emit(self.refreshed)
+
+    def update_title(self) -> None:
+        self.setWindowTitle(f"Analyst Workstation — {self.session.path} — "
+                            f"{self.reader.analyst}")
+
+    # ---------------------------------------------------------------- filters
+    def _filter_chosen(self, what: CaptureFilter) -> None:
+        self._base_filter = what
+        if self._search_hits is not None:
+            self.search_box.blockSignals(True)
+            self.search_box.clear()
+            self.search_box.blockSignals(False)
+            self._end_search()
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        if self._search_hits is not None:
+            allowed: set[int] | None = set(self._search_hits)
+        else:
+            allowed = self._allowed(self._base_filter)
+        if allowed != self.proxy.allowed:
+            self.proxy.set_allowed(allowed)
+
+    def _allowed(self, what: CaptureFilter) -> set[int] | None:
+        if what.kind == "flagged":
+            return self.model.flagged_ids()
+        if what.kind == "pending":
+            return self.model.pending_ids()
+        if what.kind == "platform":
+            return {c.id for c in self.model.captures() if c.platform == what.value}
+        if what.kind == "case":
+            return {c.id for c in self.model.captures() if str(c.case_id) == what.value}
+        return None
+
+    def show_filter(self, what: CaptureFilter) -> None:
+        """Choose a saved filter or case (as clicking it in the side panel)."""
+        self.sidebar.choose(what)
+
+    # ----------------------------------------------------------------- search
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def run_search(self) -> None:
+        """Search for the text in the search box (empty: back to the chosen filter)."""
+        self._search_timer.stop()
+        query = self.search_box.text().strip()
+        if not query:
+            self._end_search()
+            self._apply_filter()
+            return
+        try:
+            hits = self.reader.search(query, limit=SEARCH_LIMIT)
+        except WorkstationError as exc:
+            self.search_panel.clear()
+            self.search_panel.summary.setText(str(exc))
+            self.search_panel.setVisible(True)
+            return
+        self._search_hits = [h.capture_id for h in hits]
+        self.sidebar.show_choice(None)  # the gallery shows the hits, not the filter
+        self.search_panel.show_hits(query, hits)
+        self.search_panel.setVisible(True)
+        self._apply_filter()
+
+    def _end_search(self) -> None:
+        if self._search_hits is not None:
+            self.sidebar.show_choice(self._base_filter)
+        self._search_hits = None
+        self.search_panel.clear()
+        self.search_panel.setVisible(False)
+
+    # ----------------------------------------------------------------- viewer
+    def open_current(self) -> None:
+        capture_id = self.views.current_id()
+        if capture_id is not None:
+            self.open_capture(capture_id)
+
+    def open_capture(self, capture_id: int) -> ViewerWindow:
+        """Show ``capture_id`` in the viewer window."""
+        if self.viewer is None:
+            self.viewer = ViewerWindow(self.session, self.ops, self.wellbeing, self)
+            self.viewer.stepRequested.connect(self._step)
+            state = self.prefs.state("viewer")
+            if state is not None:
+                self.viewer.restoreGeometry(state)
+        self.viewer.show_capture(capture_id)
+        self.viewer.show()
+        self.viewer.raise_()
+        self.viewer.activateWindow()
+        return self.viewer
+
+    def _step(self, delta: int) -> None:
+        view = self.views.current_view()
+        current = view.currentIndex()
+        row = (current.row() if current.isValid() else -1) + delta
+        if 0 <= row < self.proxy.rowCount():
+            index = self.proxy.index(row, 0)
+            view.setCurrentIndex(index)
+            self.open_capture(int(index.data(IdRole)))
+
+    def _selection_changed(self) -> None:
+        count = len(self.views.selected_ids())
+        if count > 1:
+            self.statusBar().showMessage(f"{count} captures selected", 3000)
+
+    # -------------------------------------------------------------- workspace
+    def verify(self) -> None:
+        self.statusBar().showMessage("Verifying every evidence file and the audit trail…")
+        self.ops.verify(self._show_verify)
+
+    def _show_verify(self, report: object) -> None:
+        from workstation.models import VerifyReport
+
+        if not isinstance(report, VerifyReport):
+            return
+        dialog = VerifyDialog(report, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.captureOpened.connect(self.open_capture)
+        self.statusBar().showMessage(report.summary(), 10_000)
+        dialog.open()
+
+    def show_audit(self) -> AuditWindow:
+        if self.audit_window is None:
+            self.audit_window = AuditWindow(self.reader, self)
+        else:
+            self.audit_window.reload()
+        self.audit_window.show()
+        self.audit_window.raise_()
+        return self.audit_window
+
+    def ask_analyst(self) -> None:
+        name, ok = QInputDialog.getText(self, "Analyst name",
+                                        "Your name, recorded with every change you make:",
+                                        text=self.reader.analyst)
+        if ok and name.strip():
+            self.ops.set_setting("analyst", name.strip(),
+                                 on_done=lambda _result: self.update_title())
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
+                          "\n".join(shortcut_lines(self.acts)), QMessageBox.StandardButton.Ok,
+                          self)
+        box.setObjectName("shortcutsBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+
+    # ------------------------------------------------------------------ state
+    def set_view_mode(self, mode: str) -> None:
+        self.views.set_mode(mode)
+        self.prefs.view_mode = mode
+
+    def _restore(self) -> None:
+        geometry = self.prefs.state("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.prefs.state("state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.prefs.state("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.views.set_mode(self.prefs.view_mode)
+
+    def save_state(self) -> None:
+        self.prefs.set_state("geometry", self.saveGeometry())
+        self.prefs.set_state("state", self.saveState())
+        self.prefs.set_state("splitter", self.splitter.saveState())
+        if self.viewer is not None:
+            self.prefs.set_state("viewer", self.viewer.saveGeometry())
+        self.prefs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        if self.viewer is not None:
+            self.viewer.close()
+            self.viewer.shutdown()
+        self.watcher.watch(None)
+        self.session.tasks.cancel_all()
+        self.thumbs.shutdown()
+        self._reads.shutdown()
+        super().closeEvent(event)

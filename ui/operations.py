@@ -1,0 +1,162 @@
+"""Every change the UI makes, as tasks on the writer thread.
+
+Widgets call these methods instead of touching the workspace; each queues a
+task on the session's :class:`~ui.tasks.TaskManager` and announces what
+changed through signals once the writer has committed, so views re-read
+through the read-only workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ui.qtutil import emit
+from ui.session import Session
+from ui.tasks import Task
+from workstation.models import Capture, CaptureMeta, ImportResult, VerifyReport
+from workstation.progress import CancelToken, ProgressCallback
+from workstation.reading import OcrOutcome
+from workstation.workspace import Workspace
+
+
+class Operations(QObject):
+    """The write side of the UI.
+
+    Signals:
+        imported(list): ``ImportResult`` items as they land (batches, in order).
+        importFinished(list, str): every ``ImportResult`` of one import, at its end, and
+            the capture method (``import``, ``paste``, ``watch``).
+        ocrLanded(list): ``OcrOutcome`` items as they land.
+        ocrFinished(list): every ``OcrOutcome`` of one run (also when cancelled).
+        capturesChanged(list): ids of captures whose record changed (edits, tags, notes).
+        casesChanged(): a case was created or changed.
+        failed(str, str): a task failed — title and the sentence to show.
+
+    Attributes:
+        session: the open ``Session``.
+    """
+
+    imported = Signal(list)
+    importFinished = Signal(list, str)
+    ocrLanded = Signal(list)
+    ocrFinished = Signal(list)
+    capturesChanged = Signal(list)
+    casesChanged = Signal()
+    failed = Signal(str, str)
+
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+
+    @property
+    def tasks(self) -> Any:
+        return self.session.tasks
+
+    def _fail(self, title: str) -> Callable[[str], None]:
+        return lambda message: emit(self.failed, title, message)
+
+    # ------------------------------------------------------------------ import
+    def import_paths(self, paths: Iterable[str | Path], *, method: str = "import",
+                     meta: CaptureMeta | None = None) -> Task:
+        """Import files and folders (recursively); results land as each file commits."""
+        todo = [str(p) for p in paths]
+
+        def make(ws: Workspace, progress: ProgressCallback,
+                 cancel: CancelToken) -> Any:
+            return ws.import_paths(todo, meta, method=method, progress=progress, cancel=cancel)
+
+        title = "Importing" if method == "import" else f"Importing ({method})"
+        return self.tasks.submit_stream(
+            title, make, on_items=self.imported.emit,
+            on_done=lambda results: emit(self.importFinished, list(results), method),
+            on_error=self._fail("Import"))
+
+    def import_bytes(self, data: bytes, *, method: str = "paste",
+                     meta: CaptureMeta | None = None) -> Task:
+        """Import an image held in memory (a clipboard paste)."""
+
+        def run(ws: Workspace, task: Task) -> list[ImportResult]:
+            result = ws.import_bytes(data, meta, method=method)
+            task.emit(result)
+            return [result]
+
+        return self.tasks.submit(
+            "Pasting", run, on_items=self.imported.emit,
+            on_done=lambda results: emit(self.importFinished, list(results), method),
+            on_error=self._fail("Paste"), cancellable=False)
+
+    # ------------------------------------------------------------------- edits
+    def _change(self, title: str, capture_ids: list[int],
+                fn: Callable[[Workspace], Any], *, cases: bool = False,
+                on_done: Callable[[Any], None] | None = None) -> Task:
+        def done(result: Any) -> None:
+            emit(self.capturesChanged, capture_ids)
+            if cases:
+                emit(self.casesChanged)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(message: str) -> None:
+            emit(self.capturesChanged, capture_ids)  # show what is really stored
+            emit(self.failed, title, message)
+
+        return self.tasks.submit(title, lambda ws, _task: fn(ws), on_done=done,
+                                 on_error=failed, cancellable=False)
+
+    def edit(self, capture_ids: Iterable[int], changes: dict[str, Any],
+             on_done: Callable[[Any], None] | None = None) -> Task:
+        """Apply the same metadata ``changes`` (``Workspace.edit`` keywords) to each capture."""
+        ids = list(capture_ids)
+
+        def run(ws: Workspace) -> list[Capture]:
+            return [ws.edit(cid, **changes) for cid in ids]
+
+        return self._change("Saving details", ids, run, cases="case" in changes,
+                            on_done=on_done)
+
+    def set_notes(self, capture_id: int, text: str) -> Task:
+        return self._change("Saving notes", [capture_id],
+                            lambda ws: ws.set_notes(capture_id, text))
+
+    def add_tags(self, capture_id: int, tags: list[str]) -> Task:
+        return self._change("Tagging", [capture_id], lambda ws: ws.add_tags(capture_id, tags))
+
+    def remove_tags(self, capture_id: int, tags: list[str]) -> Task:
+        return self._change("Removing tags", [capture_id],
+                            lambda ws: ws.remove_tags(capture_id, tags))
+
+    def set_setting(self, key: str, value: str,
+                    on_done: Callable[[Any], None] | None = None) -> Task:
+        return self.tasks.submit(f"Saving {key}", lambda ws, _t: ws.set_setting(key, value),
+                                 on_done=on_done, on_error=self._fail("Settings"),
+                                 cancellable=False)
+
+    # --------------------------------------------------------------------- OCR
+    def run_ocr(self, capture_ids: Iterable[int], lang: str | None = None) -> Task:
+        """OCR captures; each outcome lands as it finishes, cancelling keeps them."""
+        ids = list(capture_ids)
+
+        def make(ws: Workspace, progress: ProgressCallback, cancel: CancelToken) -> Any:
+            return ws.run_ocr(ids, lang=lang or ws.ocr_languages(), progress=progress,
+                              cancel=cancel)
+
+        return self.tasks.submit_stream(
+            "OCR", make, on_items=self._ocr_items,
+            on_done=lambda outcomes: emit(self.ocrFinished, list(outcomes)),
+            on_error=self._fail("OCR"))
+
+    def _ocr_items(self, outcomes: list[OcrOutcome]) -> None:
+        emit(self.ocrLanded, outcomes)
+
+    # ------------------------------------------------------------------ verify
+    def verify(self, on_done: Callable[[VerifyReport], None]) -> Task:
+        """Re-hash the evidence and walk the audit trail (on the writer, so no change
+        lands half-way through)."""
+        return self.tasks.submit(
+            "Verifying", lambda ws, task: ws.verify(progress=task.report,
+                                                    cancel=task.cancel_token),
+            on_done=on_done, on_error=self._fail("Verify"))

@@ -1,0 +1,66 @@
+"""Small Qt helpers shared by the UI modules: labels with mnemonics, and ``emit``
+(a safe way to emit signals on the PySide6 release in use)."""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+ctypes.pythonapi.Py_IncRef.argtypes = [ctypes.py_object]
+ctypes.pythonapi.Py_IncRef.restype = None
+
+
+def buddy_label(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
+    """A label whose ``&`` mnemonic (Alt+letter) moves the focus to ``buddy``."""
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)
+    return label
+
+
+def _emit_drops_true() -> bool:
+    """Whether ``SignalInstance.emit`` returns a reference it does not own.
+
+    PySide6 6.12.0 (with CPython 3.11, where ``True`` is not immortal) hands back
+    ``True`` from every Python-side ``emit()`` without counting the reference, so
+    each emit lowers ``True``'s reference count by one until the interpreter
+    aborts ("bool_dealloc: deallocating True or False").  Measured once, so a fixed
+    PySide6 turns the compensation off by itself.
+    """
+
+    class _Probe(QObject):
+        """A throw-away emitter.
+
+        Signals:
+            ping(): emitted three times to measure.
+        """
+
+        ping = Signal()
+
+    probe = _Probe()
+    ping: Any = probe.ping  # the stubs say emit() returns None; it returns a bool
+    before = sys.getrefcount(True)
+    results = [ping.emit() for _ in range(3)]
+    dropped = sys.getrefcount(True) - (before + sum(r is True for r in results)) == -3
+    if dropped:
+        for result in results:
+            _incref(result)
+    return dropped
+
+
+def _incref(value: object) -> None:
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
+
+
+_DROPS_TRUE = _emit_drops_true()
+
+
+def emit(signal: Any, *args: Any) -> None:
+    """``signal.emit(*args)``, keeping ``True``'s reference count right on PySide6
+    releases that drop it (see ``_emit_drops_true``).  Use it for every emit."""
+    result = signal.emit(*args)
+    if _DROPS_TRUE and result is not None:
+        _incref(result)
