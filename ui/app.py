@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
@@ -104,6 +105,9 @@ def main(workspace: str | None = None, argv: list[str] | None = None,
         window = launch(session, prefs or Preferences())
         if name:  # stored through the writer, audited like every setting
             window.ops.set_setting("analyst", name, on_done=lambda _r: window.update_title())
+        quit_after = os.environ.get("WORKSTATION_GUI_QUIT_AFTER_MS", "")
+        if quit_after.isdigit():  # smoke tests of the bundle: start, show, close
+            QTimer.singleShot(int(quit_after), window.close)
         code = app.exec()
     finally:
         session.close()
