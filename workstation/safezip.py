@@ -274,8 +274,12 @@ class ZipPackWriter:
         compress: bool | None = None,
         mtime: float | None = None,
         source_label: str | None = None,
+        md5: bool = True,
     ) -> MemberDigest:
         """Copy a readable binary stream into member ``arcname``.
+
+        ``md5=False`` skips the MD5 (the digest's ``md5`` is then empty): for evidence
+        whose SHA-256 is checked against the capture, the MD5 recorded at import holds.
 
         ``size`` (if known) lets the member use plain ZIP headers when small;
         unknown sizes get ZIP64 headers.  With ``expected_sha256``, a copy
@@ -288,7 +292,7 @@ class ZipPackWriter:
         if size is not None:
             info.file_size = size
         sha256 = hashlib.sha256()
-        md5 = hashlib.md5(usedforsecurity=False)
+        md5h = hashlib.md5(usedforsecurity=False) if md5 else None
         total = 0
         try:
             with self._zip.open(info, "w", force_zip64=size is None) as member:
@@ -299,10 +303,12 @@ class ZipPackWriter:
                     if not chunk:
                         break
                     sha256.update(chunk)
-                    md5.update(chunk)
+                    if md5h is not None:
+                        md5h.update(chunk)
                     member.write(chunk)
                     total += len(chunk)
-            digest = MemberDigest(arcname, total, sha256.hexdigest(), md5.hexdigest())
+            digest = MemberDigest(arcname, total, sha256.hexdigest(),
+                                  md5h.hexdigest() if md5h is not None else "")
             if expected_sha256 is not None and digest.sha256 != expected_sha256.strip().lower():
                 label = source_label or arcname
                 raise EvidenceChanged(
@@ -323,6 +329,7 @@ class ZipPackWriter:
         *,
         expected_sha256: str | None = None,
         compress: bool | None = None,
+        md5: bool = True,
     ) -> MemberDigest:
         """Copy file ``src`` into member ``arcname`` (see :meth:`add_stream`)."""
         self._check_open()
@@ -343,6 +350,7 @@ class ZipPackWriter:
                     size=st.st_size,
                     expected_sha256=expected_sha256,
                     compress=compress,
+                    md5=md5,
                     mtime=st.st_mtime,
                     source_label=os.fspath(src),
                 )
