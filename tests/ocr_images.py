@@ -13,6 +13,7 @@ high.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -223,6 +224,49 @@ SPECS: dict[str, SampleSpec] = {
         SampleSpec("english_dark_small", "Latin", ENGLISH, dark=True, shrink=0.36),
     )
 }
+
+
+def plain_image(rows: Sequence[Sequence[Line]], width: int = 900, shrink: float = 1.0
+                ) -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
+    """Lines on a plain white image, like a cropped chat message, and each piece's box.
+
+    Each row is one or more pieces side by side: a right-to-left piece is drawn
+    against the right margin, a left-to-right piece against the left margin or, when
+    the row also has right-to-left text, just left of it (an Arabic word followed by
+    a phone number in a Latin font).  ``shrink`` scales the finished image down.
+    """
+    gap = 36
+    heights = [max(p.size for p in row) for row in rows]
+    height = 40 + sum(round(h * 1.3) + gap for h in heights) + 40
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    boxes: dict[str, tuple[int, int, int, int]] = {}
+    y = 40
+    for row, h in zip(rows, heights, strict=True):
+        right = width - 30
+        left = 30
+        has_rtl_piece = any(p.rtl for p in row)
+        for piece in sorted(row, key=lambda p: not p.rtl):
+            f = _font(piece.font, piece.size)
+            kwargs = {"direction": "rtl", "language": "ar"} if piece.rtl else {}
+            x0, t, x1, b = (round(v) for v in draw.textbbox((0, 0), piece.text, font=f,
+                                                           **kwargs))  # type: ignore[arg-type]
+            if piece.rtl or has_rtl_piece:
+                x = right - (x1 - x0)
+                right = x - piece.size // 2
+            else:
+                x = left
+                left = x + (x1 - x0) + piece.size // 2
+            draw.text((x - x0, y - t), piece.text, font=f, fill="black",
+                      **kwargs)  # type: ignore[arg-type]
+            boxes[piece.text] = (x, y, x1 - x0, b - t)
+        y += round(h * 1.3) + gap
+    if shrink != 1.0:
+        image = image.resize((round(width * shrink), round(height * shrink)),
+                             Image.Resampling.LANCZOS)
+        boxes = {k: tuple(round(v * shrink) for v in b)  # type: ignore[misc]
+                 for k, b in boxes.items()}
+    return image, boxes
 
 
 @cache

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.ocr_images import char_accuracy, line_accuracy, sample
+from tests.ocr_images import (
+    ARABIC_FONT,
+    ARABIC_SANS,
+    Line,
+    char_accuracy,
+    line_accuracy,
+    plain_image,
+    sample,
+)
 from workstation.errors import Cancelled, MissingDependency, RejectedInput
 from workstation.ocr import (
     InvalidLanguage,
@@ -195,6 +203,76 @@ def test_auto_without_script_models_combines_with_eng() -> None:
     assert set(result.languages) & {"ara", "fas", "pus", "urd"}
     assert PHONE.search(result.text), result.text
     has_words(result.text, "بريطانيا")
+
+
+AR_TRIP = "رحلة آمنة إلى بريطانيا"
+CONTACT = "+44 7700 900123  wa.me/447700900123"
+
+
+@pytest.mark.parametrize("shrink", [1.0, 0.5])
+@pytest.mark.parametrize("lang", ["auto", "ara+eng"])
+def test_arabic_line_then_phone_and_link(lang: str, shrink: float) -> None:
+    # A chat message: an Arabic line, then a number and a WhatsApp link in a Latin font.
+    image, boxes = plain_image([[Line(AR_TRIP, ARABIC_FONT, rtl=True)], [Line(CONTACT)]],
+                               shrink=shrink)
+    result = ocr_image(image, lang=lang)
+    text = result.text
+    assert PHONE.search(text) and "wa.me/447700900123" in text, text
+    assert "بريطانيا" in text
+    assert text.index("بريطانيا") < text.index("+44"), text  # line order kept
+    assert result.parameters["ltr_lines_reread"] >= 1
+    if shrink != 1.0:
+        assert "upscale" in result.parameters["preprocessing"]
+    for part in ("+44", "7700", "900123", "wa.me/447700900123"):  # boxes in original pixels
+        word = next(w for w in result.words if w.text == part)
+        _assert_inside(word.bbox, boxes[CONTACT], slack=4)
+
+
+@pytest.mark.parametrize("lang", ["auto", "ara+eng"])
+def test_arabic_word_and_phone_on_one_line(lang: str) -> None:
+    image, boxes = plain_image([[Line(AR_TRIP, ARABIC_FONT, rtl=True)],
+                                [Line("واتساب", ARABIC_FONT, rtl=True), Line("+44 7700 900123")]],
+                               shrink=0.5)
+    result = ocr_image(image, lang=lang)
+    # Tesseract reads the number's groups right to left inside the Arabic line
+    # ("900123 7700 44+"); the run is cut out and read again.
+    assert "واتساب +44 7700 900123" in result.text, result.text
+    word = next(w for w in result.words if w.text == "900123")
+    _assert_inside(word.bbox, boxes["+44 7700 900123"], slack=4)
+
+
+def test_persian_line_on_a_page_the_latin_set_wins() -> None:
+    # The Latin set reads the Persian line as confident-looking junk and wins the page
+    # on the English lines; the low-confidence line is read again as Arabic script.
+    image, _ = plain_image([[Line("سفر امن به اروپا با قایق", ARABIC_SANS, rtl=True)],
+                            [Line("WhatsApp +90 532 123 45 67")],
+                            [Line("Call or WhatsApp for the price")]])
+    result = ocr_image(image)
+    assert result.parameters["script"] == "Latin"
+    assert result.parameters["rtl_lines_reread"] == 1
+    assert set(result.languages) & (ARABIC_SCRIPT - {"eng"}), result.languages
+    has_words(result.text, "اروپا", "قایق", "+90 532 123 45 67", "WhatsApp")
+    assert result.text.index("اروپا") < result.text.index("+90")
+
+
+def test_line_reads_of_grey_images_are_stable() -> None:
+    # libtesseract 5.3's SetRectangle on an 8-bit image thresholds the wrong pixels
+    # (tesseract-ocr/tesseract#4127): the same box read differently from call to call.
+    from workstation.ocr.backends import PSM_SINGLE_LINE, make_backend
+
+    s = sample("mixed")
+    grey = s.image.convert("L")
+    x, y, w, h = s.boxes["+44 7700 900123"]
+    backend = make_backend("tesserocr")
+    try:
+        for _ in range(4):
+            words = backend.read(grey, "eng", PSM_SINGLE_LINE, 60,
+                                 box=(x - 10, y - 10, w + 20, h + 20))
+            assert [word.text for word in words] == ["+44", "7700", "900123"]
+            for word in words:  # in the whole image's coordinates
+                _assert_inside((word.left, word.top, word.width, word.height), (x, y, w, h), 4)
+    finally:
+        backend.close()
 
 
 def test_dark_mode_is_inverted() -> None:

@@ -73,6 +73,29 @@ def parse_tsv(tsv: str) -> list[RawWord]:
     return words
 
 
+def crop_box(image: Image.Image, box: tuple[int, int, int, int] | None
+             ) -> tuple[Image.Image, int, int]:
+    """``image`` cropped to ``box`` (x, y, w, h) and the crop's offset.
+
+    Both backends crop rather than use Tesseract's ``SetRectangle``: in
+    libtesseract 5.3 (Debian 12) a rectangle on an 8-bit grey image makes Otsu
+    thresholding read the wrong pixels (tesseract-ocr/tesseract#4127), so the
+    same line reads differently, garbled or empty, from call to call.
+    """
+    if box is None:
+        return image, 0, 0
+    x, y, w, h = box
+    return image.crop((x, y, x + w, y + h)), x, y
+
+
+def shift_words(words: list[RawWord], dx: int, dy: int) -> list[RawWord]:
+    """``words`` moved by ``(dx, dy)`` (back from a crop to the whole image)."""
+    if not dx and not dy:
+        return words
+    return [RawWord(w.block, w.paragraph, w.line, w.word, w.left + dx, w.top + dy,
+                    w.width, w.height, w.confidence, w.text) for w in words]
+
+
 class Backend(Protocol):
     """What the engine needs from a Tesseract binding."""
 
@@ -146,13 +169,12 @@ class TesserocrBackend:
              box: tuple[int, int, int, int] | None = None) -> list[RawWord]:
         api = self._api(lang)
         api.SetPageSegMode(psm)
+        image, dx, dy = crop_box(image, box)
         api.SetImage(image)
-        if box is not None:
-            api.SetRectangle(*box)
         ok = api.Recognize(timeout=int(timeout_s * 1000))
         if not ok:
             raise OcrFailed(f"Tesseract did not finish within {timeout_s:g} s or failed.")
-        return parse_tsv(api.GetTSVText(0))
+        return shift_words(parse_tsv(api.GetTSVText(0)), dx, dy)
 
     def close(self) -> None:
         for api in self._apis.values():
@@ -195,11 +217,7 @@ class PytesseractBackend:
 
     def read(self, image: Image.Image, lang: str, psm: int, timeout_s: float,
              box: tuple[int, int, int, int] | None = None) -> list[RawWord]:
-        dx = dy = 0
-        if box is not None:
-            x, y, w, h = box
-            image = image.crop((x, y, x + w, y + h))
-            dx, dy = x, y
+        image, dx, dy = crop_box(image, box)
         try:
             tsv = self._pt.image_to_data(
                 image, lang=lang, config=f"--psm {psm} --tessdata-dir {self._tessdata}",
@@ -209,11 +227,7 @@ class PytesseractBackend:
             raise OcrFailed(f"Tesseract did not finish within {timeout_s:g} s.") from exc
         except self._pt.TesseractError as exc:
             raise OcrFailed(f"Tesseract failed: {exc}") from exc
-        words = parse_tsv(tsv)
-        if dx or dy:
-            words = [RawWord(w.block, w.paragraph, w.line, w.word, w.left + dx, w.top + dy,
-                             w.width, w.height, w.confidence, w.text) for w in words]
-        return words
+        return shift_words(parse_tsv(tsv), dx, dy)
 
     def close(self) -> None:
         pass

@@ -28,8 +28,10 @@ class OcrConfig:
     spends on one image; it stops early once the mean word confidence reaches
     ``good_confidence``.  ``osd_min_confidence``: below this script confidence the
     OSD guess is not trusted and every script is probed.  ``fix_ltr_lines``:
-    re-read Latin/number lines inside right-to-left paragraphs as single lines
-    (Tesseract otherwise reverses their word order, e.g. a phone number).
+    on mixed Arabic/Latin pages, re-read the lines (or runs) of the other
+    direction alone, each with the set that reads it best (Tesseract otherwise
+    reverses a phone number's groups and a combined set drops Latin characters;
+    see :mod:`workstation.ocr.engine`).
     ``timeout_s``: limit for one recognition pass.  ``max_cached_models``: loaded
     language sets kept per worker.
     """
