@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -47,6 +48,17 @@ def image_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return factory
+
+
+def require_tool(name: str) -> str:
+    """The path of a CLI tool the test needs (age, minisign ...): skipped where missing,
+    except in CI, where scripts/bootstrap installs it and a missing tool is a failure."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI (scripts/bootstrap installs it)")
+        pytest.skip(f"{name} is not installed")
+    return path
 
 
 def run_cli(*args: str, workspace: Path | None = None, check: bool = False,

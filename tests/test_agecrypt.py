@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.conftest import require_tool
 from workstation import agecrypt
 from workstation.agecrypt import (
     DecryptionFailed,
@@ -28,22 +29,13 @@ from workstation.agecrypt import (
 from workstation.recipients import InvalidRecipient, parse_recipient
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI (scripts/bootstrap installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 class AgeKey:
     """A key pair made by the real age-keygen."""
 
     def __init__(self, directory: Path, name: str) -> None:
         self.identity_file = directory / f"{name}.txt"
         subprocess.run(
-            [_tool("age-keygen"), "-o", str(self.identity_file)],
+            [require_tool("age-keygen"), "-o", str(self.identity_file)],
             check=True,
             capture_output=True,
             timeout=60,
@@ -97,7 +89,7 @@ class SshKey:
 
 @pytest.fixture
 def age_bin() -> str:
-    return _tool("age")
+    return require_tool("age")
 
 
 @pytest.fixture
@@ -346,7 +338,7 @@ def test_alert_pack_pipeline_opened_with_the_standard_clis(age_bin: str, tmp_pat
     from workstation import signing
     from workstation.safezip import ZipPackWriter, safe_extract
 
-    minisign, sha256sum = _tool("minisign"), _tool("sha256sum")
+    minisign, sha256sum = require_tool("minisign"), require_tool("sha256sum")
     contact = AgeKey(tmp_path, "contact")
     evidence = tmp_path / "capture.png"
     evidence.write_bytes(os.urandom(2_000_000))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 
+from tests.conftest import require_tool
 from workstation.errors import RejectedInput
 from workstation.recipients import (
     InvalidRecipient,
@@ -25,20 +25,12 @@ from workstation.recipients import (
 FINGERPRINT = re.compile(r"^[0-9a-f]{4}( [0-9a-f]{4}){7}$")
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI (scripts/bootstrap installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 @pytest.fixture
 def age_key(tmp_path: Path) -> tuple[str, str]:
     """(recipient, secret key) from the real age-keygen."""
     key_file = tmp_path / "key.txt"
-    subprocess.run([_tool("age-keygen"), "-o", str(key_file)], check=True, capture_output=True)
+    subprocess.run([require_tool("age-keygen"), "-o", str(key_file)], check=True,
+                   capture_output=True)
     text = key_file.read_text()
     public = re.search(r"# public key: (age1\S+)", text)
     secret = re.search(r"^(AGE-SECRET-KEY-1\S+)$", text, re.MULTILINE)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shutil
 import stat
 import subprocess
 import zipfile
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import require_tool
 from workstation.errors import Cancelled, WorkstationError
 from workstation.progress import CancelToken
 from workstation.safezip import (
@@ -27,15 +27,6 @@ from workstation.safezip import (
     format_sha256sum,
     safe_extract,
 )
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI (scripts/bootstrap installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
 
 
 @pytest.fixture
@@ -85,7 +76,7 @@ def test_write_pack_with_digests_and_extract_it(evidence: dict[str, Path], tmp_p
         assert (target / name).read_bytes() == path.read_bytes()
     # The contact's check: sha256sum -c on the manifest.
     result = subprocess.run(
-        [_tool("sha256sum"), "-c", "SHA256SUMS"],
+        [require_tool("sha256sum"), "-c", "SHA256SUMS"],
         cwd=target,
         capture_output=True,
         text=True,

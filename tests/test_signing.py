@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from workstation import signing
 from workstation.errors import WorkstationError
 from workstation.signing import (
@@ -24,18 +25,9 @@ from workstation.signing import (
 )
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI (scripts/bootstrap installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 @pytest.fixture
 def minisign() -> str:
-    return _tool("minisign")
+    return require_tool("minisign")
 
 
 @pytest.fixture

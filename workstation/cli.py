@@ -10,10 +10,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from workstation import __version__
 from workstation.cli_packs import register as register_pack_commands
+from workstation.cliutil import ProgressBar, capture_id, platform_arg, print_json, table
 from workstation.errors import WorkstationError
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
@@ -28,74 +29,11 @@ class UsageError(Exception):
 
 
 # --------------------------------------------------------------------- helpers
-def _print_json(value: Any, out: TextIO = sys.stdout) -> None:
-    out.write(json.dumps(value, ensure_ascii=False, indent=None) + "\n")
-
-
-def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    return "\n".join(lines)
-
-
-def _capture_id(text: str) -> int:
-    value = text.lstrip("#")
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a capture id (a number such as 12)")
-    return int(value)
-
-
-def _platform(text: str) -> str:
-    name = text.strip().lower()
-    name = "x" if name == "twitter" else name
-    if name not in PLATFORMS:
-        raise argparse.ArgumentTypeError(
-            f"unknown platform {text!r}; choose one of {', '.join(PLATFORMS)}"
-        )
-    return name
-
-
-class _Bar:
-    """A tqdm progress bar (with ETA) on stderr when it is a terminal; nothing when piped.
-
-    ``progress`` is the core's progress callback; ``emit`` prints a result line
-    without breaking the bar.
-    """
-
-    def __init__(self, desc: str, unit: str = "file", enabled: bool = True) -> None:
-        self._bar: Any = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, leave=False)
-
-    def progress(self, p: Any) -> None:
-        if self._bar is not None:
-            self._bar.total = p.total
-            self._bar.n = p.done
-            self._bar.refresh()
-
-    def emit(self, line: str) -> None:
-        if self._bar is not None:
-            self._bar.write(line, file=sys.stdout)
-        else:
-            print(line, flush=True)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
 # -------------------------------------------------------------------- commands
 def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
     status = ws.status()
     if args.json:
-        _print_json(status.to_dict())
+        print_json(status.to_dict())
         return EXIT_OK
     print(f"Workspace:   {status.path}")
     print(f"Version:     Analyst Workstation {status.app_version} (schema {status.schema_version})")
@@ -110,22 +48,22 @@ def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
     if args.case_cmd == "new":
         case = ws.create_case(args.name)
         if args.json:
-            _print_json(case.to_dict())
+            print_json(case.to_dict())
         else:
             print(f"Created case #{case.id} {case.name!r}")
     elif args.case_cmd == "list":
         cases = ws.cases()
         if args.json:
-            _print_json([c.to_dict() for c in cases])
+            print_json([c.to_dict() for c in cases])
         elif cases:
-            print(_table([[str(c.id), c.name, c.status, str(c.capture_count), c.created_at]
+            print(table([[str(c.id), c.name, c.status, str(c.capture_count), c.created_at]
                           for c in cases], ["ID", "NAME", "STATUS", "CAPTURES", "CREATED"]))
         else:
             print("No cases yet. Create one with: workstation case new NAME")
     else:
         case = ws.set_case_status(args.name, "closed" if args.case_cmd == "close" else "open")
         if args.json:
-            _print_json(case.to_dict())
+            print_json(case.to_dict())
         else:
             print(f"Case {case.name!r} is now {case.status}")
     return EXIT_OK
@@ -138,7 +76,7 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
         tags=tuple(args.tag or ()),
     )
     counts = {"imported": 0, "duplicate": 0, "rejected": 0}
-    bar = _Bar("Importing")
+    bar = ProgressBar("Importing")
     emit = bar.emit
     try:
         for result in ws.import_paths(args.paths, meta, method=args.method,
@@ -170,7 +108,7 @@ def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
         captures.sort(key=lambda c: (not flags.get(c.id, (False, 0.0))[0],
                                      -flags.get(c.id, (False, 0.0))[1], c.id))
     if args.json:
-        _print_json([{**c.to_dict(), "flagged": flags.get(c.id, (False, 0.0))[0]}
+        print_json([{**c.to_dict(), "flagged": flags.get(c.id, (False, 0.0))[0]}
                      for c in captures])
         return EXIT_OK
     if not captures:
@@ -181,7 +119,7 @@ def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
              c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
              c.case or "", f"{c.format} {c.width}×{c.height}", ",".join(c.tags),
              c.original_filename or ""] for c in captures]
-    print(_table(rows, ["ID", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE",
+    print(table(rows, ["ID", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE",
                         "TAGS", "FILE"]))
     return EXIT_OK
 
@@ -227,7 +165,7 @@ def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
 def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
     capture = ws.capture(args.id)
     if args.json:
-        _print_json(_capture_json(ws, capture))
+        print_json(_capture_json(ws, capture))
         return EXIT_OK
     _show_capture(ws, capture)
     run = ws.current_ocr(capture.id)
@@ -270,18 +208,18 @@ def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
                          "--captured-at, --case")
     capture = ws.edit(args.id, **changes)
     if args.json:
-        _print_json(capture.to_dict())
+        print_json(capture.to_dict())
     else:
         print(f"#{capture.id} updated")
     return EXIT_OK
 
 
 def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
-    bar = _Bar("Verifying", enabled=not args.json)
+    bar = ProgressBar("Verifying", enabled=not args.json)
     result = ws.verify(progress=bar.progress)
     bar.close()
     if args.json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
     else:
         for problem in result.problems:
             print(f"PROBLEM: {problem.message}")
@@ -295,14 +233,14 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
     entries = ws.audit_entries(capture_id=args.capture, case=args.case)
     if args.json:
-        _print_json([e.to_dict() for e in entries])
+        print_json([e.to_dict() for e in entries])
         return EXIT_OK
     rows = []
     for e in entries:
         details = json.dumps(e.details, ensure_ascii=False, separators=(",", ":"))
         rows.append([str(e.seq), e.at[:19].replace("T", " "), e.analyst, e.action, e.subject,
                      details if len(details) <= 80 else details[:77] + "..."])
-    print(_table(rows, ["SEQ", "TIME (UTC)", "ANALYST", "ACTION", "SUBJECT", "DETAILS"]))
+    print(table(rows, ["SEQ", "TIME (UTC)", "ANALYST", "ACTION", "SUBJECT", "DETAILS"]))
     return EXIT_OK
 
 
@@ -320,7 +258,7 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
         print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
               file=sys.stderr)
         return EXIT_OK
-    bar = _Bar("OCR", unit="image")
+    bar = ProgressBar("OCR", unit="image")
     emit = bar.emit
     cancel = CancelToken()
     counts = {"done": 0, "failed": 0}
@@ -350,7 +288,7 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
     hits = ws.search(args.query, limit=args.limit)
     captures = {c.id: c for c in ws.captures_by_ids([h.capture_id for h in hits])}
     if args.json:
-        _print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
+        print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
                       "case": captures[h.capture_id].case} for h in hits])
         return EXIT_OK
     if not hits:
@@ -365,10 +303,10 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
     found = ws.indicators(args.id, kind=args.kind)
     if args.json:
-        _print_json([i.to_dict() for i in found])
+        print_json([i.to_dict() for i in found])
         return EXIT_OK
     rows = [[str(i.capture_id), i.kind, i.normalized, i.value, i.source] for i in found]
-    print(_table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
+    print(table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
           else "No indicators.")
     return EXIT_OK
 
@@ -376,7 +314,7 @@ def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
     links = ws.links(args.id)
     if args.json:
-        _print_json([link.to_dict() for link in links])
+        print_json([link.to_dict() for link in links])
         return EXIT_OK
     if not links:
         print(f"No other capture shares an indicator or image with #{args.id}.")
@@ -391,7 +329,7 @@ def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
     found = ws.similar(args.id)
     if args.json:
-        _print_json([s.to_dict() for s in found])
+        print_json([s.to_dict() for s in found])
         return EXIT_OK
     if not found:
         print(f"No near-duplicate of #{args.id}.")
@@ -469,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--case", metavar="NAME", help="case to file the captures under")
     p.add_argument("--url", metavar="URL", help="source URL (the platform is inferred from it)")
-    p.add_argument("--platform", type=_platform, metavar="P",
+    p.add_argument("--platform", type=platform_arg, metavar="P",
                    help=f"platform: {', '.join(PLATFORMS)}")
     p.add_argument("--handle", metavar="H", help="account handle")
     p.add_argument("--content-id", metavar="ID", help="the platform's content id")
@@ -487,23 +425,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="captures flagged by the keyword lexicon first")
 
     p = add("show", cmd_show, "show one capture")
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
 
     p = add("tag", cmd_tag, "add (or --remove) tags", json_flag=False)
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
     p.add_argument("tags", nargs="+", metavar="TAG")
     p.add_argument("--remove", action="store_true", help="remove these tags instead")
 
     p = add("note", cmd_note, "set a capture's notes (the old text stays in the audit trail)",
             json_flag=False)
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--append", action="store_true", help="add a line instead of replacing")
 
     p = add("edit", cmd_edit, "change a capture's metadata (audited)")
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
     p.add_argument("--url", metavar="URL")
-    p.add_argument("--platform", type=_platform, metavar="P")
+    p.add_argument("--platform", type=platform_arg, metavar="P")
     p.add_argument("--handle", metavar="H")
     p.add_argument("--content-id", metavar="ID")
     p.add_argument("--captured-at", metavar="ISO")
@@ -512,11 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("verify", cmd_verify, "re-hash all evidence and check the audit trail")
 
     p = add("audit", cmd_audit, "print the audit trail")
-    p.add_argument("--capture", type=_capture_id, metavar="ID")
+    p.add_argument("--capture", type=capture_id, metavar="ID")
     p.add_argument("--case", metavar="NAME")
 
     p = add("ocr", cmd_ocr, "read captures with OCR (default: those not yet read)")
-    p.add_argument("ids", nargs="*", type=_capture_id, metavar="ID")
+    p.add_argument("ids", nargs="*", type=capture_id, metavar="ID")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--pending", action="store_true", help="captures not yet read")
     which.add_argument("--all", action="store_true", help="every capture (again)")
@@ -529,15 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, metavar="N")
 
     p = add("indicators", cmd_indicators, "list indicators (of one capture, or all)")
-    p.add_argument("id", nargs="?", type=_capture_id, metavar="ID")
+    p.add_argument("id", nargs="?", type=capture_id, metavar="ID")
     p.add_argument("--kind", choices=("phone", "whatsapp", "telegram", "url", "handle", "email",
                                       "price", "crypto"))
 
     p = add("links", cmd_links, "captures sharing an indicator or a near-identical image")
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
 
     p = add("similar", cmd_similar, "near-duplicate images (PDQ)")
-    p.add_argument("id", type=_capture_id, metavar="ID")
+    p.add_argument("id", type=capture_id, metavar="ID")
 
     READ_ONLY.update(register_pack_commands(sub, common, add))
 

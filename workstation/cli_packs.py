@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from workstation.cliutil import platform_arg, print_json, table
 from workstation.errors import WorkstationError
 from workstation.platforms import PLATFORMS
 
@@ -34,20 +35,6 @@ if TYPE_CHECKING:
     from workstation.workspace import Workspace
 
 EXIT_OK, EXIT_FAIL = 0, 1
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-
-
-def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    return "\n".join(lines)
 
 
 def _capture_ids(text: str) -> list[int]:
@@ -75,15 +62,6 @@ def _positive_int(text: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not an id (a number such as 3)")
     return int(value)
-
-
-def _platform(text: str) -> str:
-    name = text.strip().lower()
-    name = "x" if name == "twitter" else name
-    if name not in PLATFORMS:
-        raise argparse.ArgumentTypeError(
-            f"unknown platform {text!r}; choose one of {', '.join(PLATFORMS)}")
-    return name
 
 
 def _prompt(request: PassphraseRequest) -> str:
@@ -119,7 +97,7 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
     if action == "init":
         keys = ws.key_init()
         if args.json:
-            _print_json([k.to_dict() for k in keys])
+            print_json([k.to_dict() for k in keys])
             return EXIT_OK
         print(f"Agency keys created ({ws.secret_store.backend_description()}):")
         _print_keys(ws)
@@ -127,7 +105,7 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
     elif action == "rotate":
         keys = ws.key_rotate()
         if args.json:
-            _print_json([k.to_dict() for k in keys])
+            print_json([k.to_dict() for k in keys])
             return EXIT_OK
         print("New signing key; the old public key is kept so earlier packs still verify:")
         _print_keys(ws)
@@ -139,7 +117,7 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
         key = ws.signing_public_key(args.key_id)
         keys = ws.agency_keys()
         if args.json:
-            _print_json({"key_id": key.key_id_hex, "minisign": key.base64(),
+            print_json({"key_id": key.key_id_hex, "minisign": key.base64(),
                          "keys": [k.to_dict() for k in keys]})
             return EXIT_OK
         print(f"Agency signing key {key.key_id_hex} (minisign): {key.base64()}")
@@ -148,7 +126,7 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
     elif action == "list":
         keys = ws.agency_keys()
         if args.json:
-            _print_json([k.to_dict() for k in keys])
+            print_json([k.to_dict() for k in keys])
         elif not keys:
             print("No agency keys yet: workstation key init")
         else:
@@ -188,7 +166,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
         contact = ws.contact_add(args.platform, args.name, args.email, args.recipient,
                                  organisation=args.org, role=args.role)
         if args.json:
-            _print_json(contact.to_dict())
+            print_json(contact.to_dict())
         else:
             print("Added contact:")
             print("\n".join(_contact_lines(contact)))
@@ -197,7 +175,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
     elif action == "list":
         contacts = ws.contacts(args.platform)
         if args.json:
-            _print_json([c.to_dict() for c in contacts])
+            print_json([c.to_dict() for c in contacts])
         elif not contacts:
             print("No contacts yet: workstation contact add --platform P --name NAME --email E "
                   "--recipient KEY")
@@ -207,7 +185,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
     elif action == "verify":
         contact = ws.contact_verify(args.id, args.note)
         if args.json:
-            _print_json(contact.to_dict())
+            print_json(contact.to_dict())
         else:
             print(f"Contact #{contact.id} verified by {contact.verified_by} at "
                   f"{contact.verified_at}.")
@@ -224,7 +202,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
     elif action == "import":
         results = ws.contacts_import(args.file)
         if args.json:
-            _print_json([{"status": s, **c.to_dict()} for s, c in results])
+            print_json([{"status": s, **c.to_dict()} for s, c in results])
         else:
             for status, contact in results:
                 print(f"{status:<10} #{contact.id} {contact.platform} {contact.name} "
@@ -272,7 +250,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
                              action=args.action, priority=args.priority, basis=args.basis,
                              output=args.output)
         if args.json:
-            _print_json({**pack.to_dict(), "output": args.output})
+            print_json({**pack.to_dict(), "output": args.output})
         else:
             print(f"Sealed {pack.ref}: {len(pack.items)} item(s) for {pack.platform}, "
                   f"{pack.priority}, deadline {pack.deadline_at}")
@@ -288,7 +266,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
     if action == "list":
         packs = ws.packs([args.state] if args.state else None)
         if args.json:
-            _print_json([p.to_dict() for p in packs])
+            print_json([p.to_dict() for p in packs])
         elif not packs:
             print("No packs yet: workstation pack build --contact ID --captures IDS -o FILE")
         else:
@@ -297,13 +275,13 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
                      (p.sent_at or "")[:19].replace("T", " "),
                      f"{sum(1 for i in p.items if i.outcome != 'pending')}/{len(p.items)}",
                      (p.last_error or "")[:60]] for p in packs]
-            print(_table(rows, ["REF", "STATE", "PLATFORM", "ITEMS", "PRIORITY", "SEALED (UTC)",
+            print(table(rows, ["REF", "STATE", "PLATFORM", "ITEMS", "PRIORITY", "SEALED (UTC)",
                                 "SENT (UTC)", "ANSWERED", "LAST ERROR"]))
         return EXIT_OK
     if action == "show":
         pack = ws.pack(args.ref)
         if args.json:
-            _print_json({**pack.to_dict(), "attempts_log": ws.pack_attempts(pack.ref)})
+            print_json({**pack.to_dict(), "attempts_log": ws.pack_attempts(pack.ref)})
             return EXIT_OK
         print("\n".join(_pack_summary(pack)))
         for item in pack.items:
@@ -317,7 +295,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
     if action == "outcomes":
         result = ws.import_outcomes(args.file)
         if args.json:
-            _print_json(result.to_dict())
+            print_json(result.to_dict())
         else:
             print(f"Imported {result.rows} outcome(s) from {result.file}:")
             for ref, state in sorted(result.packs.items()):
@@ -326,7 +304,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
     if action == "stats":
         stats = ws.pack_stats()
         if args.json:
-            _print_json([s.to_dict() for s in stats])
+            print_json([s.to_dict() for s in stats])
         elif not stats:
             print("No pack has been sent yet.")
         else:
@@ -336,7 +314,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
                      "" if s.removal_rate is None else f"{s.removal_rate:.0%}",
                      "" if s.median_hours_to_action is None
                      else f"{s.median_hours_to_action:.1f} h"] for s in stats]
-            print(_table(rows, ["PLATFORM", "PACKS", "ITEMS", "ANSWERED", "REMOVED",
+            print(table(rows, ["PLATFORM", "PACKS", "ITEMS", "ANSWERED", "REMOVED",
                                 "RESTRICTED", "NO VIOLATION", "ALREADY GONE", "PENDING",
                                 "REMOVAL RATE", "MEDIAN TO ACTION"]))
         return EXIT_OK
@@ -357,7 +335,7 @@ def _pack_send(ws: Workspace, args: argparse.Namespace) -> int:
         results = [ws.send_pack(args.ref, args.via, args.to, confirm_sent=args.confirm_sent,
                                 resend=args.resend)]
     if args.json:
-        _print_json([r.to_dict() for r in results])
+        print_json([r.to_dict() for r in results])
     else:
         if not results:
             print("Nothing to send: no queued pack is due.")
@@ -371,7 +349,7 @@ def _pack_open(args: argparse.Namespace) -> int:
 
     result = open_pack(args.file, args.identity, args.trust, args.output)
     if args.json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
     else:
         for check in result.checks:
             print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<10} {check.detail}")
@@ -427,7 +405,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
                   json_flag=False)
     contacts = contact.add_subparsers(dest="contact_cmd", metavar="ACTION", required=True)
     p = child(contacts, "add", cmd_contact, "add a contact with one or more recipient keys")
-    p.add_argument("--platform", required=True, type=_platform, metavar="P",
+    p.add_argument("--platform", required=True, type=platform_arg, metavar="P",
                    help=f"platform: {', '.join(PLATFORMS)}")
     p.add_argument("--name", required=True, metavar="NAME")
     p.add_argument("--email", required=True, metavar="E")
@@ -436,7 +414,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--org", metavar="ORG", help="organisation")
     p.add_argument("--role", metavar="ROLE")
     p = child(contacts, "list", cmd_contact, "list contacts", read_only=True)
-    p.add_argument("--platform", type=_platform, metavar="P")
+    p.add_argument("--platform", type=platform_arg, metavar="P")
     p = child(contacts, "verify", cmd_contact,
               "record that the contact's fingerprints were checked out of band")
     p.add_argument("id", type=_positive_int, metavar="ID")
