@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, interruptible, run_cli
 from tests.imagegen import make_image
 
 
@@ -159,7 +159,8 @@ def test_ctrl_c_during_import_keeps_what_finished(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     proc = subprocess.Popen(
         [sys.executable, "-m", "workstation", "--workspace", str(ws), "import", str(folder),
-         "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
     assert proc.stdout is not None
     assert json.loads(proc.stdout.readline())["status"] == "imported"
     proc.send_signal(signal.SIGINT)

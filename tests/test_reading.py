@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, interruptible, run_cli
 from tests.imagegen import make_image, make_screenshot
 from workstation.errors import WorkstationError
 from workstation.models import CaptureMeta
@@ -173,7 +173,8 @@ def test_ctrl_c_keeps_finished_ocr_results(tmp_path: Path) -> None:
     run_cli("import", str(folder), workspace=ws, check=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "workstation", "--workspace", str(ws), "ocr", "--json",
-         "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
     assert proc.stdout is not None
     first = proc.stdout.readline()
     assert json.loads(first)["status"] == "done"
