@@ -12,6 +12,8 @@ length of the truth, whitespace collapsed.  Sections:
 4. Page segmentation mode.
 5. Throughput: ``OcrPool`` against a plain tesserocr loop over the same
    images in this process (same language set, no preprocessing).
+6. Mixed Arabic/Latin chat messages: whether the Arabic word, the phone
+   number and the link come out, with the mixed-line re-reading on and off.
 """
 
 from __future__ import annotations
@@ -231,12 +233,49 @@ def throughput(copies: int, jobs: int, repeats: int) -> None:
           ("runner", "images/s", "time", "ratio vs raw"))
 
 
+def mixed() -> None:
+    """Chat messages mixing an Arabic line (or word) with a Latin phone number and link."""
+    ar = "رحلة آمنة إلى بريطانيا"
+    contact = "+44 7700 900123  wa.me/447700900123"
+    images = []
+    for font in (samples.ARABIC_FONT, samples.ARABIC_SANS):
+        for size in (20, 28, 34, 44):
+            for shrink in (1.0, 0.5):
+                two_lines = [[samples.Line(ar, font, size, rtl=True)],
+                             [samples.Line(contact, size=size)]]
+                one_line = [[samples.Line(ar, font, size, rtl=True)],
+                            [samples.Line("واتساب", font, size, rtl=True),
+                             samples.Line("+44 7700 900123", size=size)]]
+                images.append(samples.plain_image(two_lines, shrink=shrink)[0])
+                images.append(samples.plain_image(one_line, shrink=shrink)[0])
+    wanted = ("بريطانيا", "+44 7700 900123", "wa.me/447700900123")
+    rows = []
+    for fix in (False, True):
+        engine = OcrEngine(OcrConfig(fix_ltr_lines=fix))
+        engine.ocr(images[0], "ara+eng")
+        engine.ocr(images[0], "auto")  # load the sets first
+        for lang in ("auto", "ara+eng"):
+            found = total = 0
+            t = time.perf_counter()
+            for i, image in enumerate(images):
+                text = " ".join(engine.ocr(image, lang).text.split())
+                for w in wanted if i % 2 == 0 else wanted[:2]:
+                    total += 1
+                    found += w in text
+            dt = time.perf_counter() - t
+            rows.append((f"fix_ltr_lines={fix}", lang, f"{found}/{total}",
+                         f"{dt / len(images):.2f}s"))
+        engine.close()
+    table(f"6. Mixed Arabic/Latin messages ({len(images)} images: Arabic word, phone number "
+          "and link found, mean time per image)", rows, ("config", "lang", "found", "time"))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=3, help="copies of each image, section 5")
     parser.add_argument("--repeats", type=int, default=2, help="timing repeats, section 5")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--only", choices=["pre", "upscale", "lang", "psm", "pool"],
+    parser.add_argument("--only", choices=["pre", "upscale", "lang", "psm", "pool", "mixed"],
                         action="append")
     args = parser.parse_args(argv)
     import tesserocr
@@ -251,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
         "lang": languages,
         "psm": lambda: psm(engine),
         "pool": lambda: throughput(args.copies, args.jobs, args.repeats),
+        "mixed": mixed,
     }
     started = time.perf_counter()
     for key, fn in sections.items():

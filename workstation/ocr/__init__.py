@@ -17,6 +17,12 @@ See :mod:`workstation.ocr.engine` for how automatic languages work and
 :mod:`workstation.ocr.preprocess` for the image preparation.
 """
 
+import os
+
+# Tesseract's OpenMP threads oversubscribe the cores and run 5–10× slower: one thread
+# per process (workers set it too).  Must be set before libtesseract is loaded.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
 from workstation.ocr.config import OcrConfig
 from workstation.ocr.engine import OcrEngine, load_image, ocr_image
 from workstation.ocr.errors import InvalidLanguage, OcrError, OcrFailed
