@@ -34,6 +34,8 @@ class Operations(QObject):
         ocrFinished(list): every ``OcrOutcome`` of one run (also when cancelled).
         capturesChanged(list): ids of captures whose record changed (edits, tags, notes).
         casesChanged(): a case was created or changed.
+        packsChanged(): a pack was built, sent or had outcomes recorded.
+        contactsChanged(): a contact or an agency key was added or changed.
         failed(str, str): a task failed — title and the sentence to show.
 
     Attributes:
@@ -41,6 +43,8 @@ class Operations(QObject):
     """
 
     imported = Signal(list)
+    packsChanged = Signal()
+    contactsChanged = Signal()
     importFinished = Signal(list, str)
     ocrLanded = Signal(list)
     ocrFinished = Signal(list)
@@ -58,6 +62,38 @@ class Operations(QObject):
 
     def _fail(self, title: str) -> Callable[[str], None]:
         return lambda message: emit(self.failed, title, message)
+
+    # ----------------------------------------------------------------- generic
+    def run(self, title: str, fn: Callable[[Workspace, Task], Any], *,
+            on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[str], None] | None = None,
+            cancellable: bool = False, quick: bool | None = None,
+            changed: tuple[Any, ...] = ()) -> Task:
+        """Run ``fn(workspace, task)`` on the writer; then emit each signal in ``changed``
+        (e.g. ``(ops.packsChanged,)``) and call ``on_done``.  A failure is shown in an
+        error box titled ``title`` unless ``on_error`` takes it."""
+
+        def done(result: Any) -> None:
+            for signal in changed:
+                emit(signal)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(message: str) -> None:
+            for signal in changed:
+                emit(signal)  # show what is really stored
+            if on_error is not None:
+                on_error(message)
+            else:
+                emit(self.failed, title, message)
+
+        return self.tasks.submit(title, fn, on_done=done, on_error=failed,
+                                 cancellable=cancellable, quick=quick)
+
+    def use_passphrases(self, provider: Callable[[Any], str]) -> Task:
+        """Let the writer's secret store ask for its passphrase through ``provider``
+        (a :class:`ui.passphrase.PassphraseBridge`) when no OS keyring holds the keys."""
+        return self.run("Secrets", lambda ws, _t: ws.use_secrets(passphrase_provider=provider))
 
     # ------------------------------------------------------------------ import
     def import_paths(self, paths: Iterable[str | Path], *, method: str = "import",

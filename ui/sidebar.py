@@ -51,7 +51,7 @@ class Sidebar(QTreeWidget):
         self.currentItemChanged.connect(self._changed)
 
     def update_counts(self, captures: list[Capture], cases: list[Case],
-                      flagged: int, pending: int) -> None:
+                      flagged: int, pending: int, unsent: int | None = None) -> None:
         """Rebuild the entries with fresh counts, keeping the current choice."""
         keep = self._current
         self.blockSignals(True)
@@ -61,6 +61,8 @@ class Sidebar(QTreeWidget):
             self._add(self._filters, f"All captures ({len(captures)})", CaptureFilter())
             self._add(self._filters, f"Flagged ({flagged})", CaptureFilter("flagged"))
             self._add(self._filters, f"Not yet OCR'd ({pending})", CaptureFilter("pending"))
+            if unsent is not None:
+                self._add(self._filters, f"Not yet sent ({unsent})", CaptureFilter("unsent"))
             platforms = Counter(c.platform for c in captures if c.platform)
             for name, count in sorted(platforms.items()):
                 self._add(self._filters, f"{name.capitalize()} ({count})",

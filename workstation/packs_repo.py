@@ -197,6 +197,13 @@ class PacksRepo:
             (capture_id,),
         ).fetchall()
 
+    def captures_in_packs(self, states: Sequence[str]) -> set[int]:
+        marks = ", ".join("?" for _ in states)
+        rows = self.conn.execute(
+            "SELECT DISTINCT i.capture_id FROM pack_items i JOIN packs p ON p.id = i.pack_id "
+            f"WHERE p.state IN ({marks})", tuple(states)).fetchall()
+        return {int(r[0]) for r in rows}
+
     # ------------------------------------------------------------- indicators
     def add_pack_indicators(self, pack_id: int, pairs: Iterable[tuple[str, str]]) -> None:
         self.conn.executemany(
