@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from ui.contacts import open_contacts
 from ui.prefs import WELLBEING_MODES
+from ui.settings import open_settings
 
 if TYPE_CHECKING:
     from ui.mainwindow import MainWindow
@@ -63,6 +65,10 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "paste", "&Paste image", w.paste,
                          QKeySequence.StandardKey.Paste,
                          tip="Capture the image on the clipboard (Ctrl+V)"))
+    menu.addAction(_make(w, a, "capture_region", "Capture screen &region…",
+                         lambda: w.capture_screen_region(), "Ctrl+Shift+S",
+                         tip="Hide the window and drag a rectangle on the screen "
+                             "(Ctrl+Shift+S)"))
     menu.addAction(_make(w, a, "watch", "&Watch a folder…", w.ask_watch_folder,
                          tip="Import new screenshots saved into a folder"))
     menu.addSeparator()
@@ -106,11 +112,22 @@ def build_actions(w: MainWindow) -> Actions:
         group.addAction(action)
         sub.addAction(action)
 
+    menu = bar.addMenu("&Packs")
+    menu.addAction(_make(w, a, "new_pack", "&New alert pack…", w.new_pack, "Ctrl+Shift+P",
+                         tip="Compose a pack for a platform from the selected captures"))
+    menu.addAction(_make(w, a, "outbox", "&Outbox…", w.show_outbox, "Ctrl+Shift+B",
+                         tip="Every pack, its state and the platforms' answers"))
+
     menu = bar.addMenu("&Workspace")
     menu.addAction(_make(w, a, "verify", "&Verify…", w.verify,
                          tip="Re-hash every evidence file and check the audit trail"))
     menu.addAction(_make(w, a, "audit", "&Audit trail…", w.show_audit, "Ctrl+L"))
+    menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", lambda: open_contacts(w),
+                         "Ctrl+Shift+K",
+                         tip="Platform contacts, their key fingerprints, the agency's keys"))
     menu.addSeparator()
+    menu.addAction(_make(w, a, "settings", "&Settings…", lambda: open_settings(w), "Ctrl+,",
+                         tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))
     menu.addAction(_make(w, a, "analyst", "Analyst &name…", w.ask_analyst))
     auto = _make(w, a, "auto_ocr", "OCR &automatically after capture",
                  lambda on: setattr(w.prefs, "auto_ocr", on), checkable=True)

@@ -24,12 +24,15 @@ from ui.auditview import AuditWindow, VerifyDialog
 from ui.background import Background
 from ui.capture import FolderWatcher
 from ui.capturemodel import CaptureModel, CaptureProxy, IdRole
+from ui.composer import PackComposer
 from ui.errors import show_error
 from ui.gallery import CaptureViews
 from ui.intake import IntakeMixin
 from ui.mainactions import build_actions, shortcut_lines
 from ui.metaform import CaptureDetailsForm
 from ui.operations import Operations
+from ui.outbox import OutboxWindow
+from ui.passphrase import PassphraseBridge
 from ui.prefs import Preferences
 from ui.qtutil import emit
 from ui.search import SearchPanel
@@ -56,6 +59,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         session: the open ``Session`` (read-only workspace and writer).
         prefs: the UI ``Preferences``.
         ops: ``Operations`` (every change).
+        passphrases: asks for the secret store's passphrase when the writer needs it.
         wellbeing: which images are revealed.
         model, proxy: the capture model and its filter.
         views: the gallery and table (``CaptureViews``).
@@ -63,6 +67,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         search_box, search_panel: the search field and its results.
         task_status: the status-bar progress strip.
         viewer: the capture viewer, once opened.
+        composer: the last pack composer opened, if any; outbox: the outbox window.
         details_form: the last details form opened, if any.
         last_import: the results of the last finished import.
         last_ocr: the outcomes of the last finished OCR run.
@@ -80,6 +85,8 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.prefs = prefs
         self.reader = session.reader
         self.ops = Operations(session, self)
+        self.passphrases = PassphraseBridge(self)
+        self.ops.use_passphrases(self.passphrases)
         self.wellbeing = Wellbeing(prefs, self)
         self.thumbs = ThumbnailLoader(session.thumbnail_path, parent=self)
         self.model = CaptureModel(self.thumbs, self.wellbeing, self)
@@ -98,12 +105,15 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.viewer: ViewerWindow | None = None
         self.details_form: CaptureDetailsForm | None = None
         self.audit_window: AuditWindow | None = None
+        self.composer: PackComposer | None = None
+        self.outbox: OutboxWindow | None = None
         self.last_import: list[ImportResult] = []
         self.last_ocr: list[OcrOutcome] = []
         self._reads = Background(1, self)  # slow reads off the GUI thread
         self._search_hits: list[int] | None = None
         self._flagged_soon: set[int] = set()
         self._base_filter = CaptureFilter()
+        self._sent_ids: set[int] = set()
 
         left = QSplitter(Qt.Orientation.Vertical, self)
         left.addWidget(self.sidebar)
@@ -148,6 +158,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.ops.ocrFinished.connect(self._on_ocr_finished)
         self.ops.capturesChanged.connect(self._on_captures_changed)
         self.ops.casesChanged.connect(self._refresh_side)
+        self.ops.packsChanged.connect(self._on_packs_changed)
         self.ops.failed.connect(lambda title, message: show_error(self, title, message))
 
         self.update_title()
@@ -161,14 +172,22 @@ class MainWindow(IntakeMixin, QMainWindow):
         """Re-read every capture and count (F5)."""
         reader = self.reader
         self.model.reset(reader.captures(), reader.pending_ocr(), reader.flagged())
+        self._sent_ids = reader.sent_capture_ids()
         self._refresh_side()
 
     def _refresh_side(self) -> None:
         self._side_timer.stop()
-        self.sidebar.update_counts(self.model.captures(), self.reader.cases(),
-                                   len(self.model.flagged_ids()), len(self.model.pending_ids()))
+        captures = self.model.captures()
+        unsent = sum(1 for c in captures if c.id not in self._sent_ids)
+        self.sidebar.update_counts(captures, self.reader.cases(),
+                                   len(self.model.flagged_ids()), len(self.model.pending_ids()),
+                                   unsent)
         self._apply_filter()
         emit(self.refreshed)
+
+    def _on_packs_changed(self) -> None:
+        self._sent_ids = self.reader.sent_capture_ids()
+        self._refresh_side()
 
     def update_title(self) -> None:
         self.setWindowTitle(f"Analyst Workstation — {self.session.path} — "
@@ -197,6 +216,8 @@ class MainWindow(IntakeMixin, QMainWindow):
             return self.model.flagged_ids()
         if what.kind == "pending":
             return self.model.pending_ids()
+        if what.kind == "unsent":
+            return {c.id for c in self.model.captures() if c.id not in self._sent_ids}
         if what.kind == "platform":
             return {c.id for c in self.model.captures() if c.platform == what.value}
         if what.kind == "case":
@@ -299,6 +320,36 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.audit_window.raise_()
         return self.audit_window
 
+    # ------------------------------------------------------------------ packs
+    def search_hits(self) -> list[int]:
+        """The captures the last search found (empty when no search is shown)."""
+        return list(self._search_hits or [])
+
+    def new_pack(self) -> PackComposer:
+        """Open a pack composer with the selected captures in it."""
+        composer = PackComposer(self.session, self.ops, selection=self.views.selected_ids,
+                                search_hits=self.search_hits, parent=self)
+        composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        composer.sealed.connect(lambda pack: self.statusBar().showMessage(
+            f"Sealed {pack.ref}", 10_000))
+        selected = self.views.selected_ids()
+        if selected:
+            composer.add_captures(selected)
+        self.composer = composer
+        composer.destroyed.connect(lambda: setattr(self, "composer", None))
+        composer.show()
+        return composer
+
+    def show_outbox(self) -> OutboxWindow:
+        if self.outbox is None:
+            self.outbox = OutboxWindow(self.session, self.ops, self)
+            self.outbox.captureOpened.connect(self.open_capture)
+        else:
+            self.outbox.reload()
+        self.outbox.show()
+        self.outbox.raise_()
+        return self.outbox
+
     def ask_analyst(self) -> None:
         name, ok = QInputDialog.getText(self, "Analyst name",
                                         "Your name, recorded with every change you make:",
@@ -347,7 +398,11 @@ class MainWindow(IntakeMixin, QMainWindow):
         if self.viewer is not None:
             self.viewer.close()
             self.viewer.shutdown()
+        for window in (self.composer, self.outbox):
+            if window is not None:
+                window.close()
         self.watcher.watch(None)
+        self.passphrases.close()
         self.session.tasks.cancel_all()
         self.thumbs.shutdown()
         self._reads.shutdown()

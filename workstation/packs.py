@@ -49,8 +49,10 @@ from workstation.pack_builder import (
     PackSpec,
     choose_basis,
     compact_fingerprint,
+    load_policies,
     make_preview,
     recipient_steps,
+    report_html,
     seal,
 )
 from workstation.packs_repo import PacksRepo, dumps
@@ -588,6 +590,26 @@ class PackFeatures:
             } for c in self.contacts()],
         }
 
+    def contacts_export_text(self) -> str:
+        """:meth:`contacts_export` as the JSON text of a contacts file."""
+        return _contacts_json(self.contacts_export())
+
+    def write_contacts_file(self, path: str | os.PathLike[str], *,
+                            overwrite: bool = False) -> int:
+        """Write the contacts file (read back by :meth:`contacts_import`) to ``path``;
+        an existing file is refused unless ``overwrite``.  Returns the number of contacts."""
+        from workstation.store import atomic_write
+
+        data = self.contacts_export()
+        if not overwrite and os.path.exists(path):
+            raise ContactError(f"{os.fspath(path)!r} already exists; choose another name.")
+        try:
+            atomic_write(path, _contacts_json(data).encode("utf-8"))
+        except OSError as exc:
+            raise ContactError(f"Cannot write the contacts file {os.fspath(path)!r}: "
+                               f"{exc.strerror or exc}.") from None
+        return len(data["contacts"])
+
     def contacts_import(self, path: str | os.PathLike[str]) -> list[tuple[str, Contact]]:
         """Add the contacts of an export file (they arrive unverified); (status, contact) each."""
         try:
@@ -647,6 +669,10 @@ class PackFeatures:
     def pack(self, ref: str) -> Pack:
         return self._pack(self._pack_row(ref))
 
+    def sent_capture_ids(self) -> set[int]:
+        """Captures that are in at least one pack already sent to its platform."""
+        return self.packs_repo.captures_in_packs(SENT_STATES)
+
     def _pack_row(self, ref: str) -> sqlite3.Row:
         row = self.packs_repo.pack_by_ref(ref.strip()) or self.packs_repo.pack_by_ref(
             ref.strip().upper())
@@ -702,26 +728,8 @@ class PackFeatures:
         The sealed file is kept in ``<workspace>/outbox/`` (the copy the outbox
         sends) and, with ``output``, written there too in the same pass.
         """
-        if action not in ACTIONS:
-            raise PackError(f"Unknown action {action!r}; choose one of {', '.join(ACTIONS)}.")
-        if priority not in PRIORITIES:
-            raise PackError(f"Unknown priority {priority!r}; choose normal or urgent.")
-        reason = " ".join((reason or "").split())
-        if len(reason) > 2000:
-            raise PackError("The reason is too long (at most 2000 characters).")
-        ids = list(dict.fromkeys(int(i) for i in capture_ids))
-        if not ids:
-            raise PackError("A pack needs at least one capture (--captures ID,ID...).")
-        contact = self.contact(contact_id)
-        if not contact.recipients:
-            raise PackError(f"Contact #{contact.id} has no recipient key.")
-        captures = [self.capture(i) for i in ids]
-        for c in captures:
-            if c.platform and contact.platform != "other" and c.platform != contact.platform:
-                raise PackError(
-                    f"Capture #{c.id} is from {c.platform} but contact #{contact.id} is for "
-                    f"{contact.platform}: a pack goes to one platform. Leave #{c.id} out or "
-                    "correct its platform (`workstation edit`).")
+        contact, captures, ids, reason = self._check_request(
+            contact_id, capture_ids, reason=reason, action=action, priority=priority)
         sign_row = self._current_key_row("signing")
         archive_row = self._current_key_row("archive")
         chosen_basis = choose_basis(contact.platform, basis)
@@ -729,19 +737,14 @@ class PackFeatures:
         key = self._signing_key()  # unlock before anything is written
 
         created_dt = datetime.now(UTC).replace(microsecond=0)
-        created = format_utc(created_dt)
-        hours = self._int_pack_setting(f"deadline_hours_{priority}")
-        deadline = format_utc(created_dt + timedelta(hours=hours))
-        recipients = [PackRecipient(k.recipient, k.kind, k.fingerprint, "contact", k.comment)
-                      for k in contact.recipients]
-        recipients.append(PackRecipient(archive_row["public"], "x25519",
-                                        archive_row["fingerprint"], "archive"))
+        recipients = self._pack_recipients(contact, archive_row)
         with self._write():
             ref = self._next_ref(created_dt)
             pack_id = self.packs_repo.insert_pack({
                 "ref": ref, "contact_id": contact.id, "platform": contact.platform,
                 "state": "draft", "priority": priority, "action": action, "reason": reason,
-                "basis": dumps(chosen_basis), "created_at": created, "created_by": self.analyst,
+                "basis": dumps(chosen_basis), "created_at": format_utc(created_dt),
+                "created_by": self.analyst,
             })
             self.packs_repo.insert_items(pack_id, ids)
             self.audit.append(self.analyst, "pack.create", f"pack:{ref}", {
@@ -749,22 +752,10 @@ class PackFeatures:
                 "captures": ids, "action": action, "priority": priority, "reason": reason,
                 "basis": chosen_basis.get("id"),
             })
-        spec = PackSpec(
-            ref=ref, created_at=created, agency=self._pack_setting("agency_name"),
-            unit=self._pack_setting("issuing_unit"), analyst=self.analyst,
-            contact_24x7={"name": self._pack_setting("contact_24x7_name"),
-                          "phone": self._pack_setting("contact_24x7_phone"),
-                          "email": self._pack_setting("contact_24x7_email")},
-            platform=contact.platform, operator=str(chosen_basis.get("operator", "")),
-            contact={"id": contact.id, "name": contact.name,
-                     "organisation": contact.organisation, "role": contact.role,
-                     "email": contact.email, "verified": contact.verified},
-            recipients=recipients, basis=chosen_basis,
-            handling=self._pack_setting("handling_marking"), priority=priority, action=action,
-            reason=reason, preserve_days=self._int_pack_setting("preservation_days"),
-            deadline_at=deadline, signing_key_id=sign_row["key_id"], app_version=__version__,
-            reply_to=self.setting("smtp_from") or self._pack_setting("contact_24x7_email") or None,
-        )
+        spec = self._pack_spec(ref, created_dt, contact, chosen_basis, recipients,
+                               priority=priority, action=action, reason=reason,
+                               signing_key_id=sign_row["key_id"])
+        deadline = spec.deadline_at
         items = self._pack_items(pack_id, captures, str(chosen_basis.get("id")))
         outbox = self._outbox()
         destinations = [outbox / spec.file_name]
@@ -800,6 +791,97 @@ class PackFeatures:
                 "deadline": deadline, "copy": os.fspath(out_path) if out_path else None,
             })
         return self.pack(ref)
+
+    def _check_request(self, contact_id: int, capture_ids: Sequence[int], *, reason: str,
+                       action: str, priority: str,
+                       ) -> tuple[Contact, list[Capture], list[int], str]:
+        """Validate what a pack asks for: the contact, captures, action, priority, reason."""
+        if action not in ACTIONS:
+            raise PackError(f"Unknown action {action!r}; choose one of {', '.join(ACTIONS)}.")
+        if priority not in PRIORITIES:
+            raise PackError(f"Unknown priority {priority!r}; choose normal or urgent.")
+        reason = " ".join((reason or "").split())
+        if len(reason) > 2000:
+            raise PackError("The reason is too long (at most 2000 characters).")
+        ids = list(dict.fromkeys(int(i) for i in capture_ids))
+        if not ids:
+            raise PackError("A pack needs at least one capture (--captures ID,ID...).")
+        contact = self.contact(contact_id)
+        if not contact.recipients:
+            raise PackError(f"Contact #{contact.id} has no recipient key.")
+        captures = [self.capture(i) for i in ids]
+        for c in captures:
+            if c.platform and contact.platform != "other" and c.platform != contact.platform:
+                raise PackError(
+                    f"Capture #{c.id} is from {c.platform} but contact #{contact.id} is for "
+                    f"{contact.platform}: a pack goes to one platform. Leave #{c.id} out or "
+                    "correct its platform (`workstation edit`).")
+        return contact, captures, ids, reason
+
+    @staticmethod
+    def _pack_recipients(contact: Contact, archive_row: sqlite3.Row | None) -> list[PackRecipient]:
+        recipients = [PackRecipient(k.recipient, k.kind, k.fingerprint, "contact", k.comment)
+                      for k in contact.recipients]
+        if archive_row is not None:
+            recipients.append(PackRecipient(archive_row["public"], "x25519",
+                                            archive_row["fingerprint"], "archive"))
+        return recipients
+
+    def _pack_spec(self, ref: str, created_dt: datetime, contact: Contact,
+                   basis: dict[str, Any], recipients: list[PackRecipient], *, priority: str,
+                   action: str, reason: str, signing_key_id: str) -> PackSpec:
+        hours = self._int_pack_setting(f"deadline_hours_{priority}")
+        return PackSpec(
+            ref=ref, created_at=format_utc(created_dt), agency=self._pack_setting("agency_name"),
+            unit=self._pack_setting("issuing_unit"), analyst=self.analyst,
+            contact_24x7={"name": self._pack_setting("contact_24x7_name"),
+                          "phone": self._pack_setting("contact_24x7_phone"),
+                          "email": self._pack_setting("contact_24x7_email")},
+            platform=contact.platform, operator=str(basis.get("operator", "")),
+            contact={"id": contact.id, "name": contact.name,
+                     "organisation": contact.organisation, "role": contact.role,
+                     "email": contact.email, "verified": contact.verified},
+            recipients=recipients, basis=basis,
+            handling=self._pack_setting("handling_marking"), priority=priority, action=action,
+            reason=reason, preserve_days=self._int_pack_setting("preservation_days"),
+            deadline_at=format_utc(created_dt + timedelta(hours=hours)),
+            signing_key_id=signing_key_id, app_version=__version__,
+            reply_to=self.setting("smtp_from") or self._pack_setting("contact_24x7_email") or None,
+        )
+
+    def pack_policies(self, platform: str) -> list[dict[str, Any]]:
+        """The terms clauses a pack to ``platform`` may cite (the default first), then
+        the legal basis (id ``legal``)."""
+        entries = [dict(e) for e in load_policies(normalize_platform(platform) or platform)
+                   .get("policies", [])]
+        entries.sort(key=lambda e: not e.get("default"))
+        legal = choose_basis(platform, "legal")
+        legal["id"] = "legal"
+        return [*entries, legal]
+
+    def preview_pack(
+        self,
+        contact_id: int,
+        capture_ids: Sequence[int],
+        *,
+        reason: str = "",
+        action: str = "remove",
+        priority: str = "normal",
+        basis: str | None = None,
+    ) -> str:
+        """The ``report.html`` that a pack with these choices would carry, before sealing
+        (reference ``PREVIEW``; nothing is written, no key is unlocked)."""
+        contact, captures, _ids, reason = self._check_request(
+            contact_id, capture_ids, reason=reason, action=action, priority=priority)
+        chosen_basis = choose_basis(contact.platform, basis)
+        sign_row = self.packs_repo.current_key("signing")
+        spec = self._pack_spec(
+            "PREVIEW", datetime.now(UTC).replace(microsecond=0), contact, chosen_basis,
+            self._pack_recipients(contact, self.packs_repo.current_key("archive")),
+            priority=priority, action=action, reason=reason,
+            signing_key_id=sign_row["key_id"] if sign_row is not None else "")
+        items = self._pack_items(0, captures, str(chosen_basis.get("id")))
+        return b"".join(report_html(spec, items)).decode("utf-8")
 
     def _outbox(self) -> Path:
         """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock)."""
@@ -1341,6 +1423,10 @@ def _read_outcome_rows(raw: bytes, file: Path) -> list[tuple[int, dict[str, Any]
             f"{os.fspath(file)!r}: the CSV header must name pack_ref, capture_id, outcome "
             f"(and optionally time, comment); missing {', '.join(needed)}.")
     return [(reader.line_num, _canonical_row(d)) for d in reader]
+
+
+def _contacts_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _agency_key(row: sqlite3.Row) -> AgencyKey:
