@@ -1,6 +1,6 @@
 """Getting evidence in and read, for the main window: import (files, folders,
-drag-and-drop, paste, a watched folder), the details form after a capture,
-and OCR runs — with the gallery updated as each result lands.
+drag-and-drop, paste, a screen region, a watched folder), the details form after
+a capture, and OCR runs — with the gallery updated as each result lands.
 
 ``IntakeMixin`` is mixed into :class:`ui.mainwindow.MainWindow`; it keeps the
 window module small.  Every change goes through ``Operations`` (the writer).
@@ -8,21 +8,29 @@ window module small.  Every change goes through ``Operations`` (the writer).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow
 
 from ui.background import Background
-from ui.capture import FolderWatcher, carries_capture, image_from_mime, paths_from_mime
+from ui.capture import (
+    FolderWatcher,
+    carries_capture,
+    image_from_mime,
+    paths_from_mime,
+    png_bytes,
+)
 from ui.capturemodel import CaptureModel
 from ui.errors import show_error
 from ui.gallery import CaptureViews
 from ui.metaform import CaptureDetailsForm
 from ui.operations import Operations
 from ui.prefs import Preferences
+from ui.screengrab import GrabSource, ScreenGrabber, ScreenshotTool
 from ui.session import Session
 from ui.taskstatus import TaskStatus
 from workstation.errors import WorkstationError
@@ -62,6 +70,8 @@ class IntakeMixin(_Window):
     _flags_timer: QTimer
     _side_timer: QTimer
     _reads: Background
+    #: The last screen-region capture started (``capture_screen_region``), if any.
+    screen_grabber: ScreenGrabber | None = None
 
     def _refresh_side(self) -> None:
         raise NotImplementedError
@@ -100,6 +110,32 @@ class IntakeMixin(_Window):
                 show_error(self, "Paste", str(exc))
         else:
             self.statusBar().showMessage("The clipboard holds no image to capture.", 5000)
+
+    def capture_screen_region(self, grab: GrabSource | None = None,
+                              tools: Sequence[ScreenshotTool] | None = None) -> ScreenGrabber:
+        """Hide the windows, let the analyst drag a rectangle on the screen and capture
+        it (method "screen"); the details form and OCR follow as after a paste.
+        ``grab`` and ``tools`` replace the screen grab and the screenshot tools found
+        (see :class:`ui.screengrab.ScreenGrabber`)."""
+        current = self.screen_grabber
+        if current is not None and current.active:
+            return current
+        grabber = ScreenGrabber(self, also_hide=[self.viewer], grab=grab, tools=tools)
+        grabber.captured.connect(self._on_screen_captured)
+        grabber.cancelled.connect(
+            lambda: self.statusBar().showMessage("Screen capture cancelled.", 5000))
+        grabber.failed.connect(lambda title, message: show_error(self, title, message))
+        if current is not None:
+            current.deleteLater()
+        self.screen_grabber = grabber
+        grabber.start()
+        return grabber
+
+    def _on_screen_captured(self, image: QImage) -> None:
+        try:
+            self.ops.import_bytes(png_bytes(image), method="screen")
+        except WorkstationError as exc:
+            show_error(self, "Screen capture", str(exc))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if carries_capture(event.mimeData()):
