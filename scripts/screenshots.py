@@ -4,8 +4,9 @@
 
 Builds a demo workspace (rendered adverts in several languages, OCR'd with the
 real Tesseract), opens the main window on a real X display, and saves
-``docs/screenshots/gallery.png`` and ``viewer-arabic.png`` (OCR word boxes over
-Arabic text, right-to-left text panel, indicators).
+``docs/screenshots/gallery.png``, ``viewer-arabic.png`` (OCR word boxes over
+Arabic text, right-to-left text panel, indicators), ``pack-composer.png`` and
+``outbox.png`` (a pack sent to TikTok with the platform's answer).
 """
 
 from __future__ import annotations
@@ -48,6 +49,39 @@ def build_demo(path: Path) -> None:
             ids.append(result.id)
         for _ in ws.run_ocr([i for i in ids if i is not None]):
             pass
+        build_packs(ws, path.parent, ids)
+
+
+def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
+    """Agency keys (passphrase files), two platform contacts, one pack sent to TikTok
+    and its outcome file imported."""
+    import csv
+
+    import pyrage
+
+    from workstation.workspace import Workspace
+
+    assert isinstance(ws, Workspace)
+    os.environ["AW_DEMO_PASSPHRASE"] = "demo passphrase, not secret"
+    ws.use_secrets(passphrase_env="AW_DEMO_PASSPHRASE", backend="file")
+    ws.key_init()
+    contacts = {}
+    for platform, org in (("tiktok", "TikTok Trust and Safety"),
+                          ("facebook", "Meta Law Enforcement Response")):
+        recipient = str(pyrage.x25519.Identity.generate().to_public())
+        contacts[platform] = ws.contact_add(platform, "Duty Lead", f"le@{platform}.example",
+                                            [recipient], organisation=org).id
+    ws.contact_verify(contacts["tiktok"], "fingerprint read out on a call")
+    pack = ws.build_pack(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
+    out = tmp / "usb"
+    out.mkdir(exist_ok=True)
+    ws.send_pack(pack.ref, via="folder", to=str(out))
+    answer = tmp / "outcomes.csv"
+    with answer.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["pack_ref", "capture_id", "outcome", "time", "comment"])
+        writer.writerow([pack.ref, ids[1], "removed", "2026-12-01T21:40:00Z", "video removed"])
+    ws.import_outcomes(answer)
 
 
 def main() -> int:
@@ -83,6 +117,19 @@ def main() -> int:
     viewer.resize(1500, 950)
     pause(2500)
     viewer.grab().save(str(OUT / "viewer-arabic.png"))
+    viewer.close()
+    window.views.select(1)  # the English Facebook advert (and its dark-mode repost)
+    window.views.select(7)
+    composer = window.new_pack()
+    composer.add_captures([1, 7])
+    composer.resize(1200, 640)
+    pause(1500)
+    composer.grab().save(str(OUT / "pack-composer.png"))
+    composer.close()
+    outbox = window.show_outbox()
+    outbox.resize(1400, 800)
+    pause(1500)
+    outbox.grab().save(str(OUT / "outbox.png"))
     print(f"saved {sorted(p.name for p in OUT.glob('*.png'))} in {OUT}")
     viewer.close()
     window.close()

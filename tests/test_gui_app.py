@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ui import app
@@ -31,6 +31,7 @@ class Answerer:
 
     def __init__(self, analyst: str | None = None) -> None:
         self.messages: list[str] = []
+        self.key_offers: list[str] = []
         self.analyst = analyst
         self.window_seen = False
         self._timer = QTimer()
@@ -40,7 +41,12 @@ class Answerer:
 
     def _tick(self) -> None:
         modal = QApplication.activeModalWidget()
-        if isinstance(modal, QMessageBox):
+        if isinstance(modal, QMessageBox) and modal.objectName() == "keyOfferBox":
+            self.key_offers.append(modal.text())
+            later = modal.findChild(QPushButton, "keysLater")
+            assert later is not None
+            later.click()
+        elif isinstance(modal, QMessageBox):
             self.messages.append(modal.text())
             modal.accept()
         elif isinstance(modal, QInputDialog):
@@ -102,7 +108,29 @@ def test_first_start_asks_the_analysts_name(qtbot: QtBot, ws_path: Path, tmp_pat
     finally:
         answer.stop()
     assert code == 0 and answer.window_seen and answer.messages == []
+    # A first start also offers to create the agency keys; "Later" leaves none.
+    assert answer.key_offers == ["Create the agency signing key now?"]
     with Workspace.open(ws_path, readonly=True) as ws:
         assert ws.setting("analyst") == "Dana Analyst"
         entry = ws.audit_entries()[-1]
         assert entry.action == "settings.set" and entry.details["new"] == "Dana Analyst"
+        assert ws.agency_keys() == []
+
+
+def test_the_folder_chosen_in_settings_is_opened_at_the_next_start(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKSTATION_ANALYST", "Dana Analyst")
+    monkeypatch.delenv("WORKSTATION_HOME", raising=False)
+    prefs = Preferences.at(str(tmp_path / "ui.ini"))
+    chosen = tmp_path / "elsewhere" / "ws"
+    prefs.workspace_location = str(chosen)
+    assert app.start_workspace("/given", prefs) == "/given"  # --workspace wins
+    answer = Answerer()
+    try:
+        code = app.main(None, [], prefs=prefs)
+    finally:
+        answer.stop()
+    assert code == 0 and answer.window_seen and answer.key_offers == []
+    assert (chosen / "workspace.db").is_file()
+    monkeypatch.setenv("WORKSTATION_HOME", str(tmp_path / "home"))
+    assert app.start_workspace(None, prefs) is None  # the core opens $WORKSTATION_HOME

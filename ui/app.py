@@ -2,7 +2,8 @@
 
 Opens the workspace (a clear dialog, never a traceback, when it cannot be
 opened — in use by another window, written by a newer version ...), asks the
-analyst's name on first start, and shows the main window.
+analyst's name on first start, shows the main window, and then (first start, no
+agency keys yet) offers to create the agency's keys.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
 from ui.background import Background
+from ui.contacts import offer_agency_keys
 from ui.errors import install_excepthook, message_for, show_error_blocking
 from ui.gcpolicy import favour_gui_thread, settle_heap, warm_up
 from ui.mainwindow import MainWindow
@@ -72,6 +74,17 @@ def ask_analyst_name(session: Session, parent: QWidget | None = None) -> str | N
     return name.strip() if ok and name.strip() else None
 
 
+def start_workspace(workspace: str | None, prefs: Preferences) -> str | None:
+    """The workspace to open: ``workspace`` (``--workspace``) when given; else ``None``
+    (the core's default) when ``$WORKSTATION_HOME`` is set; else the folder chosen in
+    Settings for the next start, if any."""
+    if workspace:
+        return workspace
+    if os.environ.get("WORKSTATION_HOME"):
+        return None
+    return prefs.workspace_location or None
+
+
 def launch(session: Session, prefs: Preferences) -> MainWindow:
     """Show the main window on ``session``, then (see :mod:`ui.gcpolicy`) import
     the OCR modules in the background, freeze the start-up heap, and keep it
@@ -91,20 +104,24 @@ def launch(session: Session, prefs: Preferences) -> MainWindow:
 
 def main(workspace: str | None = None, argv: list[str] | None = None,
          prefs: Preferences | None = None) -> int:
-    """Run the desktop app on ``workspace`` (default: the per-user workspace).
+    """Run the desktop app on ``workspace`` (default: see :func:`start_workspace`).
 
     Returns the process exit code (0, or 1 when the workspace cannot be opened).
     """
     app = application(argv)
     install_excepthook()
-    session = open_session(workspace)
+    prefs = prefs or Preferences()
+    session = open_session(start_workspace(workspace, prefs))
     if session is None:
         return 1
     try:
+        first_start = not session.analyst_known()
         name = ask_analyst_name(session)
-        window = launch(session, prefs or Preferences())
+        window = launch(session, prefs)
         if name:  # stored through the writer, audited like every setting
             window.ops.set_setting("analyst", name, on_done=lambda _r: window.update_title())
+        if first_start:  # "Create the agency signing key now?" (not blocking)
+            offer_agency_keys(window)
         quit_after = os.environ.get("WORKSTATION_GUI_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of the bundle: start, show, close
             QTimer.singleShot(int(quit_after), window.close)

@@ -324,7 +324,8 @@ class PackComposer(QDialog):
 
     def _refresh_items(self) -> None:
         contact = self.contact()
-        policy = self.basis_box.currentText() or "—"
+        chosen = self._policies[self.basis_box.currentIndex()] if self._policies else {}
+        policy = str(chosen.get("title") or "—")
         captures = {c.id: c for c in self.reader.captures_by_ids(self._ids)}
         self.items.setRowCount(len(self._ids))
         for row, capture_id in enumerate(self._ids):
@@ -343,6 +344,8 @@ class PackComposer(QDialog):
                       "; ".join(checks) or "ok")
             for column, value in enumerate(values):
                 cell = QTableWidgetItem(value)
+                if column == 4:
+                    cell.setToolTip(self.basis_box.currentText())
                 if column == 6 and checks:
                     cell.setForeground(Qt.GlobalColor.darkRed)
                 self.items.setItem(row, column, cell)

@@ -118,22 +118,22 @@ class RateChart(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "No pack has been sent yet.")
             return
-        margin, label_h = 8, 36
-        width = (self.width() - 2 * margin) / len(self.stats)
-        height = self.height() - 2 * margin - label_h
+        margin, top, label_h = 8, 22, 36  # room for the value above a full bar
+        width = min((self.width() - 2 * margin) / len(self.stats), 140.0)
+        height = self.height() - margin - top - label_h
         bar_colour = palette.color(QPalette.ColorRole.Highlight)
         for i, s in enumerate(self.stats):
             x = margin + i * width
             rate = s.removal_rate or 0.0
             bar_h = height * rate
-            painter.fillRect(QRectF(x + width * 0.2, margin + height - bar_h, width * 0.6, bar_h),
+            painter.fillRect(QRectF(x + width * 0.2, top + height - bar_h, width * 0.6, bar_h),
                              bar_colour if s.removal_rate is not None else QColor("gray"))
             value = "—" if s.removal_rate is None else f"{s.removal_rate:.0%}"
-            painter.drawText(QRectF(x, margin + height - bar_h - 18, width, 16),
+            painter.drawText(QRectF(x, top + height - bar_h - 18, width, 16),
                              Qt.AlignmentFlag.AlignCenter, value)
             median = ("" if s.median_hours_to_action is None
                       else f"\n{s.median_hours_to_action:.1f} h")
-            painter.drawText(QRectF(x, margin + height + 2, width, label_h),
+            painter.drawText(QRectF(x, top + height + 2, width, label_h),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                              f"{s.platform}{median}")
 
@@ -253,11 +253,11 @@ class OutboxWindow(QMainWindow):
         stats = self.reader.pack_stats()
         self.stats.setRowCount(len(stats))
         for row, s in enumerate(stats):
-            figures: tuple[object, ...] = (s.platform, s.packs_sent, s.items, s.answered, s.removed, s.restricted,
-                      s.no_violation, s.already_gone, s.pending,
-                      "—" if s.removal_rate is None else f"{s.removal_rate:.0%}",
-                      "—" if s.median_hours_to_action is None
-                      else f"{s.median_hours_to_action:.1f}")
+            figures: tuple[object, ...] = (
+                s.platform, s.packs_sent, s.items, s.answered, s.removed, s.restricted,
+                s.no_violation, s.already_gone, s.pending,
+                "—" if s.removal_rate is None else f"{s.removal_rate:.0%}",
+                "—" if s.median_hours_to_action is None else f"{s.median_hours_to_action:.1f}")
             for column, value in enumerate(figures):
                 self.stats.setItem(row, column, _cell(value))
         self.chart.set_stats(stats)

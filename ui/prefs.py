@@ -80,6 +80,17 @@ class Preferences:
     def watch_folder(self, value: str) -> None:
         self.settings.setValue("capture/watch_folder", value)
 
+    # -------------------------------------------------------------- workspace
+    @property
+    def workspace_location(self) -> str:
+        """The workspace folder to open at the next start when none is given on the
+        command line or in ``$WORKSTATION_HOME`` ("" = the per-user default)."""
+        return self._str("workspace/location", "")
+
+    @workspace_location.setter
+    def workspace_location(self, value: str) -> None:
+        self.settings.setValue("workspace/location", value)
+
     # ----------------------------------------------------------------- layout
     @property
     def view_mode(self) -> str:

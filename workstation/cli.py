@@ -19,6 +19,7 @@ from workstation.errors import WorkstationError
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
 from workstation.progress import CancelToken
+from workstation.settingcheck import check_setting
 from workstation.workspace import Workspace
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -360,8 +361,9 @@ def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
             return EXIT_FAIL
         print(current)
     else:
-        ws.set_setting(args.key, args.value)
-        print(f"{args.key} = {args.value}")
+        value = check_setting(args.key, args.value)
+        ws.set_setting(args.key, value)
+        print(f"{args.key} = {value}")
     return EXIT_OK
 
 

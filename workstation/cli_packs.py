@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -190,15 +189,11 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"Contact #{contact.id} verified by {contact.verified_by} at "
                   f"{contact.verified_at}.")
     elif action == "export":
-        data = json.dumps(ws.contacts_export(), ensure_ascii=False, indent=2) + "\n"
         if args.file == "-":
-            sys.stdout.write(data)
+            sys.stdout.write(ws.contacts_export_text())
         else:
-            if os.path.exists(args.file):
-                raise WorkstationError(f"{args.file!r} already exists; choose another name.")
-            with open(args.file, "x", encoding="utf-8") as fh:
-                fh.write(data)
-            print(f"Exported {len(ws.contacts())} contact(s) to {args.file}")
+            count = ws.write_contacts_file(args.file)
+            print(f"Exported {count} contact(s) to {args.file}")
     elif action == "import":
         results = ws.contacts_import(args.file)
         if args.json:

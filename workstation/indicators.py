@@ -78,6 +78,7 @@ __all__ = [
     "WordLike",
     "align_words",
     "box_for_span",
+    "check_region_hints",
     "dedupe",
     "eip55_checksum",
     "extract_indicators",
@@ -956,6 +957,12 @@ def _check_regions(region_hints: Sequence[str]) -> tuple[str, ...]:
             f"Unknown phone region hint {', '.join(unknown)}: use two-letter country codes "
             "such as GB, FR, IQ, TR.")
     return regions
+
+
+def check_region_hints(region_hints: Sequence[str] | str) -> tuple[str, ...]:
+    """Region hints upper-cased and deduplicated; raises :class:`InvalidRegionHint`
+    naming any code libphonenumber does not know (as extraction would)."""
+    return _check_regions(region_hints)
 
 
 def dedupe(indicators: Iterable[Indicator]) -> list[Indicator]:

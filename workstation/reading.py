@@ -279,6 +279,9 @@ class ReadingFeatures:
         report(progress, 0, total, "OCR")
         if not items:
             return
+        if jobs is None:  # `config ocr_jobs N`; 0 or unset: one worker per core
+            configured = (self.setting("ocr_jobs") or "").strip()
+            jobs = int(configured) if configured.isdigit() else None
         with OcrPool(jobs=min(jobs or os.cpu_count() or 1, total)) as pool:
             try:
                 for cid, result in pool.map(items, cancel=cancel):

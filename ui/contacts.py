@@ -1,0 +1,628 @@
+"""Contacts and keys (Workspace → Contacts and keys…, Ctrl+Shift+K).
+
+Two halves:
+
+* **the agency's keys** — the Ed25519 signing key (its minisign public key is
+  what platforms verify packs with) and the age archive recipient: listed with
+  their fingerprints; created (``Workspace.key_init``) when there are none,
+  rotated (``key_rotate``, the old public key kept), and the public key shown,
+  copied or exported to a ``.pub`` file exactly as the core writes it
+  (``export_public_key``);
+* **platform contacts** — the people packs are encrypted to: added (the core
+  checks every ``age1…`` / ``ssh-ed25519`` key and its message is shown), marked
+  verified once their fingerprints were compared out of band, imported from and
+  exported to the core's contacts file (the same file ``workstation contact
+  export`` writes).
+
+Fingerprints are shown large, monospaced and selectable, in groups of four
+characters, so two people can read them to each other over the phone.  Every
+change runs on the writer through :meth:`ui.operations.Operations.run` (key
+creation may ask for the secret store's passphrase); the lists re-read through
+the read-only workspace when ``ops.contactsChanged`` fires.
+
+:func:`offer_agency_keys` is the first-start question "Create the agency signing
+key now?" (``ui.app`` asks it after the analyst's name).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.errors import show_error
+from ui.qtutil import buddy_label, emit
+from workstation.errors import WorkstationError
+from workstation.packs import AgencyKey, Contact
+from workstation.platforms import PLATFORMS
+from workstation.recipients import parse_recipient
+from workstation.store import atomic_write
+
+if TYPE_CHECKING:
+    from ui.mainwindow import MainWindow
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+
+
+def spoken(fingerprint: str) -> str:
+    """``fingerprint`` in groups of four characters (``1a2b 3c4d …``), to read aloud."""
+    compact = "".join(fingerprint.split())
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
+def fingerprint_font(scale: float = 1.35) -> QFont:
+    """The system's fixed-width font, a little larger than the text around it."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    size = font.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(size * scale)
+    return font
+
+
+def fingerprint_label(parent: QWidget, name: str) -> QLabel:
+    """A large, monospaced, selectable label for fingerprints."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setFont(fingerprint_font())
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    label.setWordWrap(True)
+    return label
+
+
+def contact_fingerprints(contact: Contact) -> str:
+    """One line per recipient key: its kind and its grouped fingerprint."""
+    return "\n".join(f"{key.kind:<11} {spoken(key.fingerprint)}" for key in contact.recipients)
+
+
+def create_agency_keys(window: MainWindow, on_done: Any = None) -> Any:
+    """Create the agency's signing key and archive identity on the writer (the
+    passphrase dialog appears when the keys go to encrypted files)."""
+
+    def created(keys: list[AgencyKey]) -> None:
+        window.statusBar().showMessage(
+            "The agency keys were created. Give platforms the public key "
+            "(Workspace → Contacts and keys → Export public key).", 10_000)
+        if on_done is not None:
+            on_done(keys)
+
+    return window.ops.run("Creating the agency keys", lambda ws, _task: ws.key_init(),
+                          on_done=created, changed=(window.ops.contactsChanged,))
+
+
+def offer_agency_keys(window: MainWindow) -> QMessageBox | None:
+    """When the workspace has no agency keys, ask (without blocking) whether to create
+    them now; Yes creates them, Later leaves it for Contacts and keys.  ``None`` when
+    there is nothing to offer."""
+    if window.reader.agency_keys():
+        return None
+    box = QMessageBox(QMessageBox.Icon.Question, "Agency keys",
+                      "Create the agency signing key now?",
+                      QMessageBox.StandardButton.NoButton, window)
+    box.setObjectName("keyOfferBox")
+    box.setInformativeText(
+        "Alert packs are signed with it so platforms can check they come from the agency, "
+        "and a copy of each pack is encrypted to the agency's archive key. You can also "
+        "create them later in Workspace → Contacts and keys.")
+    yes = box.addButton(QMessageBox.StandardButton.Yes)
+    yes.setObjectName("createKeysNow")
+    later = box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
+    later.setObjectName("keysLater")
+    box.setDefaultButton(yes)
+    box.setEscapeButton(later)
+
+    def answered(button: object) -> None:
+        if button is yes:
+            create_agency_keys(window)
+
+    box.buttonClicked.connect(answered)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+class ContactDialog(QDialog):
+    """Add a platform contact.  The dialog stays open until the writer has stored the
+    contact; what the core refuses (a malformed key, an e-mail address) is shown in it.
+
+    Signals:
+        added(object): the stored ``Contact``.
+
+    Attributes:
+        platform, name, organisation, role, email: the contact's details.
+        recipients: the contact's public keys, one per line.
+        problem: why the contact was refused, if it was.
+    """
+
+    added = Signal(object)
+
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.setObjectName("contactDialog")
+        self.setWindowTitle("Add a platform contact")
+        self.main = window
+        self.platform = QComboBox(self)
+        self.platform.setObjectName("platform")
+        for name in PLATFORMS:
+            self.platform.addItem(name, name)
+        self.name = QLineEdit(self)
+        self.name.setObjectName("name")
+        self.organisation = QLineEdit(self)
+        self.organisation.setObjectName("organisation")
+        self.organisation.setPlaceholderText("e.g. Meta Platforms — Law Enforcement Response")
+        self.role = QLineEdit(self)
+        self.role.setObjectName("role")
+        self.email = QLineEdit(self)
+        self.email.setObjectName("email")
+        self.email.setPlaceholderText("name@example.com")
+        self.recipients = QPlainTextEdit(self)
+        self.recipients.setObjectName("recipients")
+        self.recipients.setTabChangesFocus(True)
+        self.recipients.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.recipients.setPlaceholderText("age1…  or  ssh-ed25519 AAAA… — one key per line")
+        self.problem = QLabel(self)
+        self.problem.setObjectName("contactProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(False)
+        form = QFormLayout()
+        form.addRow(buddy_label("&Platform:", self, self.platform), self.platform)
+        form.addRow(buddy_label("&Name:", self, self.name), self.name)
+        form.addRow(buddy_label("&Organisation:", self, self.organisation), self.organisation)
+        form.addRow(buddy_label("&Role:", self, self.role), self.role)
+        form.addRow(buddy_label("&E-mail:", self, self.email), self.email)
+        form.addRow(buddy_label("Public &keys:", self, self.recipients), self.recipients)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Add")
+        ok.setObjectName("addContactOk")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.resize(600, 420)
+        self.platform.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keys(self) -> list[str]:
+        """The non-empty lines of the keys box."""
+        return [line.strip() for line in self.recipients.toPlainText().splitlines()
+                if line.strip()]
+
+    def refuse(self, message: str, field: QWidget | None = None) -> None:
+        self.problem.setText(message)
+        self.problem.setVisible(True)
+        self.buttons.setEnabled(True)
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def accept(self) -> None:
+        keys = self.keys()
+        if not keys:
+            self.refuse("Paste the contact's public key (age1… or ssh-ed25519 …), one per "
+                        "line.", self.recipients)
+            return
+        for number, text in enumerate(keys, start=1):
+            try:
+                parse_recipient(text)
+            except WorkstationError as exc:
+                where = f"Key {number}: " if len(keys) > 1 else ""
+                self.refuse(f"{where}{exc}", self.recipients)
+                return
+        platform = str(self.platform.currentData())
+        name, email = self.name.text(), self.email.text()
+        org, role = self.organisation.text(), self.role.text()
+        self.buttons.setEnabled(False)
+        self.problem.setVisible(False)
+
+        def add(ws: Any, _task: Any) -> Contact:
+            return ws.contact_add(platform, name, email, keys, organisation=org or None,
+                                  role=role or None)
+
+        self.main.ops.run("Adding a contact", add, on_done=self._added,
+                          on_error=self.refuse, changed=(self.main.ops.contactsChanged,))
+
+    def _added(self, contact: Contact) -> None:
+        emit(self.added, contact)
+        super().accept()
+
+
+class VerifyDialog(QDialog):
+    """Record that a contact's fingerprints were compared out of band.
+
+    Attributes:
+        contact: the contact.
+        fingerprints: the grouped fingerprints, large and selectable.
+        note: how they were checked (optional, audited).
+    """
+
+    def __init__(self, window: MainWindow, contact: Contact,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.setObjectName("verifyDialog")
+        self.setWindowTitle(f"Verify {contact.name}")
+        self.main = window
+        self.contact = contact
+        intro = QLabel(f"Call {contact.name} ({contact.platform}) on a number you found "
+                       "yourself — not one from their e-mail — and read these fingerprints "
+                       "to each other. Mark the contact verified only if every group "
+                       "matches.", self)
+        intro.setWordWrap(True)
+        self.fingerprints = fingerprint_label(self, "verifyFingerprints")
+        self.fingerprints.setText(contact_fingerprints(contact))
+        self.note = QLineEdit(self)
+        self.note.setObjectName("verifyNote")
+        self.note.setPlaceholderText("e.g. compared by phone with J. Doe, +1 650 …")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Mark verified")
+        ok.setObjectName("verifyOk")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(buddy_label("How &checked:", self, self.note), self.note)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.fingerprints)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.note.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def accept(self) -> None:
+        contact_id, note = self.contact.id, self.note.text().strip() or None
+        self.main.ops.run("Verifying a contact",
+                          lambda ws, _task: ws.contact_verify(contact_id, note),
+                          changed=(self.main.ops.contactsChanged,))
+        super().accept()
+
+
+class ContactsWindow(QDialog):
+    """The agency's keys and the platform contacts.
+
+    Signals:
+        reloaded(): both lists show what is stored now.
+
+    Attributes:
+        main: the main window (its reader and ``ops``).
+        keys_table: the agency keys (kind, key id, fingerprint, created, retired).
+        public_key: the current signing key in minisign's ``.pub`` format.
+        agency_fingerprint: the current signing key's fingerprint, large.
+        contacts_table: the contacts (platform, name, organisation, e-mail, verified,
+            fingerprints).
+        contact_fingerprints: the selected contact's fingerprints, large.
+        status: what the last import or export did.
+        create_button, rotate_button, copy_button, export_key_button: key actions.
+        add_button, verify_button, import_button, export_button: contact actions.
+        dialog: the add/verify dialog open now, if any.
+    """
+
+    reloaded = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window, Qt.WindowType.Window)
+        self.setObjectName("contactsWindow")
+        self.setWindowTitle("Contacts and keys")
+        self.main = window
+        self.dialog: QDialog | None = None
+        self._contacts: list[Contact] = []
+        self._public_text = ""
+
+        keys_box = QGroupBox("Agency keys", self)
+        self.keys_table = self._table("agencyKeys", ["Kind", "Key id", "Fingerprint",
+                                                     "Created (UTC)", "Retired"])
+        self.keys_table.setMaximumHeight(150)
+        self.agency_fingerprint = fingerprint_label(self, "agencyFingerprint")
+        self.public_key = QPlainTextEdit(self)
+        self.public_key.setObjectName("agencyPublicKey")
+        self.public_key.setReadOnly(True)
+        self.public_key.setTabChangesFocus(True)
+        self.public_key.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.public_key.setMaximumHeight(64)
+        self.create_button = self._button("&Create keys", "createKeys", self.create_keys)
+        self.rotate_button = self._button("&Rotate signing key…", "rotateKey", self.rotate_key)
+        self.copy_button = self._button("Co&py public key", "copyPublicKey",
+                                        self.copy_public_key)
+        self.export_key_button = self._button("E&xport public key…", "exportPublicKey",
+                                              self.export_public_key)
+        row = QHBoxLayout()
+        for button in (self.create_button, self.rotate_button, self.copy_button,
+                       self.export_key_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        box_layout = QVBoxLayout(keys_box)
+        box_layout.addWidget(self.keys_table)
+        box_layout.addWidget(QLabel("Signing key fingerprint (read it to platforms):", self))
+        box_layout.addWidget(self.agency_fingerprint)
+        box_layout.addWidget(buddy_label("Public key (&minisign):", self, self.public_key))
+        box_layout.addWidget(self.public_key)
+        box_layout.addLayout(row)
+
+        contacts_box = QGroupBox("Platform contacts", self)
+        self.contacts_table = self._table("contactsTable", [
+            "Platform", "Name", "Organisation", "E-mail", "Verified", "Fingerprints"])
+        self.contacts_table.itemSelectionChanged.connect(self._contact_chosen)
+        self.contacts_table.doubleClicked.connect(lambda _index: self.verify_contact())
+        self.contact_fingerprints = fingerprint_label(self, "contactFingerprints")
+        self.add_button = self._button("&Add contact…", "addContact", self.add_contact)
+        self.verify_button = self._button("Mark &verified…", "verifyContact",
+                                          self.verify_contact)
+        self.import_button = self._button("&Import…", "importContacts", self.import_contacts)
+        self.export_button = self._button("Expor&t contacts…", "exportContacts",
+                                          self.export_contacts)
+        self.status = QLabel(self)
+        self.status.setObjectName("contactsStatus")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        for button in (self.add_button, self.verify_button, self.import_button,
+                       self.export_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        box_layout = QVBoxLayout(contacts_box)
+        box_layout.addWidget(self.contacts_table, 1)
+        box_layout.addWidget(QLabel("Fingerprints of the selected contact:", self))
+        box_layout.addWidget(self.contact_fingerprints)
+        box_layout.addLayout(row)
+        box_layout.addWidget(self.status)
+
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(keys_box)
+        layout.addWidget(contacts_box, 1)
+        layout.addWidget(close)
+        for first, second in ((self.contacts_table, self.add_button),
+                              (self.add_button, self.verify_button),
+                              (self.verify_button, self.import_button),
+                              (self.import_button, self.export_button),
+                              (self.export_button, self.keys_table),
+                              (self.keys_table, self.public_key),
+                              (self.public_key, self.create_button),
+                              (self.create_button, self.rotate_button),
+                              (self.rotate_button, self.copy_button),
+                              (self.copy_button, self.export_key_button)):
+            QWidget.setTabOrder(first, second)
+        self.resize(980, 720)
+        window.ops.contactsChanged.connect(self.reload)
+        self.reload()
+        self.contacts_table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _table(self, name: str, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers), self)
+        table.setObjectName(name)
+        table.setHorizontalHeaderLabels(headers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _button(self, text: str, name: str, slot: Any) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
+
+    # ----------------------------------------------------------- reading
+    def reload(self) -> None:
+        """Re-read the keys and the contacts (the selection is kept)."""
+        reader = self.main.reader
+        keys = reader.agency_keys()
+        self.keys_table.setRowCount(len(keys))
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        for r, key in enumerate(keys):
+            cells = [key.kind, key.key_id, spoken(key.fingerprint), key.created_at,
+                     key.retired_at or "current"]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 2:
+                    item.setFont(mono)
+                self.keys_table.setItem(r, c, item)
+        current = [k for k in keys if k.kind == "signing" and not k.retired_at]
+        if current:
+            self._public_text = reader.export_public_key()
+            self.agency_fingerprint.setText(
+                f"{spoken(current[0].fingerprint)}    (key id {current[0].key_id})")
+        else:
+            self._public_text = ""
+            self.agency_fingerprint.setText("No agency keys yet: create them to sign packs.")
+        self.public_key.setPlainText(self._public_text)
+        self.create_button.setEnabled(not current)
+        for button in (self.rotate_button, self.copy_button, self.export_key_button):
+            button.setEnabled(bool(current))
+
+        chosen = self.selected_contact_id()
+        self._contacts = reader.contacts()
+        table = self.contacts_table
+        table.blockSignals(True)
+        table.setRowCount(len(self._contacts))
+        for r, contact in enumerate(self._contacts):
+            verified = (f"{contact.verified_by}, {contact.verified_at}" if contact.verified
+                        else "NOT VERIFIED")
+            cells = [contact.platform, contact.name, contact.organisation or "", contact.email,
+                     verified, "; ".join(spoken(k.fingerprint) for k in contact.recipients)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(IdRole, contact.id)
+                if c == 5:
+                    item.setFont(mono)
+                if c == 4 and contact.verify_note:
+                    item.setToolTip(contact.verify_note)
+                table.setItem(r, c, item)
+            if contact.id == chosen:
+                table.selectRow(r)
+        table.blockSignals(False)
+        self._contact_chosen()
+        emit(self.reloaded)
+
+    def contacts(self) -> list[Contact]:
+        """The contacts shown, in table order."""
+        return list(self._contacts)
+
+    def selected_contact_id(self) -> int | None:
+        rows = self.contacts_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        value = rows[0].data(IdRole)
+        return int(value) if value is not None else None
+
+    def selected_contact(self) -> Contact | None:
+        chosen = self.selected_contact_id()
+        return next((c for c in self._contacts if c.id == chosen), None)
+
+    def select_contact(self, contact_id: int) -> None:
+        for r, contact in enumerate(self._contacts):
+            if contact.id == contact_id:
+                self.contacts_table.selectRow(r)
+
+    def _contact_chosen(self) -> None:
+        contact = self.selected_contact()
+        self.verify_button.setEnabled(contact is not None)
+        if contact is None:
+            self.contact_fingerprints.setText("Choose a contact to see their key fingerprints.")
+            return
+        state = (f"verified by {contact.verified_by} at {contact.verified_at}"
+                 if contact.verified else "not verified yet")
+        self.contact_fingerprints.setText(
+            f"{contact.name} <{contact.email}> — {state}\n{contact_fingerprints(contact)}")
+
+    # ----------------------------------------------------------- keys
+    def create_keys(self) -> None:
+        self.create_button.setEnabled(False)
+        create_agency_keys(self.main)
+
+    def rotate_key(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, "Rotate the signing key",
+                          "Replace the agency signing key with a new one?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setObjectName("rotateConfirmBox")
+        box.setInformativeText("Packs already sent still verify with the old public key, "
+                               "which is kept. Send platforms the new public key before "
+                               "the next pack.")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Yes:
+                self.main.ops.run("Rotating the signing key",
+                                  lambda ws, _task: ws.key_rotate(),
+                                  changed=(self.main.ops.contactsChanged,),
+                                  on_done=lambda _keys: self.status.setText(
+                                      "New signing key; send platforms the new public key."))
+
+        box.finished.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def copy_public_key(self) -> None:
+        if self._public_text:
+            QGuiApplication.clipboard().setText(self._public_text)
+            self.status.setText("The agency public key is on the clipboard.")
+
+    def export_public_key(self) -> None:
+        if not self._public_text:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export the agency public key", "agency.pub",
+            "minisign public key (*.pub);;All files (*)")
+        if not path:
+            return
+        try:
+            atomic_write(path, self._public_text.encode("utf-8"))
+        except OSError as exc:
+            show_error(self, "Export public key",
+                       f"Cannot write {path!r}: {exc.strerror or exc}.")
+            return
+        self.status.setText(f"Agency public key written to {path} (minisign format).")
+
+    # ----------------------------------------------------------- contacts
+    def add_contact(self) -> ContactDialog:
+        dialog = ContactDialog(self.main, self)
+        dialog.added.connect(lambda contact: self._added(contact))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _added(self, contact: Contact) -> None:
+        self.select_contact(contact.id)
+        self.status.setText(f"Added {contact.name}. Compare the fingerprints with them over "
+                            "a separate channel, then mark the contact verified.")
+
+    def verify_contact(self) -> VerifyDialog | None:
+        contact = self.selected_contact()
+        if contact is None:
+            return None
+        dialog = VerifyDialog(self.main, contact, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def import_contacts(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Import contacts", "", "Contacts file (*.json);;All files (*)")
+        if not path:
+            return
+
+        def imported(results: list[tuple[str, Contact]]) -> None:
+            added = sum(1 for status, _c in results if status == "imported")
+            known = len(results) - added
+            self.status.setText(
+                f"Imported {added} contact(s)"
+                + (f"; {known} already here" if known else "")
+                + ". Imported contacts are unverified until you compare their fingerprints.")
+
+        self.main.ops.run("Importing contacts",
+                          lambda ws, _task: ws.contacts_import(path), on_done=imported,
+                          changed=(self.main.ops.contactsChanged,))
+
+    def export_contacts(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export contacts", "contacts.json", "Contacts file (*.json);;All files (*)")
+        if not path:
+            return
+        try:  # the file dialog asked before replacing a file
+            count = self.main.reader.write_contacts_file(path, overwrite=True)
+        except WorkstationError as exc:
+            show_error(self, "Export contacts", str(exc))
+            return
+        self.status.setText(f"Exported {count} contact(s) to {path}.")
+
+
+def open_contacts(window: MainWindow) -> ContactsWindow:
+    """Show the Contacts and keys window of ``window`` (one per main window)."""
+    existing = window.findChild(ContactsWindow)
+    contacts = existing if isinstance(existing, ContactsWindow) else ContactsWindow(window)
+    contacts.reload()
+    contacts.show()
+    contacts.raise_()
+    contacts.activateWindow()
+    return contacts

@@ -1,0 +1,345 @@
+"""The Settings dialog (Workspace → Settings…, Ctrl+,).
+
+Three kinds of setting, kept where they belong:
+
+* **workspace settings** — the analyst's name, OCR languages and jobs, phone
+  region hints, the SMTP server: saved through the writer
+  (:meth:`ui.operations.Operations.set_setting`), so each change is audited,
+  and only when it changed.  Every value is checked first with the core's
+  :func:`workstation.settingcheck.check_setting`; a bad one is refused in the
+  dialog with the core's sentence and nothing is saved;
+* **the SMTP password** — never a setting and never shown: typed into a
+  password field and handed to ``Workspace.set_smtp_password`` on the writer
+  (the OS keyring, or the passphrase-encrypted files);
+* **this analyst's display choices** — how images are shown until revealed
+  (applied at once through the window's :class:`~ui.wellbeing.Wellbeing`) and
+  the workspace folder for the next start, kept in :class:`~ui.prefs.Preferences`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.prefs import WELLBEING_MODES
+from ui.qtutil import buddy_label, emit
+from workstation.errors import WorkstationError
+from workstation.reading import DEFAULT_REGION_HINTS
+from workstation.settingcheck import MAX_OCR_JOBS, SMTP_SECURITY, check_setting
+from workstation.workspace import default_workspace_dir
+
+if TYPE_CHECKING:
+    from ui.mainwindow import MainWindow
+
+WELLBEING_CHOICES = {"blur": "Blurred", "grey": "Greyscale", "off": "Shown as they are"}
+SECURITY_CHOICES = {"starttls": "STARTTLS (usually port 587)",
+                    "ssl": "SSL/TLS from the start (usually port 465)"}
+DEFAULT_PORTS = {"starttls": "587", "ssl": "465"}
+
+
+class SettingsRefused(Exception):
+    """A field's value cannot be saved (the message says why)."""
+
+    def __init__(self, field: QWidget, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SettingsDialog(QDialog):
+    """Workspace settings, the SMTP password, and this analyst's display preferences.
+
+    Signals:
+        saved(dict): the workspace settings queued for saving (key → value), once OK
+            was accepted (the writer stores them in order).
+
+    Attributes:
+        main: the main window (its reader, ``ops``, ``prefs`` and ``wellbeing``).
+        tabs: the pages (General, Reading, E-mail).
+        analyst, ocr_languages, ocr_jobs, region_hints: workspace settings.
+        smtp_host, smtp_port, smtp_security, smtp_user, smtp_from: the SMTP server.
+        smtp_password: a new SMTP password (empty: keep the stored one).
+        wellbeing: how images are shown until revealed.
+        workspace_path: the open workspace's folder (shown).
+        next_workspace: the folder to open at the next start ("" = the default).
+        problem: why the values were refused, if they were.
+    """
+
+    saved = Signal(dict)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.main = window
+        reader = window.reader
+        self._initial: dict[str, str] = {}
+
+        def line(name: str, key: str | None, value: str, placeholder: str = "") -> QLineEdit:
+            edit = QLineEdit(value, self)
+            edit.setObjectName(name)
+            edit.setPlaceholderText(placeholder)
+            if key is not None:
+                self._initial[key] = value
+            return edit
+
+        # ---------------------------------------------------------- general
+        general = QWidget(self)
+        self.analyst = line("analyst", "analyst", reader.setting("analyst") or reader.analyst,
+                            "your name, recorded with every change")
+        self.wellbeing = QComboBox(general)
+        self.wellbeing.setObjectName("wellbeingMode")
+        for mode in WELLBEING_MODES:
+            self.wellbeing.addItem(WELLBEING_CHOICES[mode], mode)
+        self.wellbeing.setCurrentIndex(WELLBEING_MODES.index(window.wellbeing.mode))
+        self.workspace_path = QLabel(str(window.session.path), general)
+        self.workspace_path.setObjectName("workspacePath")
+        self.workspace_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.next_workspace = line("nextWorkspace", None, window.prefs.workspace_location,
+                                   f"the default: {default_workspace_dir()}")
+        choose = QPushButton("C&hoose…", general)
+        choose.setObjectName("chooseWorkspace")
+        choose.clicked.connect(self.choose_workspace)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.next_workspace, 1)
+        folder_row.addWidget(choose)
+        home = os.environ.get("WORKSTATION_HOME")
+        where_note = QLabel(
+            "Opened from the next start, unless a folder is given with --workspace"
+            + (f" (now $WORKSTATION_HOME is set, to {home}, and wins)." if home
+               else " or $WORKSTATION_HOME.")
+            + " A new folder becomes a new, empty workspace.", general)
+        where_note.setWordWrap(True)
+        where_note.setEnabled(False)
+        form = QFormLayout(general)
+        form.addRow(buddy_label("Analyst &name:", general, self.analyst), self.analyst)
+        if os.environ.get("WORKSTATION_ANALYST"):
+            env_note = QLabel("$WORKSTATION_ANALYST is set and is recorded instead while it "
+                              "is.", general)
+            env_note.setWordWrap(True)
+            env_note.setEnabled(False)
+            form.addRow("", env_note)
+        form.addRow(buddy_label("&Images until revealed:", general, self.wellbeing),
+                    self.wellbeing)
+        form.addRow("This workspace:", self.workspace_path)
+        form.addRow(buddy_label("&Workspace at next start:", general, self.next_workspace),
+                    folder_row)
+        form.addRow("", where_note)
+
+        # ---------------------------------------------------------- reading
+        reading = QWidget(self)
+        self.ocr_languages = line("ocrLanguages", "ocr_languages", reader.ocr_languages(),
+                                  "auto, or Tesseract languages such as ara+eng")
+        self.ocr_jobs = QSpinBox(reading)
+        self.ocr_jobs.setObjectName("ocrJobs")
+        self.ocr_jobs.setRange(0, MAX_OCR_JOBS)
+        self.ocr_jobs.setSpecialValueText(f"one per core ({os.cpu_count() or 1})")
+        jobs = (reader.setting("ocr_jobs") or "0").strip()
+        self.ocr_jobs.setValue(int(jobs) if jobs.isdigit() and int(jobs) <= MAX_OCR_JOBS else 0)
+        self._initial["ocr_jobs"] = str(self.ocr_jobs.value())
+        self.region_hints = line("regionHints", "region_hints",
+                                 reader.setting("region_hints") or "",
+                                 "default: " + ",".join(DEFAULT_REGION_HINTS))
+        form = QFormLayout(reading)
+        form.addRow(buddy_label("OCR &languages:", reading, self.ocr_languages),
+                    self.ocr_languages)
+        form.addRow(buddy_label("OCR &jobs:", reading, self.ocr_jobs), self.ocr_jobs)
+        form.addRow(buddy_label("Phone region &hints:", reading, self.region_hints),
+                    self.region_hints)
+        hint = QLabel("Region hints are two-letter country codes, tried in order for phone "
+                      "numbers written without +country code.", reading)
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        form.addRow("", hint)
+
+        # ----------------------------------------------------------- e-mail
+        mail = QWidget(self)
+        security = (reader.setting("smtp_security") or "starttls").strip().lower()
+        self.smtp_host = line("smtpHost", "smtp_host", reader.setting("smtp_host") or "",
+                              "smtp.example.org (empty: no e-mail)")
+        self.smtp_security = QComboBox(mail)
+        self.smtp_security.setObjectName("smtpSecurity")
+        for mode in SMTP_SECURITY:
+            self.smtp_security.addItem(SECURITY_CHOICES[mode], mode)
+        self.smtp_security.setCurrentIndex(
+            SMTP_SECURITY.index(security) if security in SMTP_SECURITY else 0)
+        self._initial["smtp_security"] = str(self.smtp_security.currentData())
+        self.smtp_port = line("smtpPort", "smtp_port", reader.setting("smtp_port") or "")
+        self.smtp_user = line("smtpUser", "smtp_user", reader.setting("smtp_user") or "",
+                              "the login name (empty: no login)")
+        self.smtp_from = line("smtpFrom", "smtp_from", reader.setting("smtp_from") or "",
+                              "alerts@example.org")
+        self.smtp_password = line("smtpPassword", None, "",
+                                  "type a new password to store it; empty keeps the stored one")
+        self.smtp_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.smtp_security.currentIndexChanged.connect(self._security_changed)
+        self._security_changed()
+        form = QFormLayout(mail)
+        form.addRow(buddy_label("SMTP ser&ver:", mail, self.smtp_host), self.smtp_host)
+        form.addRow(buddy_label("&Security:", mail, self.smtp_security), self.smtp_security)
+        form.addRow(buddy_label("&Port:", mail, self.smtp_port), self.smtp_port)
+        form.addRow(buddy_label("&User:", mail, self.smtp_user), self.smtp_user)
+        form.addRow(buddy_label("&From address:", mail, self.smtp_from), self.smtp_from)
+        form.addRow(buddy_label("Pass&word:", mail, self.smtp_password), self.smtp_password)
+        note = QLabel("The password is kept in the OS keyring, or in the workspace's "
+                      "passphrase-encrypted secrets; it is never shown again.", mail)
+        note.setWordWrap(True)
+        note.setEnabled(False)
+        form.addRow("", note)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(general, "&General")
+        self.tabs.addTab(reading, "&Reading")
+        self.tabs.addTab(mail, "&E-mail")
+        self.problem = QLabel(self)
+        self.problem.setObjectName("settingsProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: palette(highlight); font-weight: bold;")
+        self.problem.setVisible(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.setObjectName("settingsButtons")
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Save")
+        ok.setObjectName("saveSettings")
+        ok.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.resize(620, 380)
+        self.analyst.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------- helpers
+    def _security_changed(self) -> None:
+        mode = str(self.smtp_security.currentData())
+        self.smtp_port.setPlaceholderText(f"{DEFAULT_PORTS[mode]} (the default for this "
+                                          "security)")
+
+    def choose_workspace(self) -> None:
+        start = self.next_workspace.text().strip() or str(self.main.session.path.parent)
+        folder = QFileDialog.getExistingDirectory(self, "Workspace folder for the next start",
+                                                  start)
+        if folder:
+            self.next_workspace.setText(folder)
+
+    def _values(self) -> dict[str, tuple[QWidget, str]]:
+        return {
+            "analyst": (self.analyst, self.analyst.text()),
+            "ocr_languages": (self.ocr_languages, self.ocr_languages.text()),
+            "ocr_jobs": (self.ocr_jobs, str(self.ocr_jobs.value())),
+            "region_hints": (self.region_hints, self.region_hints.text()),
+            "smtp_host": (self.smtp_host, self.smtp_host.text()),
+            "smtp_security": (self.smtp_security, str(self.smtp_security.currentData())),
+            "smtp_port": (self.smtp_port, self.smtp_port.text()),
+            "smtp_user": (self.smtp_user, self.smtp_user.text()),
+            "smtp_from": (self.smtp_from, self.smtp_from.text()),
+        }
+
+    def changes(self) -> dict[str, str]:
+        """The workspace settings to save (checked, as they will be stored); raises
+        :class:`SettingsRefused` for the first value the core would not accept."""
+        out: dict[str, str] = {}
+        for key, (field, text) in self._values().items():
+            try:
+                value = check_setting(key, text)
+            except WorkstationError as exc:
+                raise SettingsRefused(field, str(exc)) from None
+            try:
+                before = check_setting(key, self._initial.get(key, ""))
+            except WorkstationError:
+                before = None  # a bad stored value: replace it
+            if value != before:
+                out[key] = value
+        password = self.smtp_password.text()
+        if password:
+            host = out.get("smtp_host", check_setting("smtp_host", self.smtp_host.text()))
+            user = out.get("smtp_user", check_setting("smtp_user", self.smtp_user.text()))
+            if not host or not user:
+                raise SettingsRefused(self.smtp_host if not host else self.smtp_user,
+                                      "Give the SMTP server and user before storing a "
+                                      "password for them.")
+        return out
+
+    def next_location(self) -> str:
+        """The checked folder for the next start ("" = the default)."""
+        text = self.next_workspace.text().strip()
+        if not text:
+            return ""
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            raise SettingsRefused(self.next_workspace,
+                                  f"{text!r} is not a full folder path; choose the folder "
+                                  "with Choose….")
+        if path.exists() and not path.is_dir():
+            raise SettingsRefused(self.next_workspace,
+                                  f"{text!r} is a file, not a folder; choose a folder.")
+        return str(path)
+
+    def refuse(self, refused: SettingsRefused) -> None:
+        """Show why, on the page of the field at fault, and put the cursor there."""
+        self.problem.setText(str(refused))
+        self.problem.setVisible(True)
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None and page.isAncestorOf(refused.field):
+                self.tabs.setCurrentIndex(index)
+        refused.field.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(refused.field, QLineEdit):
+            refused.field.selectAll()
+
+    # ---------------------------------------------------------------- save
+    def accept(self) -> None:
+        try:
+            changes = self.changes()
+            location = self.next_location()
+        except SettingsRefused as refused:
+            self.refuse(refused)
+            return
+        w = self.main
+        for key, value in changes.items():
+            done = (lambda _r: w.update_title()) if key == "analyst" else None
+            w.ops.set_setting(key, value, on_done=done)
+        password = self.smtp_password.text()
+        self.smtp_password.clear()
+        if password:
+            w.ops.run("Storing the SMTP password",
+                      lambda ws, _task: ws.set_smtp_password(password),
+                      on_done=lambda _r: w.statusBar().showMessage(
+                          "The SMTP password is stored in the secret store.", 5000))
+        mode = str(self.wellbeing.currentData())
+        w.wellbeing.set_mode(mode)
+        getattr(w.acts, f"wellbeing_{mode}").setChecked(True)  # the View menu's choice
+        if location != w.prefs.workspace_location:
+            w.prefs.workspace_location = location
+            w.prefs.sync()
+        emit(self.saved, changes)
+        super().accept()
+
+
+def open_settings(window: MainWindow) -> SettingsDialog:
+    """Open the Settings dialog over ``window`` (window-modal, not blocking)."""
+    dialog = SettingsDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
