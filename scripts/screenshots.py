@@ -6,7 +6,8 @@ Builds a demo workspace (rendered adverts in several languages, OCR'd with the
 real Tesseract), opens the main window on a real X display, and saves
 ``docs/screenshots/gallery.png``, ``viewer-arabic.png`` (OCR word boxes over
 Arabic text, right-to-left text panel, indicators), ``pack-composer.png`` and
-``outbox.png`` (a pack sent to TikTok with the platform's answer).
+``outbox.png`` (a pack sent to TikTok with the platform's answer) and
+``contacts.png`` (platform contacts and the agency keys, fingerprints grouped).
 """
 
 from __future__ import annotations
@@ -130,6 +131,14 @@ def main() -> int:
     outbox.resize(1400, 800)
     pause(1500)
     outbox.grab().save(str(OUT / "outbox.png"))
+    outbox.close()
+    from ui.contacts import open_contacts
+
+    contacts = open_contacts(window)
+    contacts.resize(1300, 760)
+    pause(1500)
+    contacts.grab().save(str(OUT / "contacts.png"))
+    contacts.close()
     print(f"saved {sorted(p.name for p in OUT.glob('*.png'))} in {OUT}")
     viewer.close()
     window.close()

@@ -234,7 +234,7 @@ class PackComposer(QDialog):
         for contact in self.reader.contacts():
             self.contact_box.addItem(contact_label(contact), contact.id)
         if self.contact_box.count() == 0:
-            self.contact_box.addItem("No contacts yet — add one under Packs → Contacts and "
+            self.contact_box.addItem("No contacts yet — add one under Workspace → Contacts and "
                                      "keys", None)
         index = self.contact_box.findData(keep)
         self.contact_box.setCurrentIndex(max(index, 0))
