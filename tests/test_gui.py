@@ -9,7 +9,6 @@ and read the audit trail.  OCR runs the real Tesseract.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, 
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from tests.guiutil import GUI_MARKS, wait_idle
 from tests.imagegen import make_image
 from tests.ocr_images import sample
 from ui.capturemodel import CaptureRole, ThumbRole
@@ -28,47 +28,7 @@ from ui.session import Session
 from ui.sidebar import CaptureFilter
 from ui.viewerpanels import BoxRole
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_level_fail("WARNING"),
-    # The offscreen platform cannot raise windows or pass size hints; harmless.
-    pytest.mark.qt_log_ignore("This plugin does not support"),
-]
-
-
-# ------------------------------------------------------------------- fixtures
-@pytest.fixture
-def prefs(tmp_path: Path) -> Preferences:
-    p = Preferences.at(str(tmp_path / "ui.ini"))
-    p.auto_ocr = False
-    p.ask_details = False
-    return p
-
-
-@pytest.fixture
-def session(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setenv("WORKSTATION_ANALYST", "Test Analyst")
-    s = Session.open(ws_path)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, session: Session, prefs: Preferences) -> Iterator[MainWindow]:
-    w = MainWindow(session, prefs)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    wait_idle(qtbot, w)
-    for top in QApplication.topLevelWidgets():
-        if isinstance(top, QMessageBox):
-            top.close()
-    w.close()
-    w.deleteLater()
-
-
-def wait_idle(qtbot: QtBot, w: MainWindow, timeout: int = 30_000) -> None:
-    qtbot.waitUntil(lambda: not w.session.tasks.busy, timeout=timeout)
+pytestmark = GUI_MARKS
 
 
 def write_images(folder: Path, count: int, start: int = 0) -> list[Path]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyrage
@@ -37,61 +36,28 @@ from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
 from tests.conftest import require_tool
+from tests.guiutil import GUI_MARKS, answer_passphrase, wait_idle
 from ui.app import ask_analyst_name
 from ui.contacts import ContactDialog, ContactsWindow, VerifyDialog, offer_agency_keys
 from ui.mainwindow import MainWindow
-from ui.passphrase import PassphraseDialog
-from ui.prefs import Preferences
 from ui.session import Session
 from workstation import signing
 from workstation.recipients import InvalidRecipient, parse_recipient
 from workstation.workspace import Workspace
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_level_fail("WARNING"),
-    pytest.mark.qt_log_ignore("This plugin does not support"),
-]
+pytestmark = GUI_MARKS
 
-PASSPHRASE = "correct horse battery"
 GROUPED = re.compile(r"^[0-9a-f]{4}( [0-9a-f]{4}){7}$")
 
 
-# ------------------------------------------------------------------- fixtures
-@pytest.fixture
-def prefs(tmp_path: Path) -> Preferences:
-    p = Preferences.at(str(tmp_path / "ui.ini"))
-    p.auto_ocr = False
-    p.ask_details = False
-    return p
 
 
-@pytest.fixture
-def session(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setenv("WORKSTATION_ANALYST", "Test Analyst")
-    monkeypatch.setenv("WORKSTATION_SECRET_BACKEND", "file")  # before the writer opens it
-    s = Session.open(ws_path)
-    yield s
-    s.close()
 
 
-@pytest.fixture
-def window(qtbot: QtBot, session: Session, prefs: Preferences) -> Iterator[MainWindow]:
-    w = MainWindow(session, prefs)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.passphrases.close()
-    wait_idle(qtbot, w)
-    for top in QApplication.topLevelWidgets():
-        if isinstance(top, QMessageBox | QDialog) and top.isVisible():
-            top.close()
-    w.close()
-    w.deleteLater()
 
 
-def wait_idle(qtbot: QtBot, w: MainWindow, timeout: int = 30_000) -> None:
-    qtbot.waitUntil(lambda: not w.session.tasks.busy, timeout=timeout)
+
+
 
 
 def age_recipient() -> str:
@@ -134,13 +100,7 @@ def table_rows(table: QTableWidget) -> list[list[str]]:
             for r in range(table.rowCount())]
 
 
-def answer_passphrase(qtbot: QtBot, dialog: object) -> None:
-    assert isinstance(dialog, PassphraseDialog) and dialog.objectName() == "passphraseDialog"
-    qtbot.keyClicks(dialog.findChild(QLineEdit, "passphrase"), PASSPHRASE)
-    again = dialog.findChild(QLineEdit, "passphraseAgain")
-    if again is not None:
-        qtbot.keyClicks(again, PASSPHRASE)
-    dialog.accept()
+
 
 
 def fill_contact(qtbot: QtBot, dialog: ContactDialog, *, platform: str = "instagram",

@@ -18,47 +18,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.test_gui import prefs, sample_png, session, wait_idle, window  # noqa: F401
+from tests.guiutil import GUI_MARKS, answer_next_passphrase, wait_idle
+from tests.test_gui import sample_png
 from tests.test_outbox import free_port
 from ui.mainwindow import MainWindow
-from ui.passphrase import PassphraseDialog
 from ui.sidebar import CaptureFilter
 from workstation.models import CaptureMeta
 from workstation.pack_builder import open_pack
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_level_fail("WARNING"),
-    pytest.mark.qt_log_ignore("This plugin does not support"),
-]
-
-PASSPHRASE = "a long enough passphrase"
-
-
-@pytest.fixture(autouse=True)
-def file_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No OS keyring in tests: the passphrase-encrypted files, asked for in a dialog."""
-    monkeypatch.setenv("WORKSTATION_SECRET_BACKEND", "file")
-
-
-def answer_passphrase(qtbot: QtBot, w: MainWindow, passphrase: str = PASSPHRASE) -> None:
-    qtbot.waitUntil(lambda: w.passphrases.dialog is not None, timeout=10_000)
-    dialog = w.passphrases.dialog
-    assert isinstance(dialog, PassphraseDialog)
-    qtbot.keyClicks(dialog.field, passphrase)
-    if dialog.again is not None:
-        qtbot.keyClicks(dialog.again, passphrase)
-    qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
+pytestmark = GUI_MARKS
 
 
 @pytest.fixture
-def ready(qtbot: QtBot, window: MainWindow, tmp_path: Path,  # noqa: F811
-          ) -> Iterator[tuple[MainWindow, Path, str, list[int]]]:
+def ready(qtbot: QtBot, window: MainWindow,
+          tmp_path: Path) -> Iterator[tuple[MainWindow, Path, str, list[int]]]:
     """The window with agency keys, a Facebook contact (identity file returned) and two
     Facebook captures plus one TikTok capture."""
     w = window
     w.ops.run("Keys", lambda ws, _t: ws.key_init(), changed=(w.ops.contactsChanged,))
-    answer_passphrase(qtbot, w)  # first secret: chosen, typed twice
+    answer_next_passphrase(qtbot, w)  # first secret: chosen, typed twice
     wait_idle(qtbot, w)
     assert {k.kind for k in w.reader.agency_keys()} == {"signing", "archive"}
     assert not list((w.session.path / "secrets").glob("*.txt"))  # never plaintext

@@ -16,7 +16,6 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from tests.guiutil import GUI_MARKS
 from tests.imagegen import make_image
 from ui.capture import png_bytes
 from ui.mainwindow import MainWindow
@@ -38,43 +38,7 @@ from ui.screengrab import (
 )
 from ui.session import Session
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_level_fail("WARNING"),
-    # The offscreen platform cannot raise windows or pass size hints; harmless.
-    pytest.mark.qt_log_ignore("This plugin does not support"),
-]
-
-
-# ------------------------------------------------------------------- fixtures
-@pytest.fixture
-def prefs(tmp_path: Path) -> Preferences:
-    p = Preferences.at(str(tmp_path / "ui.ini"))
-    p.auto_ocr = False
-    p.ask_details = False
-    return p
-
-
-@pytest.fixture
-def session(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setenv("WORKSTATION_ANALYST", "Test Analyst")
-    s = Session.open(ws_path)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, session: Session, prefs: Preferences) -> Iterator[MainWindow]:
-    w = MainWindow(session, prefs)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    qtbot.waitUntil(lambda: not w.session.tasks.busy, timeout=30_000)
-    for top in QApplication.topLevelWidgets():
-        if isinstance(top, QMessageBox | RegionOverlay):
-            top.close()
-    w.close()
-    w.deleteLater()
+pytestmark = GUI_MARKS
 
 
 @pytest.fixture

@@ -9,19 +9,16 @@ kept in the preferences.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QFileDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
 )
@@ -29,55 +26,16 @@ from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
 from tests.conftest import run_cli
+from tests.guiutil import GUI_MARKS, PASSPHRASE
 from ui.mainwindow import MainWindow
 from ui.passphrase import PassphraseDialog
 from ui.prefs import Preferences
-from ui.session import Session
 from ui.settings import SettingsDialog
 from workstation.packs import smtp_password_name
 from workstation.secretstore import SecretStore
 from workstation.workspace import Workspace
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_level_fail("WARNING"),
-    pytest.mark.qt_log_ignore("This plugin does not support"),
-]
-
-PASSPHRASE = "correct horse battery"
-
-
-# ------------------------------------------------------------------- fixtures
-@pytest.fixture
-def prefs(tmp_path: Path) -> Preferences:
-    p = Preferences.at(str(tmp_path / "ui.ini"))
-    p.auto_ocr = False
-    p.ask_details = False
-    return p
-
-
-@pytest.fixture
-def session(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setenv("WORKSTATION_ANALYST", "Test Analyst")
-    monkeypatch.setenv("WORKSTATION_SECRET_BACKEND", "file")  # before the writer opens it
-    s = Session.open(ws_path)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, session: Session, prefs: Preferences) -> Iterator[MainWindow]:
-    w = MainWindow(session, prefs)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.passphrases.close()
-    wait_idle(qtbot, w)
-    for top in QApplication.topLevelWidgets():
-        if isinstance(top, QMessageBox | SettingsDialog):
-            top.close()
-    w.close()
-    w.deleteLater()
+pytestmark = GUI_MARKS
 
 
 def wait_idle(qtbot: QtBot, w: MainWindow, timeout: int = 30_000) -> None:
