@@ -21,12 +21,21 @@ from pytestqt.qtbot import QtBot
 from tests.guiutil import GUI_MARKS, answer_next_passphrase, wait_idle
 from tests.test_gui import sample_png
 from tests.test_outbox import free_port
+from ui.composer import PackComposer
 from ui.mainwindow import MainWindow
 from ui.sidebar import CaptureFilter
 from workstation.models import CaptureMeta
 from workstation.pack_builder import open_pack
 
 pytestmark = GUI_MARKS
+
+
+def answer_unverified(qtbot: QtBot, composer: PackComposer,
+                      button: QMessageBox.StandardButton) -> None:
+    box = composer.confirm_box
+    assert box is not None and box.isVisible() and box.objectName() == "unverifiedContactBox"
+    assert "Nobody has verified the keys of Trust and Safety" in box.text()
+    qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
 
 
 @pytest.fixture
@@ -74,8 +83,13 @@ def test_compose_preview_seal_export_and_outcomes(
     checks = [composer.items.item(r, 6).text() for r in range(3)]
     assert sum("from tiktok, not facebook" in c for c in checks) == 1
 
-    # Sealing a mixed pack fails with the core's sentence, in a box, and nothing is sealed.
-    composer.seal()
+    # The contact's keys are not verified: sealing asks first; No does nothing.
+    qtbot.mouseClick(composer.seal_button, Qt.MouseButton.LeftButton)
+    answer_unverified(qtbot, composer, QMessageBox.StandardButton.No)
+    assert not w.session.tasks.busy and composer.pack is None
+    # Yes: a mixed pack fails with the core's sentence, in a box, and nothing is sealed.
+    qtbot.mouseClick(composer.seal_button, Qt.MouseButton.LeftButton)
+    answer_unverified(qtbot, composer, QMessageBox.StandardButton.Yes)
     wait_idle(qtbot, w)
     assert "a pack goes to one platform" in composer.status.text()
     assert composer.pack is None
@@ -99,6 +113,7 @@ def test_compose_preview_seal_export_and_outcomes(
 
     with qtbot.waitSignal(composer.sealed, timeout=60_000) as sealed:
         qtbot.mouseClick(composer.seal_button, Qt.MouseButton.LeftButton)
+        answer_unverified(qtbot, composer, QMessageBox.StandardButton.Yes)
     pack = sealed.args[0]
     assert pack.state == "sealed" and pack.priority == "urgent"
     assert pack.ref in composer.status.text() and composer.export_button.isEnabled()
@@ -165,7 +180,7 @@ def test_email_while_offline_stays_queued(
     composer = w.new_pack()
     assert composer.capture_ids() == [ids[0]]
     with qtbot.waitSignal(composer.sealed, timeout=60_000):
-        composer.seal()
+        composer.seal(unverified_ok=True)
     with qtbot.waitSignal(composer.sent, timeout=60_000) as sent:
         composer.queue_email()
     result = sent.args[0]
@@ -188,7 +203,7 @@ def test_cancelled_seal_and_closed_passphrase_dialog(
     composer = w.new_pack()
     gate = threading.Event()
     w.ops.run("Busy", lambda _ws, _t: gate.wait(30), cancellable=True)  # the writer is busy
-    task = composer.seal()
+    task = composer.seal(unverified_ok=True)
     assert task is not None and composer.cancel_button.isVisible()
     qtbot.mouseClick(composer.cancel_button, Qt.MouseButton.LeftButton)
     gate.set()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -97,6 +98,7 @@ class PackComposer(QDialog):
         status: a sentence on what happened last.
         pack: the sealed pack, once sealed.
         preview: the last report preview shown.
+        confirm_box: the last "contact not verified" question asked.
     """
 
     sealed = Signal(object)
@@ -120,6 +122,7 @@ class PackComposer(QDialog):
         self._task: Task | None = None
         self.pack: Pack | None = None
         self.preview: ReportPreview | None = None
+        self.confirm_box: QMessageBox | None = None
 
         self.contact_box = QComboBox(self)
         self.contact_box.setObjectName("contactBox")
@@ -383,10 +386,29 @@ class PackComposer(QDialog):
         return self.preview
 
     # -------------------------------------------------------------------- seal
-    def seal(self) -> Task | None:
-        """Seal the pack on the writer (progress here and in the status bar; Cancel)."""
+    def seal(self, *, unverified_ok: bool = False) -> Task | None:
+        """Seal the pack on the writer (progress here and in the status bar; Cancel).
+
+        A contact whose keys nobody has verified is confirmed first (a box with
+        object name ``unverifiedContactBox``): a pack encrypted to an impostor's key
+        would hand the evidence to the impostor."""
         contact = self.contact()
         if contact is None or not self._ids or self._task is not None:
+            return None
+        if not contact.verified and not unverified_ok:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, "Contact not verified",
+                f"Nobody has verified the keys of {contact.name} ({contact.platform}) yet. "
+                "Check the fingerprints with the platform (Workspace → Contacts and keys) "
+                "before sending evidence to them.\n\nSeal the pack to these keys anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.setObjectName("unverifiedContactBox")
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.buttonClicked.connect(
+                lambda button: self.seal(unverified_ok=True)
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes else None)
+            box.open()
+            self.confirm_box = box
             return None
         ids, choices = list(self._ids), self.choices()
 

@@ -363,9 +363,11 @@ class OutboxWindow(QMainWindow):
                           "with the recipient or the mail server.",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("confirmDeliveredBox")
-        box.accepted.connect(lambda: self._run(
-            "Confirming delivery", lambda ws, _t: ws.send_pack(ref, confirm_sent=True),
-            _describe))
+        box.buttonClicked.connect(
+            lambda button: self._run(
+                "Confirming delivery", lambda ws, _t: ws.send_pack(ref, confirm_sent=True),
+                _describe) if box.standardButton(button) == QMessageBox.StandardButton.Yes
+            else None)
         box.open()
 
     def resend(self) -> Task | None:
