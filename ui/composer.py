@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import QDir, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
@@ -38,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from ui.errors import show_error
 from ui.operations import Operations
-from ui.qtutil import buddy_label, emit
+from ui.qtutil import buddy_label, emit, readonly_table
 from ui.session import Session
 from ui.tasks import Task
 from workstation.errors import WorkstationError
@@ -152,14 +150,9 @@ class PackComposer(QDialog):
         form.addRow(buddy_label("Requested &action:", self, self.action_box), row)
         form.addRow(buddy_label("R&eason:", self, self.reason), self.reason)
 
-        self.items = QTableWidget(0, len(ITEM_COLUMNS), self)
-        self.items.setObjectName("packItems")
-        self.items.setHorizontalHeaderLabels(ITEM_COLUMNS)
-        self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.items.verticalHeader().setVisible(False)
+        self.items = readonly_table(ITEM_COLUMNS, self, "packItems")
         header = self.items.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         add_selected = QPushButton("Add &selected captures", self)
         add_selected.setObjectName("addSelected")

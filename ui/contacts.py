@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -39,20 +38,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.errors import show_error
-from ui.qtutil import buddy_label, emit
+from ui.qtutil import buddy_label, emit, readonly_table
 from workstation.errors import WorkstationError
 from workstation.packs import AgencyKey, Contact
 from workstation.platforms import PLATFORMS
@@ -332,8 +329,9 @@ class ContactsWindow(QDialog):
         self._public_text = ""
 
         keys_box = QGroupBox("Agency keys", self)
-        self.keys_table = self._table("agencyKeys", ["Kind", "Key id", "Fingerprint",
-                                                     "Created (UTC)", "Retired"])
+        self.keys_table = readonly_table(
+            ("Kind", "Key id", "Fingerprint", "Created (UTC)", "Retired"), self, "agencyKeys",
+            single=True)
         self.keys_table.setMaximumHeight(150)
         self.agency_fingerprint = fingerprint_label(self, "agencyFingerprint")
         self.public_key = QPlainTextEdit(self)
@@ -362,8 +360,9 @@ class ContactsWindow(QDialog):
         box_layout.addLayout(row)
 
         contacts_box = QGroupBox("Platform contacts", self)
-        self.contacts_table = self._table("contactsTable", [
-            "Platform", "Name", "Organisation", "E-mail", "Verified", "Fingerprints"])
+        self.contacts_table = readonly_table(
+            ("Platform", "Name", "Organisation", "E-mail", "Verified", "Fingerprints"), self,
+            "contactsTable", single=True)
         self.contacts_table.itemSelectionChanged.connect(self._contact_chosen)
         self.contacts_table.doubleClicked.connect(lambda _index: self.verify_contact())
         self.contact_fingerprints = fingerprint_label(self, "contactFingerprints")
@@ -409,18 +408,6 @@ class ContactsWindow(QDialog):
         window.ops.contactsChanged.connect(self.reload)
         self.reload()
         self.contacts_table.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _table(self, name: str, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers), self)
-        table.setObjectName(name)
-        table.setHorizontalHeaderLabels(headers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
-        return table
 
     def _button(self, text: str, name: str, slot: Any) -> QPushButton:
         button = QPushButton(text, self)

@@ -15,18 +15,14 @@ from typing import Any
 from PySide6.QtCore import QDir, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ui.errors import show_error
 from ui.operations import Operations
-from ui.qtutil import emit
+from ui.qtutil import emit, readonly_cell, readonly_table
 from ui.session import Session
 from ui.tasks import Task
 from workstation.packs import OutcomeImport, Pack, PlatformStats, SendResult
@@ -66,24 +62,6 @@ def pack_note(pack: Pack) -> str:
     if pack.destination:
         return f"{pack.transport}: {pack.destination}"
     return ""
-
-
-def _cell(text: object) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    return item
-
-
-def _table(columns: tuple[str, ...], parent: QWidget, name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 class RateChart(QWidget):
@@ -162,18 +140,17 @@ class OutboxWindow(QMainWindow):
         self.ops = ops
         self._packs: list[Pack] = []
 
-        self.packs = _table(PACK_COLUMNS, self, "outboxPacks")
-        self.packs.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.packs = readonly_table(PACK_COLUMNS, self, "outboxPacks", single=True)
         self.packs.setSortingEnabled(False)
-        self.items = _table(ITEM_COLUMNS, self, "outboxItems")
+        self.items = readonly_table(ITEM_COLUMNS, self, "outboxItems")
         self.items.doubleClicked.connect(self._open_item)
-        self.attempts = _table(("When (UTC)", "Transport", "To", "Result", "Error"), self,
+        self.attempts = readonly_table(("When (UTC)", "Transport", "To", "Result", "Error"), self,
                                "outboxAttempts")
         detail = QTabWidget(self)
         detail.addTab(self.items, "&Items and outcomes")
         detail.addTab(self.attempts, "Send &attempts")
 
-        self.stats = _table(STATS_COLUMNS, self, "outboxStats")
+        self.stats = readonly_table(STATS_COLUMNS, self, "outboxStats")
         self.chart = RateChart(self)
         figures = QWidget(self)
         figures_layout = QVBoxLayout(figures)
@@ -240,7 +217,7 @@ class OutboxWindow(QMainWindow):
                       p.state, p.priority, len(p.items), outcome_summary(p), p.created_at,
                       p.sent_at or "", p.deadline_at or "", pack_note(p))
             for column, value in enumerate(values):
-                cell = _cell(value)
+                cell = readonly_cell(value)
                 if column == 0:
                     cell.setData(REF_ROLE, p.ref)
                 if column == 3 and p.state in ("sending", "draft"):
@@ -259,7 +236,7 @@ class OutboxWindow(QMainWindow):
                 "—" if s.removal_rate is None else f"{s.removal_rate:.0%}",
                 "—" if s.median_hours_to_action is None else f"{s.median_hours_to_action:.1f}")
             for column, value in enumerate(figures):
-                self.stats.setItem(row, column, _cell(value))
+                self.stats.setItem(row, column, readonly_cell(value))
         self.chart.set_stats(stats)
         self._show_detail()
 
@@ -289,7 +266,7 @@ class OutboxWindow(QMainWindow):
         for row, item in enumerate(items):
             for column, value in enumerate((f"#{item.capture_id}", item.outcome.replace("_", " "),
                                             item.outcome_at or "", item.outcome_comment or "")):
-                cell = _cell(value)
+                cell = readonly_cell(value)
                 if column == 0:
                     cell.setData(REF_ROLE, item.capture_id)
                 self.items.setItem(row, column, cell)
@@ -297,7 +274,7 @@ class OutboxWindow(QMainWindow):
         self.attempts.setRowCount(len(attempts))
         for row, attempt in enumerate(attempts):
             for column, key in enumerate(("at", "transport", "destination", "result", "error")):
-                self.attempts.setItem(row, column, _cell(attempt.get(key)))
+                self.attempts.setItem(row, column, readonly_cell(attempt.get(key)))
         state = pack.state if pack is not None else None
         self.export_button.setEnabled(state in ("sealed", "queued"))
         self.email_button.setEnabled(state in ("sealed", "queued"))

@@ -1,5 +1,5 @@
-"""Small Qt helpers shared by the UI modules: labels with mnemonics, and ``emit``
-(a safe way to emit signals on the PySide6 release in use)."""
+"""Small Qt helpers shared by the UI modules: labels with mnemonics, read-only
+tables, and ``emit`` (a safe way to emit signals on the PySide6 release in use)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 ctypes.pythonapi.Py_IncRef.argtypes = [ctypes.py_object]
 ctypes.pythonapi.Py_IncRef.restype = None
@@ -19,6 +26,32 @@ def buddy_label(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setBuddy(buddy)
     return label
+
+
+def readonly_table(columns: tuple[str, ...] | list[str], parent: QWidget, name: str, *,
+                   single: bool = False) -> QTableWidget:
+    """A table of whole-row selection that the user reads but does not edit; columns
+    sized to their contents, the last one stretched.  ``single``: one row at a time."""
+    table = QTableWidget(0, len(columns), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def readonly_cell(text: object) -> QTableWidgetItem:
+    """A table cell showing ``text`` (``None`` as empty) that cannot be edited."""
+    from PySide6.QtCore import Qt
+
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    return item
 
 
 def _emit_drops_true() -> bool:
