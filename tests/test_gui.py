@@ -185,8 +185,9 @@ def test_search_box_shows_highlighted_snippets(qtbot: QtBot, window: MainWindow,
     window.activateWindow()
     qtbot.keyClick(window.views.gallery, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search_box.hasFocus()
-    qtbot.keyClicks(window.search_box, "dover")
-    qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    with qtbot.waitSignal(window.searched, timeout=10_000):
+        qtbot.keyClicks(window.search_box, "dover")
+        qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
 
     assert window.search_panel.isVisible()
     model = window.search_panel.model
@@ -200,6 +201,17 @@ def test_search_box_shows_highlighted_snippets(qtbot: QtBot, window: MainWindow,
     window.run_search()
     assert not window.search_panel.isVisible()
     assert len(shown_ids(window)) == 3
+    # A search overtaken by newer typing never shows: only the last query's hits land.
+    with qtbot.waitSignal(window.searched, timeout=10_000) as last:
+        window.search_box.setText("dover")
+        window.run_search()
+        window.search_box.setText("nothingmatchesthis")
+        window.run_search()
+    assert last.args == ["nothingmatchesthis"]
+    qtbot.wait(200)  # the overtaken result would have landed by now
+    assert window.search_panel.model.rowCount() == 0
+    assert "Nothing matches" in window.search_panel.summary.text()
+    assert shown_ids(window) == []
 
 
 def test_ocr_progress_and_cancel_keeps_finished_results(qtbot: QtBot, window: MainWindow,
@@ -241,8 +253,9 @@ def test_capture_is_ocrd_automatically_and_its_text_searchable(
     qtbot.waitUntil(lambda: not window.model.pending_ids() and not session.tasks.busy,
                     timeout=30_000)
     assert [o.status for o in window.last_ocr] == ["done"]
-    window.search_box.setText("whatsapp")
-    window.run_search()
+    with qtbot.waitSignal(window.searched, timeout=10_000):
+        window.search_box.setText("whatsapp")
+        window.run_search()
     assert window.search_panel.model.rowCount() == 1
     assert "whatsapp" in window.search_panel.model.index(0, 0).data().lower()
 
@@ -314,8 +327,9 @@ def test_viewer_boxes_rtl_text_links_and_word_click(qtbot: QtBot, window: MainWi
     assert viewer.image.zoom > before
     qtbot.keyClick(viewer.image, Qt.Key.Key_0)
     # The number is searchable from the main window, in any spelling.
-    window.search_box.setText("447700900123")
-    window.run_search()
+    with qtbot.waitSignal(window.searched, timeout=10_000):
+        window.search_box.setText("447700900123")
+        window.run_search()
     assert window.search_panel.model.rowCount() == 2, window.search_panel.summary.text()
 
 

@@ -25,7 +25,7 @@ from ui.background import Background
 from ui.capture import FolderWatcher
 from ui.capturemodel import CaptureModel, CaptureProxy, IdRole
 from ui.composer import PackComposer
-from ui.errors import show_error
+from ui.errors import message_for, show_error
 from ui.gallery import CaptureViews
 from ui.intake import IntakeMixin
 from ui.mainactions import build_actions, shortcut_lines
@@ -42,9 +42,8 @@ from ui.taskstatus import TaskStatus
 from ui.thumbnails import ThumbnailLoader
 from ui.viewer import ViewerWindow
 from ui.wellbeing import Wellbeing
-from workstation.errors import WorkstationError
 from workstation.models import ImportResult
-from workstation.reading import OcrOutcome
+from workstation.reading import OcrOutcome, SearchHit
 
 SEARCH_LIMIT = 500
 
@@ -54,6 +53,7 @@ class MainWindow(IntakeMixin, QMainWindow):
 
     Signals:
         refreshed(): the gallery and the side panel show the latest state.
+        searched(str): the results of a search (the query) are shown.
 
     Attributes:
         session: the open ``Session`` (read-only workspace and writer).
@@ -76,6 +76,7 @@ class MainWindow(IntakeMixin, QMainWindow):
     """
 
     refreshed = Signal()
+    searched = Signal(str)
 
     def __init__(self, session: Session, prefs: Preferences,
                  parent: QWidget | None = None) -> None:
@@ -111,6 +112,8 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.last_ocr: list[OcrOutcome] = []
         self._reads = Background(1, self)  # slow reads off the GUI thread
         self._search_hits: list[int] | None = None
+        self._search_seq = 0
+        self._search_reads = Background(1, self)  # searches never queue behind image loads
         self._flagged_soon: set[int] = set()
         self._base_filter = CaptureFilter()
         self._sent_ids: set[int] = set()
@@ -234,27 +237,46 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.search_box.selectAll()
 
     def run_search(self) -> None:
-        """Search for the text in the search box (empty: back to the chosen filter)."""
+        """Search for the text in the search box (empty: back to the chosen filter).
+
+        The query runs on a background connection (ranking a broad query over a
+        100,000-capture workspace takes tens of milliseconds); results arrive with
+        ``searched``, and a result overtaken by newer typing is dropped."""
         self._search_timer.stop()
         query = self.search_box.text().strip()
+        self._search_seq += 1
         if not query:
             self._end_search()
             self._apply_filter()
             return
-        try:
-            hits = self.reader.search(query, limit=SEARCH_LIMIT)
-        except WorkstationError as exc:
-            self.search_panel.clear()
-            self.search_panel.summary.setText(str(exc))
-            self.search_panel.setVisible(True)
-            return
+        seq = self._search_seq
+        self.search_panel.summary.setText(f"Searching for “{query}”…")
+        self._search_reads.call(
+            lambda: self.session.read_in_background(
+                lambda ws: ws.search(query, limit=SEARCH_LIMIT)),
+            lambda hits: self._show_search(seq, query, hits),
+            lambda exc: self._search_failed(seq, exc))
+
+    def _show_search(self, seq: int, query: str, hits: list[SearchHit]) -> None:
+        if seq != self._search_seq:
+            return  # the analyst typed on
         self._search_hits = [h.capture_id for h in hits]
         self.sidebar.show_choice(None)  # the gallery shows the hits, not the filter
         self.search_panel.show_hits(query, hits)
         self.search_panel.setVisible(True)
         self._apply_filter()
+        emit(self.searched, query)
+
+    def _search_failed(self, seq: int, exc: BaseException) -> None:
+        if seq != self._search_seq:
+            return
+        self.search_panel.clear()
+        self.search_panel.summary.setText(message_for(exc))
+        self.search_panel.setVisible(True)
+        emit(self.searched, self.search_box.text().strip())
 
     def _end_search(self) -> None:
+        self._search_seq += 1  # a search still running is dropped when it lands
         if self._search_hits is not None:
             self.sidebar.show_choice(self._base_filter)
         self._search_hits = None
@@ -406,4 +428,5 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.session.tasks.cancel_all()
         self.thumbs.shutdown()
         self._reads.shutdown()
+        self._search_reads.shutdown()
         super().closeEvent(event)
