@@ -104,8 +104,9 @@ def test_compose_preview_seal_export_and_outcomes(
     assert sorted(composer.capture_ids()) == ids
     composer.priority_box.setCurrentIndex(composer.priority_box.findData("urgent"))
 
-    preview = composer.show_preview()
-    assert preview is not None
+    with qtbot.waitSignal(composer.previewed, timeout=20_000) as previewed:
+        qtbot.mouseClick(composer.preview_button, Qt.MouseButton.LeftButton)
+    preview = previewed.args[0]
     text = preview.browser.toPlainText()
     assert "Alert pack PREVIEW" in text and "URGENT" in text and "Human Exploitation" in text
     preview.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QDir, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.errors import show_error
+from ui.background import Background
+from ui.errors import message_for, show_error
 from ui.operations import Operations
 from ui.qtutil import buddy_label, emit, readonly_table
 from ui.session import Session
@@ -87,6 +89,7 @@ class PackComposer(QDialog):
     Signals:
         sealed(object): the sealed ``Pack``.
         sent(object): the ``SendResult`` of its export or e-mail.
+        previewed(object): the ``ReportPreview`` window, once the report is rendered.
 
     Attributes:
         contact_box, basis_box, action_box, priority_box, reason: the pack's choices.
@@ -101,6 +104,7 @@ class PackComposer(QDialog):
 
     sealed = Signal(object)
     sent = Signal(object)
+    previewed = Signal(object)
 
     def __init__(self, session: Session, ops: Operations, *,
                  selection: Callable[[], list[int]] | None = None,
@@ -121,6 +125,8 @@ class PackComposer(QDialog):
         self.pack: Pack | None = None
         self.preview: ReportPreview | None = None
         self.confirm_box: QMessageBox | None = None
+        self._reads = Background(1, self)
+        self.finished.connect(lambda _result: self._reads.shutdown())  # Esc, not only close
 
         self.contact_box = QComboBox(self)
         self.contact_box.setObjectName("contactBox")
@@ -246,6 +252,10 @@ class PackComposer(QDialog):
         if index >= 0:
             self.contact_box.setCurrentIndex(index)
 
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._reads.shutdown()
+        super().closeEvent(event)
+
     def _contact_changed(self, _index: int = 0) -> None:
         contact = self.contact()
         self.basis_box.blockSignals(True)
@@ -363,20 +373,35 @@ class PackComposer(QDialog):
         self.email_button.setEnabled(sealed)
 
     # ----------------------------------------------------------------- preview
-    def show_preview(self) -> ReportPreview | None:
+    def show_preview(self) -> bool:
+        """Render the report these choices would seal, off the GUI thread (every
+        item's picture is read); ``previewed`` brings the window.  False when there
+        is nothing to preview."""
         contact = self.contact()
         if contact is None or not self._ids:
-            return None
-        try:
-            html = self.reader.preview_pack(contact.id, self._ids, **self.choices())
-        except WorkstationError as exc:
-            show_error(self, "Report preview", str(exc))
-            return None
+            return False
+        ids, choices = list(self._ids), self.choices()
+        self.preview_button.setEnabled(False)
+        self.status.setText("Preparing the report preview…")
+        self._reads.call(
+            lambda: self.session.read_in_background(
+                lambda ws: ws.preview_pack(contact.id, ids, **choices)),
+            self._show_preview, self._preview_failed)
+        return True
+
+    def _show_preview(self, html: str) -> None:
+        self._update_buttons()
+        self.status.setText(f"{len(self._ids)} capture(s) in the pack.")
         self.preview = ReportPreview(html, self)
         self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.preview.destroyed.connect(lambda: setattr(self, "preview", None))
         self.preview.open()
-        return self.preview
+        emit(self.previewed, self.preview)
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        self._update_buttons()
+        self.status.setText(f"No preview: {message_for(exc)}")
+        show_error(self, "Report preview", message_for(exc))
 
     # -------------------------------------------------------------------- seal
     def seal(self, *, unverified_ok: bool = False) -> Task | None:
