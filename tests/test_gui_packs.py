@@ -171,7 +171,7 @@ def test_compose_preview_seal_export_and_outcomes(
 
 
 def test_email_while_offline_stays_queued(
-        qtbot: QtBot, ready: tuple[MainWindow, Path, str, list[int]]) -> None:
+        qtbot: QtBot, ready: tuple[MainWindow, Path, str, list[int]], tmp_path: Path) -> None:
     w, _key, _recipient, ids = ready
     for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", str(free_port())),
                        ("smtp_security", "starttls"), ("smtp_from", "alerts@nca.example")):
@@ -195,6 +195,19 @@ def test_email_while_offline_stays_queued(
     qtbot.waitUntil(lambda: "queued" in outbox.status.text(), timeout=10_000)
     assert w.reader.pack(result.ref).attempts == 2
     assert w.reader.pack(result.ref).state == "queued"  # never lost, never marked sent
+
+    # A platform's answer naming a pack we never sent is refused as a whole, in a box.
+    answer = tmp_path / "bad-outcomes.csv"
+    answer.write_text("pack_ref,capture_id,outcome,time,comment\n"
+                      f"NCA-AP-1999-000999,{ids[0]},removed,2026-12-01T20:00:00Z,\n"
+                      f"{result.ref},{ids[0]},removed,2026-12-01T20:00:00Z,\n")
+    outbox.import_outcomes(str(answer))
+    wait_idle(qtbot, w)
+    shown = [top.text() for top in QApplication.topLevelWidgets()
+             if isinstance(top, QMessageBox) and top.isVisible()]
+    assert any("NCA-AP-1999-000999" in text for text in shown), shown
+    assert "Importing outcomes:" in outbox.status.text()
+    assert [i.outcome for i in w.reader.pack(result.ref).items] == ["pending"]
 
 
 def test_cancelled_seal_and_closed_passphrase_dialog(
