@@ -185,6 +185,8 @@ def test_smtp_password_goes_to_the_secret_store_and_never_into_a_setting(
         monkeypatch: pytest.MonkeyPatch) -> None:
     password = "s3cret-Pa55word"
     dialog = open_dialog(qtbot, window)
+    state = dialog.findChild(QLabel, "smtpPasswordState")
+    qtbot.waitUntil(lambda: "No password is stored" in state.text(), timeout=10_000)
     retype(qtbot, field(dialog, "smtpPassword"), password)
     save(qtbot, dialog)
     assert "Give the SMTP server and user" in problem(dialog)
@@ -215,6 +217,10 @@ def test_smtp_password_goes_to_the_secret_store_and_never_into_a_setting(
     name = smtp_password_name("smtp.example.org", "alerts")
     assert store.get(name) == password.encode()
     assert password.encode() not in (ws_path / "secrets" / f"{name}.age").read_bytes()
+    again = open_dialog(qtbot, window)  # the dialog says a password is kept, never which
+    state = again.findChild(QLabel, "smtpPasswordState")
+    qtbot.waitUntil(lambda: "A password is stored" in state.text(), timeout=10_000)
+    assert field(again, "smtpPassword").text() == ""
 
 
 def test_the_image_treatment_applies_at_once_and_is_kept(

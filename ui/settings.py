@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ui.prefs import WELLBEING_MODES
 from ui.qtutil import buddy_label, emit
@@ -189,6 +190,12 @@ class SettingsDialog(QDialog):
         self.smtp_password = line("smtpPassword", None, "",
                                   "type a new password to store it; empty keeps the stored one")
         self.smtp_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_state = QLabel(mail)
+        self.password_state.setObjectName("smtpPasswordState")
+        window.ops.run("Checking the SMTP password",
+                       lambda ws, _task: ws.smtp_password_stored(),
+                       on_done=self._password_checked,
+                       on_error=lambda _message: None)  # only a courtesy
         self.smtp_security.currentIndexChanged.connect(self._security_changed)
         self._security_changed()
         form = QFormLayout(mail)
@@ -198,6 +205,7 @@ class SettingsDialog(QDialog):
         form.addRow(buddy_label("&User:", mail, self.smtp_user), self.smtp_user)
         form.addRow(buddy_label("&From address:", mail, self.smtp_from), self.smtp_from)
         form.addRow(buddy_label("Pass&word:", mail, self.smtp_password), self.smtp_password)
+        form.addRow("", self.password_state)
         note = QLabel("The password is kept in the OS keyring, or in the workspace's "
                       "passphrase-encrypted secrets; it is never shown again.", mail)
         note.setWordWrap(True)
@@ -231,6 +239,12 @@ class SettingsDialog(QDialog):
         self.analyst.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ------------------------------------------------------------- helpers
+    def _password_checked(self, stored: bool) -> None:
+        if isValid(self) and isValid(self.password_state):
+            self.password_state.setText(
+                "A password is stored for this server and user." if stored
+                else "No password is stored for this server and user.")
+
     def _security_changed(self) -> None:
         mode = str(self.smtp_security.currentData())
         self.smtp_port.setPlaceholderText(f"{DEFAULT_PORTS[mode]} (the default for this "

@@ -507,6 +507,12 @@ class PackFeatures:
                               {"host": host, "user": user,
                                "secret_store": self.secret_store.backend_description()})
 
+    def smtp_password_stored(self) -> bool:
+        """Whether a password is stored for the configured SMTP host and user (never asks
+        for the passphrase: only whether the secret exists)."""
+        host, user = self.setting("smtp_host"), self.setting("smtp_user")
+        return bool(host and user) and self.secret_store.has(smtp_password_name(host, user))
+
     # -------------------------------------------------------------- contacts
     def contacts(self, platform: str | None = None) -> list[Contact]:
         return [self._contact(r) for r in self.packs_repo.contacts(platform)]
