@@ -511,7 +511,9 @@ class PackFeatures:
         """Whether a password is stored for the configured SMTP host and user (never asks
         for the passphrase: only whether the secret exists)."""
         host, user = self.setting("smtp_host"), self.setting("smtp_user")
-        return bool(host and user) and self.secret_store.has(smtp_password_name(host, user))
+        if not host or not user:
+            return False
+        return self.secret_store.has(smtp_password_name(host, user))
 
     # -------------------------------------------------------------- contacts
     def contacts(self, platform: str | None = None) -> list[Contact]:
