@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from ui.background import Background
 from ui.errors import message_for, show_error
 from ui.operations import Operations
+from ui.outbox import describe_send
 from ui.qtutil import buddy_label, emit, readonly_table
 from ui.session import Session
 from ui.tasks import Task
@@ -510,9 +511,5 @@ class PackComposer(QDialog):
                             changed=(self.ops.packsChanged,))
 
     def _on_sent(self, result: SendResult) -> None:
-        if result.status == "sent":
-            where = f" to {result.destination}" if result.destination else ""
-            self.status.setText(f"{result.ref} sent via {result.transport}{where}.")
-        else:
-            self.status.setText(f"{result.ref} {result.status}: {result.message}")
+        self.status.setText(describe_send(result))
         emit(self.sent, result)

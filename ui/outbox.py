@@ -315,19 +315,20 @@ class OutboxWindow(QMainWindow):
             return None
         ref = pack.ref
         return self._run("Exporting pack",
-                         lambda ws, _t: ws.send_pack(ref, via="folder", to=folder), _describe)
+                         lambda ws, _t: ws.send_pack(ref, via="folder", to=folder), describe_send)
 
     def send_email(self) -> Task | None:
         pack = self.current_pack()
         if pack is None:
             return None
         ref = pack.ref
-        return self._run("Sending pack", lambda ws, _t: ws.send_pack(ref, via="smtp"), _describe)
+        return self._run("Sending pack", lambda ws, _t: ws.send_pack(ref, via="smtp"),
+                         describe_send)
 
     def retry_queued(self) -> Task:
         return self._run("Sending queued packs",
                          lambda ws, _t: ws.send_queued(ignore_backoff=True),
-                         lambda results: "; ".join(_describe(r) for r in results)
+                         lambda results: "; ".join(describe_send(r) for r in results)
                          or "Nothing is queued for sending.")
 
     def confirm_delivered(self) -> None:
@@ -343,7 +344,7 @@ class OutboxWindow(QMainWindow):
         box.buttonClicked.connect(
             lambda button: self._run(
                 "Confirming delivery", lambda ws, _t: ws.send_pack(ref, confirm_sent=True),
-                _describe) if box.standardButton(button) == QMessageBox.StandardButton.Yes
+                describe_send) if box.standardButton(button) == QMessageBox.StandardButton.Yes
             else None)
         box.open()
 
@@ -353,7 +354,7 @@ class OutboxWindow(QMainWindow):
             return None
         ref = pack.ref
         return self._run("Resending pack",
-                         lambda ws, _t: ws.send_pack(ref, via="smtp", resend=True), _describe)
+                         lambda ws, _t: ws.send_pack(ref, via="smtp", resend=True), describe_send)
 
     # ---------------------------------------------------------------- outcomes
     def ask_outcomes(self) -> None:
@@ -371,7 +372,8 @@ class OutboxWindow(QMainWindow):
         return self._run("Importing outcomes", lambda ws, _t: ws.import_outcomes(path), describe)
 
 
-def _describe(result: SendResult) -> str:
+def describe_send(result: SendResult) -> str:
+    """One sentence on what became of a send (sent, queued, uncertain)."""
     if result.status == "sent":
         where = f" to {result.destination}" if result.destination else ""
         return f"{result.ref} sent via {result.transport}{where}."
