@@ -34,6 +34,11 @@ Arabic-Indic digits, and one that is in no advert), @handles and two-word
 queries.  Each query is run once untimed (its first run is reported separately,
 as "first") and then ``--queries`` times; p50/p95/max are over all timed runs,
 per kind and overall.  The index size is read from SQLite's ``dbstat``.
+
+The first line says which ranking function ran: the compiled ``aw_bm25``
+(``workstation/native/awrank.c``) or, where it is not built or
+``WORKSTATION_NATIVE_RANKER=0``, SQLite's ``bm25`` — run the bench both ways to
+compare them on the same workspaces.
 """
 
 from __future__ import annotations
@@ -503,12 +508,12 @@ def main(argv: list[str] | None = None) -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     limits = [int(s) for s in args.limits.split(",")]
 
-    import sqlite3
+    from workstation import ranking
 
     corpus = Corpus()
     queries = corpus.queries()
     print("# Search bench")
-    print(f"SQLite {sqlite3.sqlite_version}, {cpu_note()}; {len(queries)} queries in "
+    print(f"Ranking: {ranking.describe()}; {cpu_note()}; {len(queries)} queries in "
           f"{len({k for k, _ in queries})} kinds; target p95 ≤ 20 ms at 100,000 captures "
           "(default limit)")
     for size in sizes:

@@ -46,3 +46,18 @@ def test_every_module_has_a_docstring() -> None:
 def test_migrations_are_numbered(tmp_path: Path) -> None:
     names = sorted(p.name for p in (ROOT / "db").glob("*.sql"))
     assert names and all(re.match(r"^\d{4}_[a-z0-9_]+\.sql$", n) for n in names)
+
+
+def test_one_sqlite_binding() -> None:
+    """Everything takes sqlite3 from workstation/sqlitelib.py: two copies of SQLite in one
+    process must not open the same file (each would drop the other's POSIX locks)."""
+    direct = re.compile(r"^\s*(import sqlite3\b|from sqlite3\b)", re.MULTILINE)
+    offenders = []
+    for folder in ("workstation", "ui", "tests", "bench", "scripts"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name != "sqlitelib.py" and direct.search(path.read_text()):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+    from workstation import sqlitelib
+
+    assert sqlitelib.sqlite3.__name__ == "sqlean"  # the declared dependency, not a fallback

@@ -4,7 +4,6 @@ when the workspace cannot be opened, and the analyst's name asked on first start
 from __future__ import annotations
 
 import gc
-import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from ui import app
 from ui.mainwindow import MainWindow
 from ui.prefs import Preferences
+from workstation.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 pytestmark = [

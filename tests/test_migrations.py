@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 from workstation.db import latest_schema_version
 from workstation.errors import SchemaTooNew
+from workstation.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 FIXTURES = ROOT / "tests" / "fixtures" / "workspaces"
@@ -34,6 +34,10 @@ def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -
         # Derived data added by later schema versions is back-filled on upgrade.
         assert ws.pdq_of(captures[0].id) is not None
         assert [h.capture_id for h in ws.search("edited")] == [captures[1].id]
+        assert [h.capture_id for h in ws.search("edi*")] == [captures[1].id]
+        sql = ws._conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
+        assert "prefix = '2 3 4'" in sql  # 0004: the index rebuilt with prefix indexes
         assert ("telegram", "boatsuk") in {(i.kind, i.normalized) for i in
                                            ws.indicators(captures[0].id)}
         assert ws.verify().ok

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
 from workstation.audit import entry_hash
+from workstation.sqlitelib import sqlite3
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import sqlite3
 import stat
 import struct
 import zlib
@@ -17,6 +16,7 @@ from PIL import Image
 from tests.imagegen import make_image
 from workstation.errors import NotFound, WorkspaceInUse, WorkstationError
 from workstation.models import CaptureMeta
+from workstation.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 

@@ -133,6 +133,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.setAcceptDrops(True)
         self.acts = build_actions(self)
 
+        self._closed = False
         self._side_timer = QTimer(self)
         self._side_timer.setSingleShot(True)
         self._side_timer.setInterval(250)
@@ -180,6 +181,8 @@ class MainWindow(IntakeMixin, QMainWindow):
 
     def _refresh_side(self) -> None:
         self._side_timer.stop()
+        if self._closed:  # a late task result restarted the timer; the workspace may be gone
+            return
         captures = self.model.captures()
         unsent = sum(1 for c in captures if c.id not in self._sent_ids)
         self.sidebar.update_counts(captures, self.reader.cases(),
@@ -416,6 +419,8 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
+        self._side_timer.stop()
         self.save_state()
         if self.viewer is not None:
             self.viewer.close()

@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from workstation.models import AuditEntry, Problem
+from workstation.sqlitelib import sqlite3
 from workstation.store import atomic_write
 from workstation.timeutil import utc_now
 

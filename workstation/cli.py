@@ -42,6 +42,7 @@ def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
     print(f"Captures:    {status.captures} ({status.evidence_bytes / 1e6:.1f} MB of evidence)")
     print(f"Cases:       {status.cases} ({status.open_cases} open)")
     print(f"Audit trail: {status.audit_entries} entries")
+    print(f"Search:      {status.search_ranking}")
     return EXIT_OK
 
 

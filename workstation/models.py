@@ -171,6 +171,7 @@ class WorkspaceStatus:
     audit_entries: int
     evidence_bytes: int
     readonly: bool
+    search_ranking: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -60,6 +59,7 @@ from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.recipients import InvalidRecipient, Recipient, fingerprint_of, parse_recipient
 from workstation.secretstore import PassphraseProvider, SecretNotFound, SecretStore
+from workstation.sqlitelib import sqlite3
 from workstation.timeutil import format_utc, parse_iso, utc_now
 
 if TYPE_CHECKING:

@@ -8,9 +8,10 @@ and its audit entry) in one transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from workstation.sqlitelib import sqlite3
 
 #: Columns of ``packs`` the façade may change with :meth:`PacksRepo.update_pack`.
 PACK_UPDATABLE = frozenset({

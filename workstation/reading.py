@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from workstation.errors import Cancelled, WorkstationError
 from workstation.models import Capture
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading_repo import ReadingRepo
+from workstation.sqlitelib import sqlite3
 from workstation.store import EvidenceStore
 from workstation.timeutil import utc_now
 
@@ -371,8 +371,8 @@ class ReadingFeatures:
             rows = self.reading.search(match, max(1, limit))
         except sqlite3.OperationalError as exc:
             raise WorkstationError(f"Cannot search for {query!r}: {exc}") from None
-        return [SearchHit(r["capture_id"], r["rank"], " ".join(r["snippet"].split()))
-                for r in rows]
+        return [SearchHit(capture_id, rank, " ".join(snippet.split()))
+                for capture_id, rank, snippet in rows]
 
     # ------------------------------------------------------------------- links
     def similar(self, capture_id: int, max_distance: int = PDQ_MAX_DISTANCE) -> list[SimilarImage]:

@@ -5,11 +5,40 @@ perceptual hashes and the full-text index.  Only the Workspace uses this.
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from workstation import ranking
+from workstation.sqlitelib import sqlite3
 from workstation.textnorm import fold
+
+#: The prefix lengths search_index keeps an index for (db/0004_search_prefixes.sql).
+PREFIX_INDEX_LENGTHS = (2, 3, 4)
+_PREFIX_PHRASE = re.compile(r'"([^"]*)"\*')
+
+
+def _prefixes_indexed(match: str) -> bool:
+    """Whether every prefix in an FTS5 query (as ``_fts_query`` writes them) has an index."""
+    for phrase in _PREFIX_PHRASE.findall(match):
+        words = re.findall(r"\w+", phrase)
+        if words and len(words[-1]) not in PREFIX_INDEX_LENGTHS:
+            return False
+    return True
+
+
+@contextmanager
+def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """A read transaction around several queries (unless one is already open)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 class ReadingRepo:
@@ -153,12 +182,29 @@ class ReadingRepo:
             "VALUES (?, ?, ?, ?, ?)",
             (capture_id, fold(ocr_text), fold(notes), fold(metadata), fold(indicators)))
 
-    def search(self, match: str, limit: int) -> list[sqlite3.Row]:
-        return list(self.conn.execute(
-            "SELECT rowid AS capture_id, bm25(search_index, 4.0, 2.0, 1.0, 3.0) AS rank, "
-            "snippet(search_index, -1, '[', ']', '…', 12) AS snippet "
-            "FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?",
-            (match, limit)))
+    def search(self, match: str, limit: int) -> list[tuple[int, float, str]]:
+        """(capture id, rank, snippet) of the best ``limit`` matches, best first.
+
+        Ranked first, snippets after for the hits alone: asked for in the ranked query,
+        ``snippet()`` also runs for every row that passes through the top-N sorter on
+        its way out, several hundred rows for a broad query.  Both steps read one
+        snapshot.
+        """
+        with _read_snapshot(self.conn):
+            ranked = [(r[0], r[1]) for r in self.conn.execute(
+                f"SELECT rowid, {ranking.expression()} AS rank FROM search_index "
+                "WHERE search_index MATCH ? ORDER BY rank, rowid LIMIT ?", (match, limit))]
+            if not ranked:
+                return []
+            # FTS5 runs the query again for each rowid looked up, cheap unless a prefix
+            # has no prefix index (then merging every word it starts is paid 50 times):
+            # such queries scan their matches once instead ("+rowid" is not pushed down).
+            rowid = "rowid" if _prefixes_indexed(match) else "+rowid"
+            snippets = dict(self.conn.execute(
+                "SELECT rowid, snippet(search_index, -1, '[', ']', '…', 12) FROM search_index "
+                f"WHERE search_index MATCH ? AND {rowid} IN (SELECT value FROM json_each(?))",
+                (match, json.dumps([capture_id for capture_id, _ in ranked]))))
+        return [(capture_id, rank, snippets.get(capture_id, "")) for capture_id, rank in ranked]
 
     def indexed_ids(self) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT rowid FROM search_index")}

@@ -6,11 +6,11 @@ and its audit entry) in one transaction.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
 from workstation.models import Capture, Case
+from workstation.sqlitelib import sqlite3
 
 CAPTURE_COLUMNS = (
     "sha256", "md5", "size", "format", "width", "height", "captured_at", "captured_at_source",

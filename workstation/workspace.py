@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import stat
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,7 +29,7 @@ from typing import Any, BinaryIO
 
 import platformdirs
 
-from workstation import __version__
+from workstation import __version__, ranking
 from workstation.audit import AuditLog
 from workstation.db import (
     WriteLock,
@@ -60,6 +59,7 @@ from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading import ReadingFeatures
 from workstation.reading_repo import ReadingRepo
 from workstation.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo, SettingsRepo
+from workstation.sqlitelib import sqlite3
 from workstation.store import EvidenceStore, atomic_write
 from workstation.timeutil import from_timestamp, parse_iso, utc_now
 
@@ -228,7 +228,7 @@ class Workspace(ReadingFeatures, PackFeatures):
             path=str(self.root), schema_version=schema_version(self.conn),
             app_version=__version__, analyst=self.analyst, captures=n_captures,
             cases=n_cases, open_cases=n_open, audit_entries=self.audit.count(),
-            evidence_bytes=n_bytes, readonly=self.readonly,
+            evidence_bytes=n_bytes, readonly=self.readonly, search_ranking=ranking.describe(),
         )
 
     # ------------------------------------------------------------------- cases
