@@ -9,13 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+)
 from pytestqt.qtbot import QtBot
 
 from ui import app
 from ui.mainwindow import MainWindow
 from ui.prefs import Preferences
+from workstation.db import latest_schema_version
 from workstation.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
@@ -134,3 +141,39 @@ def test_the_folder_chosen_in_settings_is_opened_at_the_next_start(
     assert (chosen / "workspace.db").is_file()
     monkeypatch.setenv("WORKSTATION_HOME", str(tmp_path / "home"))
     assert app.start_workspace(None, prefs) is None  # the core opens $WORKSTATION_HOME
+
+
+class ProgressSpy(QObject):
+    """Records the text of every progress dialog shown (however briefly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QProgressDialog):
+            self.labels.append(watched.labelText())
+        return False
+
+
+def test_an_old_workspace_is_upgraded_behind_a_progress_dialog(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    from tests.test_migrations import FIXTURES, copy_fixture
+
+    old = copy_fixture(FIXTURES / "v3", tmp_path / "v3")
+    assert Workspace.pending_upgrade(old) == (3, latest_schema_version())
+    spy = ProgressSpy()
+    QApplication.instance().installEventFilter(spy)
+    answer = Answerer()
+    try:
+        code = app.main(str(old), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+        QApplication.instance().removeEventFilter(spy)
+    assert code == 0 and answer.window_seen and answer.messages == []
+    assert len(spy.labels) == 1
+    assert f"from version 3 to {latest_schema_version()}" in spy.labels[0]
+    assert Workspace.pending_upgrade(old) is None
+    with Workspace.open(old, readonly=True) as ws:
+        assert ws.status().schema_version == latest_schema_version()
+        assert [h.capture_id for h in ws.search("edited")] == [2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -17,12 +18,17 @@ from workstation.workspace import Workspace
 FIXTURES = ROOT / "tests" / "fixtures" / "workspaces"
 
 
-@pytest.mark.parametrize("version_dir", sorted(p.name for p in FIXTURES.iterdir()))
-def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -> None:
-    copy = tmp_path / version_dir
-    shutil.copytree(FIXTURES / version_dir, copy)
+def copy_fixture(source: Path, copy: Path) -> Path:
+    """A writable copy of a saved workspace."""
+    shutil.copytree(source, copy)
     for f in copy.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
+    return copy
+
+
+@pytest.mark.parametrize("version_dir", sorted(p.name for p in FIXTURES.iterdir()))
+def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -> None:
+    copy = copy_fixture(FIXTURES / version_dir, tmp_path / version_dir)
     with Workspace.open(copy) as ws:
         assert ws.status().schema_version == latest_schema_version()
         report = ws.verify()
@@ -58,3 +64,15 @@ def test_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
     result = run_cli("status", workspace=ws)
     assert result.returncode == 1 and "newer" in result.stderr and "Traceback" not in result.stderr
     assert hashlib.sha256((ws / "workspace.db").read_bytes()).hexdigest() == before
+
+
+def test_the_cli_says_it_is_upgrading_once(tmp_path: Path) -> None:
+    copy = copy_fixture(FIXTURES / "v3", tmp_path / "v3")
+    first = run_cli("search", "edited", "--json", workspace=copy, check=True)
+    assert (f"upgrading the workspace database from version 3 to {latest_schema_version()}"
+            in first.stderr)
+    assert [hit["capture_id"] for hit in json.loads(first.stdout)] == [2]
+    again = run_cli("status", workspace=copy, check=True)
+    assert "upgrading" not in again.stderr
+    assert Workspace.pending_upgrade(copy) is None
+    assert Workspace.pending_upgrade(tmp_path / "nothing-here") is None

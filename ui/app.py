@@ -12,10 +12,11 @@ import getpass
 import logging
 import os
 import sys
+import threading
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QProgressDialog, QWidget
 
 from ui.background import Background
 from ui.contacts import offer_agency_keys
@@ -27,6 +28,7 @@ from ui.session import Session
 from ui.theme import follow_system
 from workstation import __version__
 from workstation.errors import WorkstationError
+from workstation.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +49,54 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def upgrade_with_progress(workspace: str | None, parent: QWidget | None = None) -> None:
+    """If the workspace's database needs upgrading, do it on a worker thread behind a
+    busy dialog (rebuilding the search index takes seconds per 100,000 captures).
+
+    The one write made before a :class:`Session` (and its task manager) exists; it
+    is not cancellable: each migration is one transaction and a half-done one is
+    rolled back anyway.  Errors are raised here, as ``Session.open`` would raise them.
+    """
+    upgrade = Workspace.pending_upgrade(workspace)
+    if upgrade is None:
+        return
+    log.info("upgrading the workspace database from version %d to %d", *upgrade)
+    dialog = QProgressDialog(
+        f"Upgrading the workspace database from version {upgrade[0]} to {upgrade[1]}.\n"
+        "This is done once, and can take a minute on a large workspace.", "", 0, 0, parent)
+    dialog.setWindowTitle("Analyst Workstation")
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            Workspace.open(workspace).close()
+            outcome.append(None)
+        except BaseException as exc:  # handed to the GUI thread below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="workspace-upgrade", daemon=True)
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(50)
+    poll.timeout.connect(lambda: None if worker.is_alive() else loop.quit())
+    dialog.show()
+    worker.start()
+    poll.start()
+    loop.exec()
+    poll.stop()
+    dialog.close()
+    if outcome and outcome[0] is not None:
+        raise outcome[0]
+
+
 def open_session(workspace: str | None, parent: QWidget | None = None) -> Session | None:
-    """Open the workspace, or explain in a dialog why it cannot be opened."""
+    """Open the workspace (upgrading it first, see :func:`upgrade_with_progress`), or
+    explain in a dialog why it cannot be opened."""
     try:
+        upgrade_with_progress(workspace, parent)
         return Session.open(workspace)
     except WorkstationError as exc:
         show_error_blocking(parent, "Cannot open the workspace", str(exc))

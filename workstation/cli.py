@@ -500,7 +500,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "no_workspace", False):  # `gui`, and `pack open` (a recipient's tool)
             return int(args.handler(None, args))
-        with Workspace.open(getattr(args, "workspace", None), readonly=readonly) as ws:
+        root = getattr(args, "workspace", None)
+        upgrade = Workspace.pending_upgrade(root)
+        if upgrade is not None:
+            print(f"workstation: upgrading the workspace database from version {upgrade[0]} "
+                  f"to {upgrade[1]}; once only, and it can take a minute on a large "
+                  "workspace...", file=sys.stderr, flush=True)
+        with Workspace.open(root, readonly=readonly) as ws:
             return int(args.handler(ws, args))
     except UsageError as exc:
         parser.error(str(exc))

@@ -93,6 +93,26 @@ class Workspace(ReadingFeatures, PackFeatures):
         self._conn: sqlite3.Connection | None = None
 
     # ----------------------------------------------------------------- opening
+    @staticmethod
+    def pending_upgrade(root: Path | str | None = None) -> tuple[int, int] | None:
+        """(schema version, latest) when opening ``root`` will upgrade its database
+        first — rebuilding an index can take a while on a large workspace, so callers
+        say so — else ``None`` (new, current, newer or unreadable: ``open`` explains)."""
+        path = Path(root).expanduser() if root is not None else default_workspace_dir()
+        db_path = path / DB_NAME
+        if not db_path.is_file():
+            return None
+        try:
+            conn = connect(db_path, readonly=True)
+            try:
+                version = schema_version(conn)
+            finally:
+                conn.close()
+        except (sqlite3.Error, WorkstationError):
+            return None
+        latest = latest_schema_version()
+        return (version, latest) if 0 < version < latest else None
+
     @classmethod
     def open(cls, root: Path | str | None = None, *, readonly: bool = False) -> Workspace:
         """Open (creating if needed) the workspace at ``root``.
