@@ -17,8 +17,11 @@
 **   - sqlite3_total_changes() changed (this connection wrote), or
 **   - the table named is not the one cached.
 **
-** A row missing from the copy, or a table without %_docsize (columnsize=0),
-** falls back to xColumnSize(), so the answer is always bm25()'s.  The test
+** A stale copy is reloaded only for a query that may rank an eighth of the rows
+** or more (the phrase counts bm25 needs anyway bound that); a narrower query
+** looks its few lengths up through xColumnSize(), as bm25() does.  So do a row
+** missing from the copy and a table without %_docsize (columnsize=0): the
+** answer is always bm25()'s.  The test
 ** suite compares the two on real workspaces, before and after writes.
 **
 ** The file is both a SQLite loadable extension (entry point
@@ -56,6 +59,7 @@ typedef struct LengthCache {
 /* Per-query data, kept with xSetAuxdata like bm25()'s own. */
 typedef struct QueryData {
   int nPhrase;
+  int bUseCache;           /* row lengths from the cache (else xColumnSize) */
   double avgdl;
   double *aIDF;
   double *aFreq;
@@ -102,20 +106,29 @@ static void aw_cache_clear(LengthCache *p){
   p->bNoDocsize = 0;
 }
 
-/* Make sure the cache holds the current lengths of table zTable. */
-static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable){
+/* Make sure the cache holds the current lengths of table zTable, and set *pbUse.
+**
+** A stale cache is reloaded only when bWorthIt: reading every row's length
+** costs about a fifth of what looking one up through xColumnSize does, so for a
+** query that ranks few rows (bWorthIt false) the cache is left stale, unused,
+** for the next broad query to reload. */
+static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable,
+                            int bWorthIt, int *pbUse){
   sqlite3_int64 iVersion = 0;
   sqlite3_int64 nChanges = sqlite3_total_changes(db);
   sqlite3_stmt *pStmt = 0;
   char *zSql;
   int rc;
 
+  *pbUse = 0;
   rc = aw_single_int(db, "PRAGMA data_version", &iVersion);
   if( rc != SQLITE_OK ) return rc;
   if( p->zTable && strcmp(p->zTable, zTable) == 0
    && p->iDataVersion == iVersion && p->nChanges == nChanges ){
+    *pbUse = !p->bNoDocsize;
     return SQLITE_OK;
   }
+  if( !bWorthIt ) return SQLITE_OK;
   aw_cache_clear(p);
   zSql = sqlite3_mprintf("SELECT id, sz FROM \"%w_docsize\" ORDER BY id", zTable);
   if( zSql == 0 ) return SQLITE_NOMEM;
@@ -166,12 +179,12 @@ static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable){
   }
   p->iDataVersion = iVersion;
   p->nChanges = nChanges;
+  *pbUse = !p->bNoDocsize;
   return SQLITE_OK;
 }
 
 static int aw_cache_find(const LengthCache *p, sqlite3_int64 iRowid, int *pLen){
   int lo = 0, hi = p->nRow - 1;
-  if( p->bNoDocsize ) return 0;
   while( lo <= hi ){
     int mid = lo + (hi - lo) / 2;
     if( p->aRowid[mid] == iRowid ){
@@ -194,7 +207,7 @@ static int aw_query_data(const Fts5ExtensionApi *pApi, Fts5Context *pFts,
                          sqlite3_context *pCtx, const char *zTable, QueryData **ppOut){
   LengthCache *pCache = (LengthCache *)pApi->xUserData(pFts);
   QueryData *p = (QueryData *)pApi->xGetAuxdata(pFts, 0);
-  sqlite3_int64 nRow = 0, nToken = 0;
+  sqlite3_int64 nRow = 0, nToken = 0, nHitAll = 0;
   int nPhrase, i, rc;
 
   if( p ){
@@ -218,10 +231,14 @@ static int aw_query_data(const Fts5ExtensionApi *pApi, Fts5Context *pFts,
       double idf = log((nRow - nHit + 0.5) / (nHit + 0.5));
       if( idf <= 0.0 ) idf = 1e-6;
       p->aIDF[i] = idf;
+      nHitAll += nHit;
     }
   }
   if( rc == SQLITE_OK ){
-    rc = aw_cache_refresh(pCache, sqlite3_context_db_handle(pCtx), zTable);
+    /* Every matching row holds one of the phrases at least, so nHitAll bounds
+    ** the rows to rank: reload the lengths when that is over an eighth of all. */
+    rc = aw_cache_refresh(pCache, sqlite3_context_db_handle(pCtx), zTable,
+                          nHitAll * 8 >= nRow, &p->bUseCache);
   }
   if( rc == SQLITE_OK ){
     rc = pApi->xSetAuxdata(pFts, p, sqlite3_free);  /* frees p itself on failure */
@@ -259,7 +276,8 @@ static void aw_bm25(const Fts5ExtensionApi *pApi, Fts5Context *pFts, sqlite3_con
       p->aFreq[ip] += w;
     }
   }
-  if( rc == SQLITE_OK && !aw_cache_find(pCache, pApi->xRowid(pFts), &nTok) ){
+  if( rc == SQLITE_OK
+   && !(p->bUseCache && aw_cache_find(pCache, pApi->xRowid(pFts), &nTok)) ){
     rc = pApi->xColumnSize(pFts, -1, &nTok);
   }
   if( rc != SQLITE_OK ){
@@ -312,7 +330,7 @@ static struct PyModuleDef aw_module = {
   PyModuleDef_HEAD_INIT, "_awrank",
   "SQLite loadable extension: the FTS5 ranking function aw_bm25 "
   "(load this file with Connection.load_extension; see workstation/ranking.py).",
-  -1, NULL,
+  -1, NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__awrank(void){
