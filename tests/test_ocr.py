@@ -388,6 +388,19 @@ def test_pool_matches_in_process(pool: OcrPool, image_files: dict[str, Path],
     assert isinstance(again["again"], OcrResult)
 
 
+def test_pool_reads_a_batch_largest_image_first(image_files: dict[str, Path]) -> None:
+    """A long screenshot left for last would keep one worker busy while the others idle."""
+    names = sorted(["english", "english_small", "arabic", "mixed"],
+                   key=lambda n: image_files[n].stat().st_size)  # smallest first
+    with OcrPool(jobs=1) as p:
+        order = [key for key, outcome in p.map([(n, image_files[n], "eng") for n in names])
+                 if isinstance(outcome, OcrResult)]
+        assert order == names[::-1]
+        # A stream (not a sequence) is read in its own order.
+        streamed = [key for key, _ in p.map((n, image_files[n], "eng") for n in names)]
+        assert streamed == names
+
+
 def test_pool_cancel_keeps_finished_results(image_files: dict[str, Path]) -> None:
     token = CancelToken()
     items = [(i, image_files["french"], "auto") for i in range(40)]

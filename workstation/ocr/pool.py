@@ -21,7 +21,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -191,7 +191,12 @@ class OcrPool:
         :class:`~workstation.errors.Cancelled` after yielding the finished items if
         ``cancel`` is set."""
         total = len(items) if isinstance(items, Sized) else 0
-        pending = iter(items)
+        # A batch given whole is read largest image first, so that a long screenshot
+        # is not left to one worker at the end while the others sit idle (the
+        # longest-first rule for scheduling on parallel workers).  A stream is read
+        # in its own order.
+        pending = iter(sorted(items, key=_size_estimate, reverse=True)
+                       if isinstance(items, Sequence) else items)
         exhausted = False
         done = 0
         report(progress, 0, total, "OCR")
@@ -283,3 +288,16 @@ class OcrPool:
                         key = worker.task[1]
                         worker.task = None
                         yield key, (result if error is None else error)
+
+
+def _size_estimate(item: tuple[Any, ImageSource, str]) -> int:
+    """How much work an item is, roughly: its pixel count, or for a file its size in
+    bytes (a screenshot's PNG grows with its area and its text); 0 when unknown."""
+    source = item[1]
+    if isinstance(source, str | os.PathLike):
+        try:
+            return os.stat(source).st_size
+        except OSError:
+            return 0  # the worker reports the missing file
+    size = getattr(source, "size", None)
+    return size[0] * size[1] if isinstance(size, tuple) and len(size) == 2 else 0
