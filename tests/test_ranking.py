@@ -104,6 +104,14 @@ def test_native_rank_equals_bm25_before_and_after_writes(native: None, tmp_path:
     _same(conn, '"zodiac"')
     other.close()
 
+    # Inside a write transaction that is rolled back, on this connection.
+    matching = _ranked(conn, ranking.BUILTIN, '"boat"')[-1][0]  # a row "boat" ranks
+    conn.execute("BEGIN IMMEDIATE")
+    repo.index(matching, "boat " * 300, "", "", "")
+    _same(conn, '"boat"')
+    conn.execute("ROLLBACK")
+    _same(conn, '"boat"')
+
     # This connection writes (data_version does not change for its own writes).
     before = dict(_ranked(conn, ranking.NATIVE, '"boat"')).get(6)
     repo.index(6, "boat uk boat uk", "", "", "")

@@ -15,7 +15,10 @@
 **
 **   - PRAGMA data_version changed (another connection committed), or
 **   - sqlite3_total_changes() changed (this connection wrote), or
-**   - the table named is not the one cached.
+**   - the table named is not the one cached;
+**
+** and it is neither loaded nor used inside a write transaction (a rollback
+** would leave it wrong).
 **
 ** A stale copy is reloaded only for a query that may rank an eighth of the rows
 ** or more (the phrase counts bm25 needs anyway bound that); a narrower query
@@ -121,6 +124,9 @@ static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable,
   int rc;
 
   *pbUse = 0;
+  /* Inside a write transaction lengths may change and then be rolled back, which
+  ** neither data_version nor total_changes would show: look them up instead. */
+  if( sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE ) return SQLITE_OK;
   rc = aw_single_int(db, "PRAGMA data_version", &iVersion);
   if( rc != SQLITE_OK ) return rc;
   if( p->zTable && strcmp(p->zTable, zTable) == 0
