@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo, QGuiApplication, QKeySequence
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -59,6 +59,17 @@ GROUPED = re.compile(r"^[0-9a-f]{4}( [0-9a-f]{4}){7}$")
 
 
 
+
+
+def assert_monospaced(font: QFont, text: str) -> None:
+    """What the user sees: every character of ``text`` (spaces included) advances by
+    the same width, so fingerprints line up in columns and read aloud group by group.
+    Tested on the glyphs, not ``QFontInfo.fixedPitch()``, which is false for some
+    monospaced fonts (Noto Sans Mono) depending on which fonts a machine has."""
+    metrics = QFontMetrics(font)
+    advances = {ch: metrics.horizontalAdvance(ch) for ch in set(text) if ch != "\n"}
+    assert len(advances) > 8, advances
+    assert len(set(advances.values())) == 1, advances
 
 def age_recipient() -> str:
     return str(pyrage.x25519.Identity.generate().to_public())
@@ -171,7 +182,7 @@ def test_a_contact_is_added_through_the_dialog_and_listed_with_fingerprints(
     assert "not verified yet" in lines[0]
     assert [line.split(None, 1)[1] for line in lines[1:]] == fingerprints
     assert all(GROUPED.match(fp) for fp in fingerprints)
-    assert QFontInfo(shown.font()).fixedPitch()
+    assert_monospaced(shown.font(), shown.text())
     assert shown.font().pointSizeF() > contacts.font().pointSizeF()
     assert shown.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
     assert "Compare the fingerprints" in contacts.status.text()
@@ -327,7 +338,7 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
     assert [signing.kind, signing.key_id, signing.fingerprint, signing.created_at,
             "current"] in rows
     assert contacts.agency_fingerprint.text().startswith(signing.fingerprint)
-    assert QFontInfo(contacts.agency_fingerprint.font()).fixedPitch()
+    assert_monospaced(contacts.agency_fingerprint.font(), contacts.agency_fingerprint.text())
     public = window.reader.export_public_key()
     assert contacts.public_key.toPlainText() == public
     assert public.startswith("untrusted comment:")
