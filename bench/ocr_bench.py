@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests import ocr_images as samples  # noqa: E402
-from workstation.ocr import OcrConfig, OcrEngine, OcrPool, OcrResult  # noqa: E402
-from workstation.ocr.languages import tessdata_path_arg  # noqa: E402
+from workstation.reading.ocr import OcrConfig, OcrEngine, OcrPool, OcrResult  # noqa: E402
+from workstation.reading.ocr.languages import tessdata_path_arg  # noqa: E402
 
 #: Interleaved rounds of the engine alone and the warm pools in section 5b.
 WARM_ROUNDS = 3

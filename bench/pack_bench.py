@@ -96,7 +96,7 @@ def main() -> int:
         print(f"generated {sum(p.stat().st_size for p in src.iterdir()) / MB:.0f} MB in "
               f"{len(list(src.iterdir()))} files ({time.perf_counter() - t:.1f} s)")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "workstation", "--workspace", str(ws_dir),
+        subprocess.run([sys.executable, "-m", "cli", "--workspace", str(ws_dir),
                         "import", str(src)], cwd=ROOT, check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(src)
@@ -104,7 +104,7 @@ def main() -> int:
 
         import pyrage
 
-        from workstation.agecrypt import decrypt_file
+        from workstation.crypto.age import decrypt_file
         from workstation.workspace import Workspace
 
         contact_identity = pyrage.x25519.Identity.generate()

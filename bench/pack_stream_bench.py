@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyrage
 
-from workstation import signing
-from workstation.agecrypt import EncryptingWriter, HashingWriter
-from workstation.safezip import ZipPackWriter
+from workstation.crypto import signing
+from workstation.crypto.age import EncryptingWriter, HashingWriter
+from workstation.packs.format.safezip import ZipPackWriter
 
 MiB = 1 << 20
 

@@ -10,7 +10,7 @@ The workspaces are built through the façade, as the application fills them:
 
 * each capture is a tiny distinct generated PNG imported with
   ``Workspace.import_bytes`` (evidence store, PDQ, thumbnail, audit, index);
-* its OCR result is an :class:`~workstation.ocr.result.OcrResult` with words and
+* its OCR result is an :class:`~workstation.reading.ocr.result.OcrResult` with words and
   boxes, stored by ``Workspace._store_ocr`` — the method ``run_ocr`` calls for
   every result a worker sends back — so the run is kept and audited, indicators
   are extracted from it (``phonenumbers`` and all) and the capture is re-indexed
@@ -36,7 +36,7 @@ as "first") and then ``--queries`` times; p50/p95/max are over all timed runs,
 per kind and overall.  The index size is read from SQLite's ``dbstat``.
 
 The first line says which ranking function ran: the compiled ``aw_bm25``
-(``workstation/native/awrank.c``) or, where it is not built or
+(``workstation/storage/native/awrank.c``) or, where it is not built or
 ``WORKSTATION_NATIVE_RANKER=0``, SQLite's ``bm25`` — run the bench both ways to
 compare them on the same workspaces.
 """
@@ -316,7 +316,7 @@ def _valid_numbers(rng: random.Random, region: str, count: int) -> list[tuple[st
 
 def ocr_result(lines: list[str], languages: list[str], rng: random.Random) -> Any:
     """An OcrResult as a worker sends it back: words with boxes, line by line."""
-    from workstation.ocr.result import OcrResult, OcrWord
+    from workstation.reading.ocr.result import OcrResult, OcrWord
 
     words = []
     for n, line in enumerate(lines, start=1):
@@ -502,7 +502,7 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
 def _after_writes(ws: Any, limit: int, query: str, writes: int = 10) -> list[float]:
     """Search times right after another connection re-indexed one capture, unchanged (as
     an import or OCR run in the background does): the compiled ranker's reload is paid."""
-    from workstation.db import connect
+    from workstation.storage.db import connect
 
     writer = connect(Path(ws.root) / "workspace.db")
     row = writer.execute("SELECT rowid, ocr_text, notes, metadata, indicators FROM search_index "
@@ -538,7 +538,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     limits = [int(s) for s in args.limits.split(",")]
 
-    from workstation import ranking
+    from workstation.storage import ranking
 
     corpus = Corpus()
     queries = corpus.queries()

@@ -24,7 +24,7 @@ def main() -> None:
 
     multiprocessing.freeze_support()  # OCR worker processes re-enter this program
     _bundled_tessdata()
-    from workstation.cli import main as cli_main
+    from cli.main import main as cli_main
 
     sys.exit(cli_main(sys.argv[1:] or ["gui"]))
 

@@ -74,7 +74,7 @@ def run_cli(*args: str, workspace: Path | None = None, check: bool = False,
             env: dict[str, str] | None = None, timeout: float = 120,
             input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess."""
-    argv = [sys.executable, "-m", "workstation"]
+    argv = [sys.executable, "-m", "cli"]
     if workspace is not None:
         argv += ["--workspace", str(workspace)]
     full_env = dict(os.environ)

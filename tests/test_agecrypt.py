@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conftest import require_tool
-from workstation import agecrypt
-from workstation.agecrypt import (
+from workstation.crypto import age as agecrypt
+from workstation.crypto.age import (
     DecryptionFailed,
     EncryptingWriter,
     EncryptionFailed,
@@ -26,7 +26,7 @@ from workstation.agecrypt import (
     InvalidIdentity,
     WrongKey,
 )
-from workstation.recipients import InvalidRecipient, parse_recipient
+from workstation.crypto.recipients import InvalidRecipient, parse_recipient
 
 
 class AgeKey:
@@ -335,8 +335,8 @@ def test_stream_api_round_trip(tmp_path: Path) -> None:
 
 def test_alert_pack_pipeline_opened_with_the_standard_clis(age_bin: str, tmp_path: Path) -> None:
     """zip -> age -> sha256 + minisign in one pass; the contact checks it with the real CLIs."""
-    from workstation import signing
-    from workstation.safezip import ZipPackWriter, safe_extract
+    from workstation.crypto import signing
+    from workstation.packs.format.safezip import ZipPackWriter, safe_extract
 
     minisign, sha256sum = require_tool("minisign"), require_tool("sha256sum")
     contact = AgeKey(tmp_path, "contact")
@@ -381,7 +381,7 @@ def test_alert_pack_pipeline_opened_with_the_standard_clis(age_bin: str, tmp_pat
 
 
 def test_changed_evidence_in_pipeline_leaves_no_pack(tmp_path: Path) -> None:
-    from workstation.safezip import EvidenceChanged, ZipPackWriter
+    from workstation.packs.format.safezip import EvidenceChanged, ZipPackWriter
 
     contact = AgeKey(tmp_path, "contact")
     evidence = tmp_path / "capture.png"

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 def test_importing_the_core_leaves_qt_out() -> None:
     modules = [m.name for m in pkgutil.walk_packages(workstation.__path__, "workstation.")
-               if m.name != "workstation.__main__"]
+               if m.name != "cli.__main__"]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
@@ -44,7 +44,7 @@ def test_every_module_has_a_docstring() -> None:
 
 
 def test_migrations_are_numbered(tmp_path: Path) -> None:
-    names = sorted(p.name for p in (ROOT / "db").glob("*.sql"))
+    names = sorted(p.name for p in (ROOT / "workstation" / "storage" / "migrations").glob("*.sql"))
     assert names and all(re.match(r"^\d{4}_[a-z0-9_]+\.sql$", n) for n in names)
 
 
@@ -58,6 +58,6 @@ def test_one_sqlite_binding() -> None:
             if path.name != "sqlitelib.py" and direct.search(path.read_text()):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
-    from workstation import sqlitelib
+    from workstation.storage import sqlitelib
 
     assert sqlitelib.sqlite3.__name__ == "sqlean"  # the declared dependency, not a fallback

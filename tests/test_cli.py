@@ -158,7 +158,7 @@ def test_ctrl_c_during_import_keeps_what_finished(tmp_path: Path) -> None:
         (folder / f"{i:02}.png").write_bytes(make_image(seed=300 + i, width=900, height=1600))
     ws = tmp_path / "ws"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workstation", "--workspace", str(ws), "import", str(folder),
+        [sys.executable, "-m", "cli", "--workspace", str(ws), "import", str(folder),
          "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=interruptible)
     assert proc.stdout is not None

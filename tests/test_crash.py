@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.imagegen import make_image
-from workstation.sqlitelib import sqlite3
+from workstation.storage.sqlitelib import sqlite3
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 
@@ -32,7 +32,7 @@ def test_sigkill_during_folder_import(tmp_path: Path) -> None:
     kills = 0
     for _attempt in range(6):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "workstation", "--workspace", str(ws), "import", str(folder),
+            [sys.executable, "-m", "cli", "--workspace", str(ws), "import", str(folder),
              "--case", "Crash", "--json"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None

@@ -22,8 +22,8 @@ from pytestqt.qtbot import QtBot
 from ui import app
 from ui.mainwindow import MainWindow
 from ui.prefs import Preferences
-from workstation.db import latest_schema_version
-from workstation.sqlitelib import sqlite3
+from workstation.storage.db import latest_schema_version
+from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 pytestmark = [

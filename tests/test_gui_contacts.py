@@ -41,8 +41,8 @@ from ui.app import ask_analyst_name
 from ui.contacts import ContactDialog, ContactsWindow, VerifyDialog, offer_agency_keys
 from ui.mainwindow import MainWindow
 from ui.session import Session
-from workstation import signing
-from workstation.recipients import InvalidRecipient, parse_recipient
+from workstation.crypto import signing
+from workstation.crypto.recipients import InvalidRecipient, parse_recipient
 from workstation.workspace import Workspace
 
 pytestmark = GUI_MARKS

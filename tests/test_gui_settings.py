@@ -31,8 +31,8 @@ from ui.mainwindow import MainWindow
 from ui.passphrase import PassphraseDialog
 from ui.prefs import Preferences
 from ui.settings import SettingsDialog
-from workstation.packs import smtp_password_name
-from workstation.secretstore import SecretStore
+from workstation.crypto.secretstore import SecretStore
+from workstation.packs.service import smtp_password_name
 from workstation.workspace import Workspace
 
 pytestmark = GUI_MARKS

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from workstation.errors import WorkstationError
-from workstation.indicators import (
+from workstation.reading.indicators import (
     DEFAULT_REGIONS,
     Indicator,
     InvalidRegionHint,

@@ -15,8 +15,8 @@ from tests.test_packs_support import (
     copy_ws,
     write_age_identity,
 )
-from workstation import signing
-from workstation.recipients import parse_recipient
+from workstation.crypto import signing
+from workstation.crypto.recipients import parse_recipient
 
 template = support.template  # fixture
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from workstation.errors import WorkstationError
-from workstation.lexicon import (
+from workstation.reading.lexicon import (
     CATEGORIES,
     KeywordHit,
     Lexicon,
@@ -36,7 +36,7 @@ def found(lexicon: Lexicon, text: str) -> list[tuple[str, str, str]]:
 
 # --------------------------------------------------------------- the data
 def test_default_directory_is_the_repository_resources() -> None:
-    assert default_directory() == ROOT / "resources" / "lexicon"
+    assert default_directory() == ROOT / "workstation" / "resources" / "lexicon"
     assert (default_directory() / "README.md").is_file()
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from workstation.db import latest_schema_version
 from workstation.errors import SchemaTooNew
-from workstation.sqlitelib import sqlite3
+from workstation.storage.db import latest_schema_version
+from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 FIXTURES = ROOT / "tests" / "fixtures" / "workspaces"

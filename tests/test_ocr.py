@@ -27,7 +27,8 @@ from tests.ocr_images import (
     sample,
 )
 from workstation.errors import Cancelled, MissingDependency, RejectedInput
-from workstation.ocr import (
+from workstation.progress import CancelToken, Progress
+from workstation.reading.ocr import (
     InvalidLanguage,
     OcrConfig,
     OcrFailed,
@@ -39,8 +40,7 @@ from workstation.ocr import (
     ocr_image,
     tessdata_dir,
 )
-from workstation.ocr.languages import DEFAULT_SCRIPTS, candidate_sets
-from workstation.progress import CancelToken, Progress
+from workstation.reading.ocr.languages import DEFAULT_SCRIPTS, candidate_sets
 
 ARABIC_SCRIPT = {"Arabic", "script/Arabic", "ara", "fas", "pus", "urd", "ckb"}
 LATIN = {"eng", "fra", "tur", "sqi", "vie", "kmr", "Latin", "script/Latin"}
@@ -258,7 +258,7 @@ def test_persian_line_on_a_page_the_latin_set_wins() -> None:
 def test_line_reads_of_grey_images_are_stable() -> None:
     # libtesseract 5.3's SetRectangle on an 8-bit image thresholds the wrong pixels
     # (tesseract-ocr/tesseract#4127): the same box read differently from call to call.
-    from workstation.ocr.backends import PSM_SINGLE_LINE, make_backend
+    from workstation.reading.ocr.backends import PSM_SINGLE_LINE, make_backend
 
     s = sample("mixed")
     grey = s.image.convert("L")

@@ -31,8 +31,8 @@ from tests.test_packs_support import (
     copy_ws,
     open_ws,
 )
-from workstation.pack_builder import open_pack
-from workstation.packs import OutboxError, OutcomeImportError
+from workstation.packs.format.builder import open_pack
+from workstation.packs.service import OutboxError, OutcomeImportError
 from workstation.workspace import Workspace
 
 SMTP_USER, SMTP_PASSWORD = "alerts", "smtp-secret-Pa55"
@@ -225,7 +225,7 @@ def test_smtps_and_untrusted_certificates(
 
 CRASH = textwrap.dedent("""
     import os, sys
-    from workstation.packs_repo import PacksRepo
+    from workstation.storage.packs_repo import PacksRepo
     from workstation.workspace import Workspace
 
     update = PacksRepo.update_pack

@@ -28,9 +28,10 @@ from tests.test_packs_support import (
     open_ws,
     tool,
 )
-from workstation.agecrypt import decrypt_file
+from workstation.crypto.age import decrypt_file
+from workstation.crypto.recipients import parse_recipient
 from workstation.errors import NotFound
-from workstation.pack_builder import (
+from workstation.packs.format.builder import (
     PackItem,
     PackRecipient,
     PackSpec,
@@ -38,9 +39,8 @@ from workstation.pack_builder import (
     compact_fingerprint,
     open_pack,
 )
-from workstation.packs import AgencyKeyError
-from workstation.recipients import parse_recipient
-from workstation.safezip import EvidenceChanged
+from workstation.packs.format.safezip import EvidenceChanged
+from workstation.packs.service import AgencyKeyError
 from workstation.workspace import Workspace
 
 sealed = support.sealed  # fixture
@@ -172,7 +172,7 @@ def test_full_previews_fit_the_report(tmp_path: Path) -> None:
     from PIL import Image
 
     from tests.imagegen import make_image, make_screenshot
-    from workstation.pack_builder import make_preview
+    from workstation.packs.format.builder import make_preview
 
     for name, data in (("shot.png", make_screenshot(seed=5)),
                        ("photo.jpg", make_image(2400, 1800, fmt="JPEG", seed=6)),
@@ -257,7 +257,7 @@ def test_later_packs_cite_earlier_ones_ssh_recipients_and_audit(
 def test_build_refusals_leave_nothing_behind(
     template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workstation.pack_builder import PackError
+    from workstation.packs.format.builder import PackError
 
     monkeypatch.setenv(PASS_ENV, PASSPHRASE)
     ws_dir = copy_ws(template, tmp_path / "ws")

@@ -18,9 +18,9 @@ from tests.test_packs_support import (
     Sealed,
     write_age_identity,
 )
-from workstation.agecrypt import decrypt_file, encrypt_file
-from workstation.pack_builder import open_pack
-from workstation.safezip import ExtractLimits
+from workstation.crypto.age import decrypt_file, encrypt_file
+from workstation.packs.format.builder import open_pack
+from workstation.packs.format.safezip import ExtractLimits
 
 sealed = support.sealed  # fixture
 template = support.template  # fixture
@@ -153,7 +153,7 @@ def test_reencrypted_for_someone_else_is_refused(sealed: Sealed, tmp_path: Path)
 
 
 def test_wrong_trusted_key(sealed: Sealed, tmp_path: Path) -> None:
-    from workstation import signing
+    from workstation.crypto import signing
 
     other = tmp_path / "other.pub"
     other.write_text(signing.generate_key().public_key_minisign())

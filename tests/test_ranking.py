@@ -11,11 +11,11 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.imagegen import make_image
-from workstation import ranking
-from workstation.db import connect
 from workstation.models import CaptureMeta
-from workstation.reading_repo import ReadingRepo
-from workstation.sqlitelib import sqlite3
+from workstation.storage import ranking
+from workstation.storage.db import connect
+from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 WORDS = {lang: text.split() for lang, text in {
@@ -68,7 +68,8 @@ def native() -> None:
     if ranking.extension_path() is None:
         if os.environ.get(ranking.ENV, "1").strip() == "0":
             pytest.skip(f"{ranking.ENV}=0")
-        pytest.fail("The compiled ranker workstation._awrank is not built: run ./scripts/bootstrap "
+        pytest.fail("The compiled ranker workstation.storage._awrank is not built: run "
+                    "./scripts/bootstrap "
                     "(it needs a C compiler and sqlite3ext.h: apt-get install gcc libsqlite3-dev)")
 
 

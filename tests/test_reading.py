@@ -172,7 +172,7 @@ def test_ctrl_c_keeps_finished_ocr_results(tmp_path: Path) -> None:
                                                         "NotoSans-Regular.ttf")]))
     run_cli("import", str(folder), workspace=ws, check=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workstation", "--workspace", str(ws), "ocr", "--json",
+        [sys.executable, "-m", "cli", "--workspace", str(ws), "ocr", "--json",
          "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=interruptible)
     assert proc.stdout is not None

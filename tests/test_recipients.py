@@ -13,14 +13,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 
 from tests.conftest import require_tool
-from workstation.errors import RejectedInput
-from workstation.recipients import (
+from workstation.crypto.recipients import (
     InvalidRecipient,
     Recipient,
     parse_recipient,
     parse_recipients,
     to_pyrage,
 )
+from workstation.errors import RejectedInput
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{4}( [0-9a-f]{4}){7}$")
 

@@ -15,8 +15,7 @@ import pytest
 
 from tests.conftest import require_tool
 from workstation.errors import Cancelled, WorkstationError
-from workstation.progress import CancelToken
-from workstation.safezip import (
+from workstation.packs.format.safezip import (
     ArchiveTooLarge,
     DamagedArchive,
     EvidenceChanged,
@@ -27,6 +26,7 @@ from workstation.safezip import (
     format_sha256sum,
     safe_extract,
 )
+from workstation.progress import CancelToken
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_reproducible_with_fixed_date(evidence: dict[str, Path], tmp_path: Path)
 
 
 def test_sha256sum_manifest_refuses_newlines() -> None:
-    from workstation.safezip import MemberDigest
+    from workstation.packs.format.safezip import MemberDigest
 
     with pytest.raises(UnsafeArchive):
         format_sha256sum([MemberDigest("a\nb", 1, "0" * 64, "0" * 32)])

@@ -18,8 +18,7 @@ import pytest
 from keyring.backends import fail, null
 
 from tests.conftest import ROOT
-from workstation.errors import NotFound
-from workstation.secretstore import (
+from workstation.crypto.secretstore import (
     KeyringUnavailable,
     PassphraseRequest,
     PassphraseUnavailable,
@@ -29,6 +28,7 @@ from workstation.secretstore import (
     WrongPassphrase,
     secure_keyring,
 )
+from workstation.errors import NotFound
 
 SECRET = b"\x00\x01SIGNING-SEED-" + os.urandom(24) + b"-END"
 PASSPHRASE = "correct horse battery staple"
@@ -187,7 +187,7 @@ _KEYRING_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from workstation.secretstore import SecretStore, SecretNotFound
+    from workstation.crypto.secretstore import SecretStore, SecretNotFound
     directory = Path(sys.argv[1])
     store = SecretStore(directory, service="aw-test", backend="keyring")
     assert store.uses_keyring, store.backend_description()

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from workstation import signing
-from workstation.errors import WorkstationError
-from workstation.signing import (
+from workstation.crypto import signing
+from workstation.crypto.signing import (
     BadGlobalSignature,
     BadSignature,
     MalformedKey,
@@ -23,6 +22,7 @@ from workstation.signing import (
     SigningKey,
     WrongSigningKey,
 )
+from workstation.errors import WorkstationError
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from workstation.audit import entry_hash
-from workstation.sqlitelib import sqlite3
+from workstation.storage.audit import entry_hash
+from workstation.storage.sqlitelib import sqlite3
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from PIL import Image
 from tests.imagegen import make_image
 from workstation.errors import NotFound, WorkspaceInUse, WorkstationError
 from workstation.models import CaptureMeta
-from workstation.sqlitelib import sqlite3
+from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
 

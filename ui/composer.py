@@ -44,8 +44,8 @@ from ui.session import Session
 from ui.tasks import Task
 from workstation.errors import WorkstationError
 from workstation.models import Capture
-from workstation.pack_builder import ACTIONS, PRIORITIES
-from workstation.packs import Contact, Pack, SendResult
+from workstation.packs.format.builder import ACTIONS, PRIORITIES
+from workstation.packs.service import Contact, Pack, SendResult
 from workstation.workspace import Workspace
 
 DEFAULT_REASON = ("Advert offering people-smuggling services (small-boat Channel crossings), "

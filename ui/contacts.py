@@ -50,11 +50,11 @@ from PySide6.QtWidgets import (
 
 from ui.errors import show_error
 from ui.qtutil import buddy_label, emit, readonly_table
+from workstation.crypto.recipients import parse_recipient
 from workstation.errors import WorkstationError
-from workstation.packs import AgencyKey, Contact
+from workstation.evidence.store import atomic_write
+from workstation.packs.service import AgencyKey, Contact
 from workstation.platforms import PLATFORMS
-from workstation.recipients import parse_recipient
-from workstation.store import atomic_write
 
 if TYPE_CHECKING:
     from ui.mainwindow import MainWindow

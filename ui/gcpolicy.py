@@ -30,7 +30,8 @@ import importlib
 import sys
 
 #: Core modules imported lazily by OCR and indicator extraction.
-WARM_MODULES = ("workstation.ocr", "workstation.indicators", "workstation.lexicon")
+WARM_MODULES = ("workstation.reading.ocr", "workstation.reading.indicators",
+                "workstation.reading.lexicon")
 SWITCH_INTERVAL_S = 0.0005
 
 

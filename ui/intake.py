@@ -35,7 +35,7 @@ from ui.session import Session
 from ui.taskstatus import TaskStatus
 from workstation.errors import WorkstationError
 from workstation.models import ImportResult
-from workstation.reading import OcrOutcome
+from workstation.reading.service import OcrOutcome
 from workstation.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -43,7 +43,7 @@ from ui.thumbnails import ThumbnailLoader
 from ui.viewer import ViewerWindow
 from ui.wellbeing import Wellbeing
 from workstation.models import ImportResult
-from workstation.reading import OcrOutcome, SearchHit
+from workstation.reading.service import OcrOutcome, SearchHit
 
 SEARCH_LIMIT = 500
 

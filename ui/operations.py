@@ -19,7 +19,7 @@ from ui.session import Session
 from ui.tasks import Task
 from workstation.models import Capture, CaptureMeta, ImportResult, VerifyReport
 from workstation.progress import CancelToken, ProgressCallback
-from workstation.reading import OcrOutcome
+from workstation.reading.service import OcrOutcome
 from workstation.workspace import Workspace
 
 

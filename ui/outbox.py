@@ -33,7 +33,7 @@ from ui.operations import Operations
 from ui.qtutil import emit, readonly_cell, readonly_table
 from ui.session import Session
 from ui.tasks import Task
-from workstation.packs import OutcomeImport, Pack, PlatformStats, SendResult
+from workstation.packs.service import OutcomeImport, Pack, PlatformStats, SendResult
 from workstation.workspace import Workspace
 
 PACK_COLUMNS = ("Pack", "Platform", "Contact", "State", "Priority", "Items", "Outcomes",

@@ -2,7 +2,7 @@
 
 The agency's keys and the SMTP password live in the OS keyring where a secure
 one exists; otherwise in passphrase-encrypted files (see
-:mod:`workstation.secretstore`).  The store asks for the passphrase only when it
+:mod:`workstation.crypto.secretstore`).  The store asks for the passphrase only when it
 really needs it, and it asks on the thread that is using it — the writer
 thread.  :class:`PassphraseBridge` turns that request into a dialog on the GUI
 thread and hands the answer back, so the writer waits and the GUI never does.
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.qtutil import buddy_label, emit
-from workstation.secretstore import PassphraseRequest, PassphraseUnavailable
+from workstation.crypto.secretstore import PassphraseRequest, PassphraseUnavailable
 
 MIN_NEW_PASSPHRASE = 8
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.qtutil import emit
-from workstation.reading import SearchHit
+from workstation.reading.service import SearchHit
 
 HtmlRole = Qt.ItemDataRole.UserRole + 1
 HitIdRole = Qt.ItemDataRole.UserRole + 2

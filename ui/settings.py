@@ -6,7 +6,7 @@ Three kinds of setting, kept where they belong:
   region hints, the SMTP server: saved through the writer
   (:meth:`ui.operations.Operations.set_setting`), so each change is audited,
   and only when it changed.  Every value is checked first with the core's
-  :func:`workstation.settingcheck.check_setting`; a bad one is refused in the
+  :func:`workstation.settings.check_setting`; a bad one is refused in the
   dialog with the core's sentence and nothing is saved;
 * **the SMTP password** — never a setting and never shown: typed into a
   password field and handed to ``Workspace.set_smtp_password`` on the writer
@@ -43,8 +43,8 @@ from shiboken6 import isValid
 from ui.prefs import WELLBEING_MODES
 from ui.qtutil import buddy_label, emit
 from workstation.errors import WorkstationError
-from workstation.reading import DEFAULT_REGION_HINTS
-from workstation.settingcheck import MAX_OCR_JOBS, SMTP_SECURITY, check_setting
+from workstation.reading.service import DEFAULT_REGION_HINTS
+from workstation.settings import MAX_OCR_JOBS, SMTP_SECURITY, check_setting
 from workstation.workspace import default_workspace_dir
 
 if TYPE_CHECKING:

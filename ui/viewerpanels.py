@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from ui.qtutil import emit
 from workstation.models import AuditEntry, Capture
-from workstation.reading import IndicatorRecord, Link, OcrRun, SimilarImage
+from workstation.reading.service import IndicatorRecord, Link, OcrRun, SimilarImage
 
 LinkRole = Qt.ItemDataRole.UserRole + 1
 BoxRole = Qt.ItemDataRole.UserRole + 2

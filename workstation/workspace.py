@@ -29,19 +29,10 @@ from typing import Any, BinaryIO
 
 import platformdirs
 
-from workstation import __version__, ranking
-from workstation.audit import AuditLog
-from workstation.db import (
-    WriteLock,
-    check_schema,
-    connect,
-    latest_schema_version,
-    migrate,
-    schema_version,
-    transaction,
-)
+from workstation import __version__
 from workstation.errors import NotFound, RejectedInput, WorkstationError
-from workstation.images import DEFAULT_MAX_PIXELS, derive, probe, probe_bytes
+from workstation.evidence.images import DEFAULT_MAX_PIXELS, derive, probe, probe_bytes
+from workstation.evidence.store import EvidenceStore, atomic_write
 from workstation.models import (
     EDITABLE_FIELDS,
     AuditEntry,
@@ -53,14 +44,24 @@ from workstation.models import (
     VerifyReport,
     WorkspaceStatus,
 )
-from workstation.packs import PackFeatures
+from workstation.packs.service import PackFeatures
 from workstation.platforms import normalize_platform, parse_source_url
 from workstation.progress import CancelToken, ProgressCallback, report
-from workstation.reading import ReadingFeatures
-from workstation.reading_repo import ReadingRepo
-from workstation.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo, SettingsRepo
-from workstation.sqlitelib import sqlite3
-from workstation.store import EvidenceStore, atomic_write
+from workstation.reading.service import ReadingFeatures
+from workstation.storage import ranking
+from workstation.storage.audit import AuditLog
+from workstation.storage.db import (
+    WriteLock,
+    check_schema,
+    connect,
+    latest_schema_version,
+    migrate,
+    schema_version,
+    transaction,
+)
+from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo, SettingsRepo
+from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import from_timestamp, parse_iso, utc_now
 
 DB_NAME = "workspace.db"

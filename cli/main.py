@@ -1,0 +1,532 @@
+"""The ``workstation`` command line.  A thin layer over :class:`Workspace`.
+
+Exit codes: 0 success, 1 failure or problems found, 2 usage error,
+130 interrupted (what finished before Ctrl-C is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cli.packs import register as register_pack_commands
+from cli.util import ProgressBar, capture_id, platform_arg, print_json, table
+from workstation import __version__
+from workstation.errors import WorkstationError
+from workstation.models import Capture, CaptureMeta
+from workstation.platforms import PLATFORMS
+from workstation.progress import CancelToken
+from workstation.settings import check_setting
+from workstation.workspace import Workspace
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad arguments that argparse could not detect by itself (exit 2)."""
+
+
+# --------------------------------------------------------------------- helpers
+# -------------------------------------------------------------------- commands
+def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
+    status = ws.status()
+    if args.json:
+        print_json(status.to_dict())
+        return EXIT_OK
+    print(f"Workspace:   {status.path}")
+    print(f"Version:     Analyst Workstation {status.app_version} (schema {status.schema_version})")
+    print(f"Analyst:     {status.analyst}")
+    print(f"Captures:    {status.captures} ({status.evidence_bytes / 1e6:.1f} MB of evidence)")
+    print(f"Cases:       {status.cases} ({status.open_cases} open)")
+    print(f"Audit trail: {status.audit_entries} entries")
+    print(f"Search:      {status.search_ranking}")
+    return EXIT_OK
+
+
+def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.case_cmd == "new":
+        case = ws.create_case(args.name)
+        if args.json:
+            print_json(case.to_dict())
+        else:
+            print(f"Created case #{case.id} {case.name!r}")
+    elif args.case_cmd == "list":
+        cases = ws.cases()
+        if args.json:
+            print_json([c.to_dict() for c in cases])
+        elif cases:
+            print(table([[str(c.id), c.name, c.status, str(c.capture_count), c.created_at]
+                          for c in cases], ["ID", "NAME", "STATUS", "CAPTURES", "CREATED"]))
+        else:
+            print("No cases yet. Create one with: workstation case new NAME")
+    else:
+        case = ws.set_case_status(args.name, "closed" if args.case_cmd == "close" else "open")
+        if args.json:
+            print_json(case.to_dict())
+        else:
+            print(f"Case {case.name!r} is now {case.status}")
+    return EXIT_OK
+
+
+def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
+    meta = CaptureMeta(
+        case=args.case, source_url=args.url, platform=args.platform, handle=args.handle,
+        content_id=args.content_id, notes=args.note or "", captured_at=args.captured_at,
+        tags=tuple(args.tag or ()),
+    )
+    counts = {"imported": 0, "duplicate": 0, "rejected": 0}
+    bar = ProgressBar("Importing")
+    emit = bar.emit
+    try:
+        for result in ws.import_paths(args.paths, meta, method=args.method,
+                                      progress=bar.progress):
+            counts[result.status] += 1
+            if args.json:
+                emit(json.dumps(result.to_dict(), ensure_ascii=False))
+            elif result.status == "imported":
+                emit(f"imported   #{result.id}  {result.path}")
+            elif result.status == "duplicate":
+                emit(f"duplicate  {result.path}: already captured as #{result.id}")
+            else:
+                emit(f"rejected   {result.path}: {result.error}")
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"\nInterrupted: {counts['imported']} imported before the interruption are kept.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    print(f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
+          f"{counts['rejected']} rejected", file=sys.stderr)
+    return EXIT_FAIL if counts["rejected"] else EXIT_OK
+
+
+def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
+    captures = ws.captures(case=args.case)
+    flags = ws.flagged()
+    if args.flagged:
+        captures.sort(key=lambda c: (not flags.get(c.id, (False, 0.0))[0],
+                                     -flags.get(c.id, (False, 0.0))[1], c.id))
+    if args.json:
+        print_json([{**c.to_dict(), "flagged": flags.get(c.id, (False, 0.0))[0]}
+                     for c in captures])
+        return EXIT_OK
+    if not captures:
+        print("No captures." if args.case else "No captures yet. Add some with: "
+              "workstation import FILE...")
+        return EXIT_OK
+    rows = [[str(c.id), "!" if flags.get(c.id, (False, 0.0))[0] else "",
+             c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
+             c.case or "", f"{c.format} {c.width}×{c.height}", ",".join(c.tags),
+             c.original_filename or ""] for c in captures]
+    print(table(rows, ["ID", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE",
+                        "TAGS", "FILE"]))
+    return EXIT_OK
+
+
+def _show_capture(ws: Workspace, capture: Capture) -> None:
+    data = capture.to_dict()
+    labels = {
+        "id": "ID", "sha256": "SHA-256", "md5": "MD5", "size": "Size (bytes)",
+        "format": "Format", "width": "Width", "height": "Height",
+        "captured_at": "Captured (UTC)", "captured_at_source": "Capture time from",
+        "imported_at": "Imported (UTC)", "analyst": "Analyst", "capture_method": "Method",
+        "original_filename": "Original file", "source_url": "Source URL",
+        "platform": "Platform", "handle": "Account handle", "content_id": "Content id",
+        "case": "Case", "tags": "Tags", "notes": "Notes", "app_version": "App version",
+    }
+    for key, label in labels.items():
+        value = data.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        print(f"{label + ':':<19}{'' if value is None else value}")
+    print(f"{'Evidence file:':<19}{ws.evidence_path(capture)}")
+
+
+def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
+    data = capture.to_dict()
+    run = ws.current_ocr(capture.id)
+    data["ocr"] = None if run is None else {
+        "text": run.text, "languages": run.languages, "confidence": run.confidence,
+        "engine": f"{run.engine} {run.engine_version}".strip(), "run_id": run.id,
+        "created_at": run.created_at,
+    }
+    data["indicators"] = [
+        {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source}
+        for i in ws.indicators(capture.id)
+    ]
+    pdq = ws.pdq_of(capture.id)
+    data["pdq"] = None if pdq is None else {"hash": pdq[0], "quality": pdq[1]}
+    flag = ws.flagged().get(capture.id)
+    data["flagged"] = bool(flag and flag[0])
+    return data
+
+
+def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
+    capture = ws.capture(args.id)
+    if args.json:
+        print_json(_capture_json(ws, capture))
+        return EXIT_OK
+    _show_capture(ws, capture)
+    run = ws.current_ocr(capture.id)
+    if run is not None:
+        print(f"{'OCR:':<19}{run.engine} {run.engine_version}, {run.languages}, "
+              f"confidence {run.confidence or 0:.0f}, {run.created_at}")
+        for line in run.text.strip().splitlines():
+            print(f"{'':<19}{line}")
+    else:
+        print(f"{'OCR:':<19}(not yet read: workstation ocr {capture.id})")
+    for ind in ws.indicators(capture.id):
+        print(f"{'Indicator:':<19}{ind.kind:<9} {ind.normalized}  (read as {ind.value!r}, "
+              f"from {ind.source})")
+    return EXIT_OK
+
+
+def cmd_tag(ws: Workspace, args: argparse.Namespace) -> int:
+    change = ws.remove_tags if args.remove else ws.add_tags
+    capture = change(args.id, args.tags)
+    print(f"#{capture.id} tags: {', '.join(capture.tags) or '(none)'}")
+    return EXIT_OK
+
+
+def cmd_note(ws: Workspace, args: argparse.Namespace) -> int:
+    capture = ws.set_notes(args.id, args.text, append=args.append)
+    print(f"#{capture.id} notes updated ({len(capture.notes)} characters)")
+    return EXIT_OK
+
+
+def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    changes = {
+        key: value for key, value in (
+            ("source_url", args.url), ("platform", args.platform), ("handle", args.handle),
+            ("content_id", args.content_id), ("captured_at", args.captured_at),
+            ("case", args.case),
+        ) if value is not None
+    }
+    if not changes:
+        raise UsageError("edit: give at least one of --url, --platform, --handle, --content-id, "
+                         "--captured-at, --case")
+    capture = ws.edit(args.id, **changes)
+    if args.json:
+        print_json(capture.to_dict())
+    else:
+        print(f"#{capture.id} updated")
+    return EXIT_OK
+
+
+def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
+    bar = ProgressBar("Verifying", enabled=not args.json)
+    result = ws.verify(progress=bar.progress)
+    bar.close()
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        for problem in result.problems:
+            print(f"PROBLEM: {problem.message}")
+        if result.unreferenced_files:
+            print(f"note: {result.unreferenced_files} evidence file(s) are not referenced by any "
+                  "capture (left by an interrupted import; harmless)")
+        print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    entries = ws.audit_entries(capture_id=args.capture, case=args.case)
+    if args.json:
+        print_json([e.to_dict() for e in entries])
+        return EXIT_OK
+    rows = []
+    for e in entries:
+        details = json.dumps(e.details, ensure_ascii=False, separators=(",", ":"))
+        rows.append([str(e.seq), e.at[:19].replace("T", " "), e.analyst, e.action, e.subject,
+                     details if len(details) <= 80 else details[:77] + "..."])
+    print(table(rows, ["SEQ", "TIME (UTC)", "ANALYST", "ACTION", "SUBJECT", "DETAILS"]))
+    return EXIT_OK
+
+
+def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.all:
+        ids = [c.id for c in ws.captures()]
+    elif args.pending or not args.ids:
+        ids = ws.pending_ocr()
+    else:
+        ids = args.ids
+        for cid in ids:
+            ws.capture(cid)
+    lang = args.lang or ws.ocr_languages()
+    if not ids:
+        print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
+              file=sys.stderr)
+        return EXIT_OK
+    bar = ProgressBar("OCR", unit="image")
+    emit = bar.emit
+    cancel = CancelToken()
+    counts = {"done": 0, "failed": 0}
+    outcomes = ws.run_ocr(ids, lang=lang, jobs=args.jobs, progress=bar.progress, cancel=cancel)
+    try:
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+            if args.json:
+                emit(json.dumps(outcome.to_dict(), ensure_ascii=False))
+            elif outcome.status == "done":
+                emit(f"read       #{outcome.capture_id}  {outcome.languages}  "
+                     f"confidence {outcome.confidence or 0:.0f}")
+            else:
+                emit(f"failed     #{outcome.capture_id}: {outcome.error}")
+    except KeyboardInterrupt:
+        cancel.cancel()
+        outcomes.close()
+        bar.close()
+        print(f"\nInterrupted: {counts['done']} finished results are kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    print(f"{counts['done']} read, {counts['failed']} failed", file=sys.stderr)
+    return EXIT_FAIL if counts["failed"] else EXIT_OK
+
+
+def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
+    hits = ws.search(args.query, limit=args.limit)
+    captures = {c.id: c for c in ws.captures_by_ids([h.capture_id for h in hits])}
+    if args.json:
+        print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
+                      "case": captures[h.capture_id].case} for h in hits])
+        return EXIT_OK
+    if not hits:
+        print("No matches.")
+        return EXIT_OK
+    for h in hits:
+        c = captures[h.capture_id]
+        print(f"#{h.capture_id:<5} {c.platform or '':<10} {c.case or '':<16} {h.snippet}")
+    return EXIT_OK
+
+
+def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
+    found = ws.indicators(args.id, kind=args.kind)
+    if args.json:
+        print_json([i.to_dict() for i in found])
+        return EXIT_OK
+    rows = [[str(i.capture_id), i.kind, i.normalized, i.value, i.source] for i in found]
+    print(table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
+          else "No indicators.")
+    return EXIT_OK
+
+
+def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
+    links = ws.links(args.id)
+    if args.json:
+        print_json([link.to_dict() for link in links])
+        return EXIT_OK
+    if not links:
+        print(f"No other capture shares an indicator or image with #{args.id}.")
+    for link in links:
+        reasons = [f"{s['kind']} {s['normalized']}" for s in link.shared]
+        if link.pdq_distance is not None:
+            reasons.append(f"near-duplicate image (PDQ distance {link.pdq_distance})")
+        print(f"#{link.capture_id:<5} " + "; ".join(reasons))
+    return EXIT_OK
+
+
+def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
+    found = ws.similar(args.id)
+    if args.json:
+        print_json([s.to_dict() for s in found])
+        return EXIT_OK
+    if not found:
+        print(f"No near-duplicate of #{args.id}.")
+    for s in found:
+        print(f"#{s.capture_id:<5} PDQ distance {s.distance} (quality {s.quality})")
+    return EXIT_OK
+
+
+def cmd_gui(_ws: Workspace | None, args: argparse.Namespace) -> int:
+    """Start the desktop window (it opens the workspace itself)."""
+    try:
+        from ui.app import main as gui_main
+    except ImportError as exc:
+        print(f"workstation: error: the desktop app cannot start: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    return gui_main(getattr(args, "workspace", None))
+
+
+def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.key is None:
+        for key, value in sorted(ws.settings.all().items()):
+            print(f"{key} = {value}")
+        print(f"(analyst in effect: {ws.analyst})")
+    elif args.value is None:
+        current = ws.setting(args.key)
+        if current is None:
+            print(f"{args.key} is not set", file=sys.stderr)
+            return EXIT_FAIL
+        print(current)
+    else:
+        value = check_setting(args.key, args.value)
+        ws.set_setting(args.key, value)
+        print(f"{args.key} = {value}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- parser
+READ_ONLY = {"status", "list", "show", "verify", "audit", "search", "indicators", "links",
+             "similar"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
+                        help="workspace folder (default: $WORKSTATION_HOME or the user data dir)")
+    parser = argparse.ArgumentParser(
+        prog="workstation", parents=[common],
+        description="Analyst Workstation: capture, verify and refer evidence of smuggling adverts.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Callable[[Workspace, argparse.Namespace], int], help_text: str,
+            json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    add("status", cmd_status, "show the workspace and what it holds")
+
+    case = sub.add_parser("case", parents=[common], help="create, list, close and reopen cases")
+    case_sub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
+    for action, text in (("new", "create a case"), ("close", "close a case"),
+                         ("reopen", "reopen a closed case")):
+        p = case_sub.add_parser(action, parents=[common], help=text)
+        p.add_argument("name", metavar="NAME")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_case)
+    p = case_sub.add_parser("list", parents=[common], help="list cases")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_case)
+
+    p = add("import", cmd_import, "import image files and folders (recursively) as evidence")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--case", metavar="NAME", help="case to file the captures under")
+    p.add_argument("--url", metavar="URL", help="source URL (the platform is inferred from it)")
+    p.add_argument("--platform", type=platform_arg, metavar="P",
+                   help=f"platform: {', '.join(PLATFORMS)}")
+    p.add_argument("--handle", metavar="H", help="account handle")
+    p.add_argument("--content-id", metavar="ID", help="the platform's content id")
+    p.add_argument("--note", metavar="TEXT", help="notes")
+    p.add_argument("--tag", action="append", metavar="TAG", help="tag (repeatable)")
+    p.add_argument("--captured-at", metavar="ISO",
+                   help="when the advert was seen (ISO 8601; no zone means UTC); "
+                        "default: the file's modification time")
+    p.add_argument("--method", choices=("import", "paste", "screen", "watch"), default="import",
+                   help=argparse.SUPPRESS)
+
+    p = add("list", cmd_list, "list captures")
+    p.add_argument("--case", metavar="NAME")
+    p.add_argument("--flagged", action="store_true",
+                   help="captures flagged by the keyword lexicon first")
+
+    p = add("show", cmd_show, "show one capture")
+    p.add_argument("id", type=capture_id, metavar="ID")
+
+    p = add("tag", cmd_tag, "add (or --remove) tags", json_flag=False)
+    p.add_argument("id", type=capture_id, metavar="ID")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.add_argument("--remove", action="store_true", help="remove these tags instead")
+
+    p = add("note", cmd_note, "set a capture's notes (the old text stays in the audit trail)",
+            json_flag=False)
+    p.add_argument("id", type=capture_id, metavar="ID")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--append", action="store_true", help="add a line instead of replacing")
+
+    p = add("edit", cmd_edit, "change a capture's metadata (audited)")
+    p.add_argument("id", type=capture_id, metavar="ID")
+    p.add_argument("--url", metavar="URL")
+    p.add_argument("--platform", type=platform_arg, metavar="P")
+    p.add_argument("--handle", metavar="H")
+    p.add_argument("--content-id", metavar="ID")
+    p.add_argument("--captured-at", metavar="ISO")
+    p.add_argument("--case", metavar="NAME")
+
+    add("verify", cmd_verify, "re-hash all evidence and check the audit trail")
+
+    p = add("audit", cmd_audit, "print the audit trail")
+    p.add_argument("--capture", type=capture_id, metavar="ID")
+    p.add_argument("--case", metavar="NAME")
+
+    p = add("ocr", cmd_ocr, "read captures with OCR (default: those not yet read)")
+    p.add_argument("ids", nargs="*", type=capture_id, metavar="ID")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--pending", action="store_true", help="captures not yet read")
+    which.add_argument("--all", action="store_true", help="every capture (again)")
+    p.add_argument("--lang", metavar="auto|LANGS",
+                   help="auto (default: detect the script and choose) or e.g. ara+eng")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
+
+    p = add("search", cmd_search, "full-text search over OCR text, notes, metadata, indicators")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=50, metavar="N")
+
+    p = add("indicators", cmd_indicators, "list indicators (of one capture, or all)")
+    p.add_argument("id", nargs="?", type=capture_id, metavar="ID")
+    p.add_argument("--kind", choices=("phone", "whatsapp", "telegram", "url", "handle", "email",
+                                      "price", "crypto"))
+
+    p = add("links", cmd_links, "captures sharing an indicator or a near-identical image")
+    p.add_argument("id", type=capture_id, metavar="ID")
+
+    p = add("similar", cmd_similar, "near-duplicate images (PDQ)")
+    p.add_argument("id", type=capture_id, metavar="ID")
+
+    READ_ONLY.update(register_pack_commands(sub, common, add))
+
+    p = add("gui", cmd_gui, "open the desktop window", json_flag=False)
+    p.set_defaults(no_workspace=True)
+
+    p = add("config", cmd_config, "show or change workspace settings (e.g. analyst NAME)",
+            json_flag=False)
+    p.add_argument("key", nargs="?", metavar="KEY")
+    p.add_argument("value", nargs="?", metavar="VALUE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command
+    readonly = command in READ_ONLY or getattr(args, "read_only", False)
+    try:
+        if getattr(args, "no_workspace", False):  # `gui`, and `pack open` (a recipient's tool)
+            return int(args.handler(None, args))
+        root = getattr(args, "workspace", None)
+        upgrade = Workspace.pending_upgrade(root)
+        if upgrade is not None:
+            print(f"workstation: upgrading the workspace database from version {upgrade[0]} "
+                  f"to {upgrade[1]}; once only, and it can take a minute on a large "
+                  "workspace...", file=sys.stderr, flush=True)
+        with Workspace.open(root, readonly=readonly) as ws:
+            return int(args.handler(ws, args))
+    except UsageError as exc:
+        parser.error(str(exc))
+    except WorkstationError as exc:
+        print(f"workstation: error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+def run_gui() -> None:
+    """Entry point of the ``workstation-gui`` launcher: ``workstation gui [options]``."""
+    sys.exit(main(["gui", *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    run()

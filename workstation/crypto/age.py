@@ -1,0 +1,444 @@
+"""Streaming age encryption and decryption of files.
+
+Alert packs are encrypted with `age <https://age-encryption.org>`_ so that
+the platform's contact opens them with the standard ``age -d`` CLI.  This
+module uses pyrage's ``encrypt_io`` / ``decrypt_io``, which read and write
+Python file objects in 64 KiB STREAM chunks, so files of any size are
+processed with constant memory.  No ``age`` binary is needed.
+
+Besides whole-file helpers (:func:`encrypt_file`, :func:`decrypt_file`) there
+is :class:`EncryptingWriter`, a writable file object whose bytes are
+encrypted on the fly (a background thread runs ``encrypt_io`` on the read end
+of an OS pipe).  It lets a ZIP be written straight into an encrypted file
+without a plaintext copy on disk.
+
+Outputs are written atomically: to a temporary file next to the destination,
+renamed into place only on success.  This matters most for decryption, where
+age detects a truncated or altered file only at the end: a failed decryption
+leaves no partial plaintext behind.
+
+Identities (private keys) are never echoed in error messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, BinaryIO, Protocol
+
+import pyrage
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+from workstation.crypto.recipients import Recipient, recipients_to_pyrage
+from workstation.errors import WorkstationError
+from workstation.evidence.store import atomic_output
+
+__all__ = [
+    "AgeError",
+    "DecryptionFailed",
+    "EncryptingWriter",
+    "EncryptionFailed",
+    "HashingWriter",
+    "IdentitiesSource",
+    "InvalidIdentity",
+    "WrongKey",
+    "decrypt_file",
+    "decrypt_stream",
+    "encrypt_file",
+    "encrypt_stream",
+    "load_identities",
+]
+
+_OPENSSH_BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+_AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
+_MAX_IDENTITY_FILE = 1 << 20
+
+
+class AgeError(WorkstationError):
+    """age encryption or decryption failed."""
+
+
+class EncryptionFailed(AgeError):
+    """A file could not be encrypted."""
+
+
+class DecryptionFailed(AgeError):
+    """A file could not be decrypted (damaged, truncated, or not an age file)."""
+
+
+class WrongKey(DecryptionFailed):
+    """None of the supplied identities can open the file."""
+
+
+class InvalidIdentity(AgeError):
+    """An identity (private key) could not be read."""
+
+
+class _Hasher(Protocol):
+    def update(self, data: Any, /) -> None: ...
+
+
+#: An identity file path, or identities as texts (``AGE-SECRET-KEY-1…``, an
+#: OpenSSH private key) or pyrage identity objects.
+IdentitiesSource = str | os.PathLike[str] | Sequence[Any]
+
+
+# ---------------------------------------------------------------------------
+# Identities
+
+
+def _identities_from_text(data: bytes, origin: str) -> list[Any]:
+    if data.lstrip().startswith(_OPENSSH_BEGIN):
+        try:
+            return [pyrage.ssh.Identity.from_buffer(data)]
+        except pyrage.IdentityError as exc:
+            if "decrypted" in str(exc):
+                raise InvalidIdentity(
+                    f"The SSH private key in {origin} is protected by a passphrase, which is "
+                    "not supported here; decrypt with the age CLI instead."
+                ) from None
+            raise InvalidIdentity(f"The SSH private key in {origin} cannot be read.") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidIdentity(f"{origin} is not a text identity file.") from None
+    result = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not stripped.upper().startswith(_AGE_SECRET_PREFIX):
+            raise InvalidIdentity(
+                f"Line {number} of {origin} is not an age identity (AGE-SECRET-KEY-1…)."
+            )
+        try:
+            result.append(pyrage.x25519.Identity.from_str(stripped.upper()))
+        except pyrage.IdentityError:
+            raise InvalidIdentity(
+                f"Line {number} of {origin} is a damaged age identity (bad checksum or length)."
+            ) from None
+    if not result:
+        raise InvalidIdentity(f"{origin} contains no identity.")
+    return result
+
+
+def load_identities(source: IdentitiesSource) -> list[Any]:
+    """Identities (pyrage objects) from an identity file or from texts/objects.
+
+    An identity file is either ``age-keygen`` output (``AGE-SECRET-KEY-1…``
+    lines, ``#`` comments) or an unencrypted OpenSSH private key.
+    """
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(_MAX_IDENTITY_FILE + 1)
+        except OSError as exc:
+            raise InvalidIdentity(
+                f"Cannot read the identity file {str(path)!r}: {exc.strerror}."
+            ) from None
+        if len(data) > _MAX_IDENTITY_FILE:
+            raise InvalidIdentity(f"{str(path)!r} is too large to be an identity file.")
+        return _identities_from_text(data, f"identity file {str(path)!r}")
+    result: list[Any] = []
+    for item in source:
+        if isinstance(item, str):
+            result.extend(_identities_from_text(item.encode("utf-8"), "the given identity"))
+        elif isinstance(item, bytes):
+            result.extend(_identities_from_text(item, "the given identity"))
+        else:
+            result.append(item)
+    if not result:
+        raise InvalidIdentity("No identity was given to decrypt with.")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Streams
+
+
+def _encrypt_error(exc: Exception) -> EncryptionFailed:
+    return EncryptionFailed(f"Encryption failed: {exc}.")
+
+
+def _decrypt_error(exc: Exception, origin: str) -> DecryptionFailed:
+    message = str(exc)
+    if "No matching keys" in message:
+        return WrongKey(
+            f"None of the given keys can open {origin}: it was encrypted to other recipients."
+        )
+    if isinstance(exc, pyrage.DecryptError):
+        return DecryptionFailed(f"{origin} is not a valid age file ({message}).")
+    return DecryptionFailed(
+        f"{origin} is damaged or truncated (age could not authenticate it: {message})."
+    )
+
+
+def encrypt_stream(
+    src: IO[bytes] | BinaryIO,
+    dst: Any,
+    recipients: Iterable[Recipient | str],
+    *,
+    armor: bool = False,
+) -> None:
+    """Encrypt everything read from ``src`` into ``dst`` (any object with ``write``)."""
+    targets = recipients_to_pyrage(recipients)
+    try:
+        pyrage.encrypt_io(src, dst, targets, armor)
+    except (pyrage.EncryptError, OSError) as exc:
+        raise _encrypt_error(exc) from None
+
+
+def decrypt_stream(
+    src: IO[bytes] | BinaryIO,
+    dst: Any,
+    identities: IdentitiesSource,
+    *,
+    origin: str = "the input",
+) -> None:
+    """Decrypt ``src`` into ``dst``.
+
+    Plaintext is written as it is authenticated chunk by chunk: if this
+    raises, ``dst`` may hold a partial, untrustworthy plaintext that the
+    caller must discard (the file helpers do).
+    """
+    ids = load_identities(identities)
+    try:
+        pyrage.decrypt_io(src, dst, ids)
+    except (pyrage.DecryptError, OSError) as exc:
+        raise _decrypt_error(exc, origin) from None
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def encrypt_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    recipients: Iterable[Recipient | str],
+    *,
+    armor: bool = False,
+) -> None:
+    """Encrypt file ``src`` to ``dst`` (atomically) for the given recipients."""
+    recipient_list = list(recipients)
+    recipients_to_pyrage(recipient_list)  # validate before touching files
+    try:
+        with open(src, "rb") as fin, atomic_output(dst, 0o644) as fout:
+            encrypt_stream(fin, fout, recipient_list, armor=armor)
+    except OSError as exc:
+        raise EncryptionFailed(f"Cannot encrypt {os.fspath(src)!r}: {exc.strerror}.") from None
+
+
+def decrypt_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    identities: IdentitiesSource,
+) -> None:
+    """Decrypt file ``src`` to ``dst`` (mode 0600, atomically: nothing is left on failure).
+
+    ``identities`` is an identity file path or a sequence of identities
+    (see :func:`load_identities`).
+    """
+    ids = load_identities(identities)
+    origin = repr(os.fspath(src))
+    try:
+        with open(src, "rb") as fin, atomic_output(dst, 0o600) as fout:
+            decrypt_stream(fin, fout, ids, origin=origin)
+    except OSError as exc:
+        raise DecryptionFailed(f"Cannot decrypt {origin}: {exc.strerror}.") from None
+
+
+# ---------------------------------------------------------------------------
+# Writer
+
+
+def _grow_pipe(fd: int, size: int) -> None:
+    """Enlarge a pipe's kernel buffer where the OS allows it (fewer thread switches)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, size)
+
+
+class HashingWriter:
+    """A write-through wrapper feeding every byte to some hashers (e.g. SHA-256, BLAKE2b)."""
+
+    def __init__(self, raw: Any, *hashers: _Hasher) -> None:
+        self._raw = raw
+        self._hashers = hashers
+        self.bytes_written = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        view = memoryview(data)
+        written = self._raw.write(view)
+        n = len(view) if written is None else written
+        chunk = view[:n]
+        for hasher in self._hashers:
+            hasher.update(chunk)
+        self.bytes_written += n
+        return n
+
+    def flush(self) -> None:
+        flush = getattr(self._raw, "flush", None)
+        if flush is not None:
+            flush()
+
+
+class EncryptingWriter:
+    """A write-only binary file object whose bytes are age-encrypted on the fly.
+
+    ``dst`` is a path (written atomically, removed again if anything fails)
+    or any object with ``write``.  Use as a context manager; an exception
+    inside the ``with`` block aborts: a path output is removed and the
+    exception propagates.  ``write`` after the encryptor failed raises
+    :class:`EncryptionFailed` with the real cause.  The object is not
+    seekable, so :class:`zipfile.ZipFile` writes data descriptors.
+    """
+
+    def __init__(
+        self,
+        dst: str | os.PathLike[str] | Any,
+        recipients: Iterable[Recipient | str],
+        *,
+        armor: bool = False,
+        pipe_buffer: int = 1 << 20,
+    ) -> None:
+        self._targets = recipients_to_pyrage(recipients)
+        self._armor = armor
+        self._error: BaseException | None = None
+        self._closed = False
+        self._position = 0
+        self._atomic: Any = None
+        if isinstance(dst, str | os.PathLike):
+            atomic = atomic_output(dst, 0o644)
+            try:
+                self._out = atomic.__enter__()
+            except OSError as exc:
+                raise EncryptionFailed(
+                    f"Cannot create {os.fspath(dst)!r}: {exc.strerror}."
+                ) from None
+            self._atomic = atomic
+        else:
+            self._out = dst
+        read_fd, write_fd = os.pipe()
+        _grow_pipe(write_fd, pipe_buffer)
+        self._reader = os.fdopen(read_fd, "rb", buffering=pipe_buffer)
+        self._writer = os.fdopen(write_fd, "wb", buffering=0)
+        self._thread = threading.Thread(target=self._run, name="age-encrypt", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            pyrage.encrypt_io(self._reader, self._out, self._targets, self._armor)
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._reader.close()  # unblocks a writer waiting on a full pipe
+
+    # -- file-object protocol -------------------------------------------------
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def tell(self) -> int:
+        """Plaintext bytes written so far (zipfile asks for it)."""
+        return self._position
+
+    def flush(self) -> None:
+        """Nothing to do: bytes go straight to the pipe."""
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._closed:
+            raise ValueError("write to a closed EncryptingWriter")
+        view = memoryview(data).cast("B")
+        total = len(view)
+        try:
+            while view:
+                n = self._writer.write(view)
+                view = view[n or 0 :]
+        except (BrokenPipeError, OSError):
+            self._thread.join()
+            raise self._failure() from None
+        self._position += total
+        return total
+
+    def _failure(self) -> EncryptionFailed:
+        exc = self._error
+        if exc is None:
+            return EncryptionFailed("Encryption stopped unexpectedly.")
+        if isinstance(exc, pyrage.EncryptError | OSError):
+            return _encrypt_error(exc)
+        return EncryptionFailed(f"Encryption failed: {exc!r}.")
+
+    def close(self) -> None:
+        """Finish the encryption; raise :class:`EncryptionFailed` if it went wrong."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._writer.close()
+        self._thread.join()
+        if self._error is not None:
+            self._finish_atomic(ok=False)
+            raise self._failure()
+        self._finish_atomic(ok=True)
+
+    def abort(self) -> None:
+        """Stop and discard the output (a path output is removed)."""
+        if self._closed:
+            return
+        self._closed = True
+        # Closing the write end lets the encryptor finish; its output is discarded.
+        with contextlib.suppress(OSError):
+            self._writer.close()
+        self._thread.join()
+        self._finish_atomic(ok=False)
+
+    def _finish_atomic(self, *, ok: bool) -> None:
+        if self._atomic is None:
+            return
+        atomic, self._atomic = self._atomic, None
+        if ok:
+            atomic.__exit__(None, None, None)
+        else:
+            error = EncryptionFailed("Encryption was aborted.")
+            with contextlib.suppress(EncryptionFailed):
+                atomic.__exit__(type(error), error, None)
+
+    def __enter__(self) -> EncryptingWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            with contextlib.suppress(Exception):
+                self.abort()

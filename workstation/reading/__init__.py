@@ -1,0 +1,1 @@
+"""Reading a capture: OCR (``ocr/``), indicators, the keyword lexicon, search and links."""

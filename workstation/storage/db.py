@@ -1,0 +1,204 @@
+"""The workspace database: connection settings, numbered migrations, write lock.
+
+Migrations are the files ``workstation/storage/migrations/NNNN_name.sql``; each
+is applied once, in order,
+inside a transaction, and ``PRAGMA user_version`` records the last one applied.
+A database whose ``user_version`` is newer than the newest migration this
+version knows is refused: it was written by a newer release and guessing its
+meaning could damage evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstation.errors import SchemaTooNew, WorkspaceInUse, WorkstationError
+from workstation.resources import migrations_dir
+from workstation.storage import ranking
+from workstation.storage.sqlitelib import sqlite3
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    path: Path
+
+
+def available_migrations(directory: Path | None = None) -> list[Migration]:
+    """The numbered migrations, checked to be 1..N with no gaps."""
+    directory = directory or migrations_dir()
+    found = []
+    for path in directory.iterdir():
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append(Migration(int(match.group(1)), path))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise RuntimeError(f"migration numbering gap at {migration.path.name}")
+    return found
+
+
+def latest_schema_version() -> int:
+    migrations = available_migrations()
+    return migrations[-1].version if migrations else 0
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open the SQLite file with the workspace's settings (WAL, foreign keys)."""
+    if readonly:
+        uri = f"file:{path}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    ranking.install(conn)
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_schema(conn: sqlite3.Connection, path: Path) -> int:
+    """Refuse a database written by a newer release; return its version."""
+    version = schema_version(conn)
+    latest = latest_schema_version()
+    if version > latest:
+        raise SchemaTooNew(
+            f"The workspace database {path} has schema version {version}, but this version "
+            f"of Analyst Workstation only knows versions up to {latest}. It was written by a "
+            "newer release; open it with that release. Nothing was changed."
+        )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> list[int]:
+    """Apply every pending migration; return the versions applied."""
+    current = check_schema(conn, path)
+    applied = []
+    for migration in available_migrations():
+        if migration.version <= current:
+            continue
+        sql = migration.path.read_text(encoding="utf-8")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _split_statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {migration.version:d}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise WorkstationError(
+                f"Could not upgrade the workspace database to version {migration.version} "
+                f"({migration.path.name}): {exc}. The database was left at version {current}."
+            ) from exc
+        applied.append(migration.version)
+        current = migration.version
+    return applied
+
+
+def _split_statements(sql: str) -> Iterator[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` aware)."""
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            buffer = ""
+            if statement and not all(
+                part.strip().startswith("--") or not part.strip()
+                for part in statement.splitlines()
+            ):
+                yield statement
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise RuntimeError("migration ends with an incomplete statement")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+class WriteLock:
+    """An exclusive, non-blocking lock on ``workspace.lock``.
+
+    Held for as long as a workspace is open for writing.  The operating system
+    releases it when the process ends, even on SIGKILL, so a crash never
+    leaves a workspace locked.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock_fd(fd)
+        except OSError:
+            os.close(fd)
+            holder = _read_holder(self.path)
+            raise WorkspaceInUse(
+                f"The workspace {self.path.parent} is in use by another process{holder}. "
+                "Close the other window or command and try again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            _unlock_fd(self._fd)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        pid = path.read_text().strip()
+    except OSError:
+        return ""
+    return f" (process {pid})" if pid.isdigit() else ""
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
+    import msvcrt  # type: ignore[import-not-found,unused-ignore]
+
+    def _lock_fd(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+
+    def _unlock_fd(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+
+else:
+    import fcntl
+
+    def _lock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
