@@ -25,7 +25,7 @@ from ui.composer import PackComposer
 from ui.mainwindow import MainWindow
 from ui.sidebar import CaptureFilter
 from workstation.models import CaptureMeta
-from workstation.packs.format.builder import open_pack
+from workstation.packs.format.opening import open_pack
 
 pytestmark = GUI_MARKS
 

@@ -31,7 +31,7 @@ from tests.test_packs_support import (
     copy_ws,
     open_ws,
 )
-from workstation.packs.format.builder import open_pack
+from workstation.packs.format.opening import open_pack
 from workstation.packs.service import OutboxError, OutcomeImportError
 from workstation.workspace import Workspace
 

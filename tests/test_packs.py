@@ -31,15 +31,10 @@ from tests.test_packs_support import (
 from workstation.crypto.age import decrypt_file
 from workstation.crypto.recipients import parse_recipient
 from workstation.errors import NotFound
-from workstation.packs.format.builder import (
-    PackItem,
-    PackRecipient,
-    PackSpec,
-    _item_html,
-    compact_fingerprint,
-    open_pack,
-)
+from workstation.packs.format.opening import open_pack
+from workstation.packs.format.report import _item_html
 from workstation.packs.format.safezip import EvidenceChanged
+from workstation.packs.format.spec import PackItem, PackRecipient, PackSpec, compact_fingerprint
 from workstation.packs.service import AgencyKeyError
 from workstation.workspace import Workspace
 
@@ -172,7 +167,7 @@ def test_full_previews_fit_the_report(tmp_path: Path) -> None:
     from PIL import Image
 
     from tests.imagegen import make_image, make_screenshot
-    from workstation.packs.format.builder import make_preview
+    from workstation.packs.format.members import make_preview
 
     for name, data in (("shot.png", make_screenshot(seed=5)),
                        ("photo.jpg", make_image(2400, 1800, fmt="JPEG", seed=6)),
@@ -257,7 +252,7 @@ def test_later_packs_cite_earlier_ones_ssh_recipients_and_audit(
 def test_build_refusals_leave_nothing_behind(
     template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workstation.packs.format.builder import PackError
+    from workstation.packs.format.spec import PackError
 
     monkeypatch.setenv(PASS_ENV, PASSPHRASE)
     ws_dir = copy_ws(template, tmp_path / "ws")

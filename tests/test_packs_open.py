@@ -19,7 +19,7 @@ from tests.test_packs_support import (
     write_age_identity,
 )
 from workstation.crypto.age import decrypt_file, encrypt_file
-from workstation.packs.format.builder import open_pack
+from workstation.packs.format.opening import open_pack
 from workstation.packs.format.safezip import ExtractLimits
 
 sealed = support.sealed  # fixture

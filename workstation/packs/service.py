@@ -7,7 +7,7 @@ change is one transaction with its audit entry (``key.create``, ``key.rotate``,
 ``pack.queue``, ``pack.sending``, ``pack.send``, ``pack.send_failed``,
 ``pack.send_uncertain``, ``pack.outcomes``, ``smtp.password``).  SQL is in
 :mod:`workstation.storage.packs_repo`; the pack's content and sealing in
-:mod:`workstation.packs.format.builder`; delivery in :mod:`workstation.packs.transports`.
+:mod:`workstation.packs.format`; delivery in :mod:`workstation.packs.transports`.
 
 Secrets (the signing key, the archive identity, the SMTP password) live in a
 :class:`SecretStore` (OS keyring, or passphrase-encrypted files in
@@ -44,7 +44,11 @@ from workstation.crypto.recipients import (
 from workstation.crypto.secretstore import PassphraseProvider, SecretNotFound, SecretStore
 from workstation.errors import NotFound, WorkstationError
 from workstation.models import Capture
-from workstation.packs.format.builder import (
+from workstation.packs.format.members import make_preview, recipient_steps
+from workstation.packs.format.policies import choose_basis, load_policies
+from workstation.packs.format.report import report_html
+from workstation.packs.format.sealing import seal
+from workstation.packs.format.spec import (
     ACTIONS,
     FINAL_OUTCOMES,
     OUTCOMES,
@@ -54,13 +58,7 @@ from workstation.packs.format.builder import (
     PackItem,
     PackRecipient,
     PackSpec,
-    choose_basis,
     compact_fingerprint,
-    load_policies,
-    make_preview,
-    recipient_steps,
-    report_html,
-    seal,
 )
 from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback

@@ -1,0 +1,269 @@
+"""The plain members of a pack: ``manifest.json``, ``indicators.csv``, the outcome
+template, ``README.txt`` (the recipient's steps) and the preview images."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from workstation.packs.format.spec import (
+    _MEDIA_TYPES,
+    ACTIONS,
+    FORMAT,
+    FORMAT_VERSION,
+    OUTCOME_FIELDS,
+    OUTCOMES,
+    SUMS,
+    SUMS_SIG,
+    PackItem,
+    PackSpec,
+    _md5,
+    _sha256,
+)
+
+_PREVIEW_BOX = (720, 1600)
+
+
+_PREVIEW_MAX_PIXELS = 40_000_000
+
+
+def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
+    """The pack's ``manifest.json`` as a dict (see docs/pack-format.md)."""
+    entries = []
+    for item in items:
+        files = [{
+            "path": item.evidence_name, "role": "original", "size": item.size,
+            "sha256": item.sha256, "md5": item.md5,
+            "media_type": _MEDIA_TYPES.get(item.format, "application/octet-stream"),
+            "width": item.width, "height": item.height,
+        }]
+        ocr = item.ocr_bytes()
+        if ocr is not None:
+            files.append({"path": item.ocr_name, "role": "ocr-text", "size": len(ocr),
+                          "sha256": _sha256(ocr), "md5": _md5(ocr),
+                          "media_type": "text/plain; charset=utf-8"})
+        entries.append({
+            "item": item.position,
+            "capture_id": item.capture_id,
+            "url": item.source_url,
+            "platform_content_id": item.content_id,
+            "content_type": item.content_type,
+            "account": {"handle": item.handle, "profile_url": item.profile_url,
+                        "account_id": item.account_id},
+            "observed_utc": item.observed_at,
+            "observed_time_source": item.observed_at_source,
+            "languages": item.languages,
+            "policy": item.policy,
+            "indicators": item.indicators,
+            "pdq": ({"hash": item.pdq, "quality": item.pdq_quality}
+                    if item.pdq is not None else None),
+            "ocr": ({"engine": item.ocr_engine, "mean_confidence": item.ocr_confidence}
+                    if item.ocr_text is not None else None),
+            "files": files,
+            "prior_packs": item.prior_refs,
+        })
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "pack_ref": spec.ref,
+        "created_utc": spec.created_at,
+        "handling": spec.handling,
+        "handling_instructions": (
+            f"{spec.handling}: for the trust and safety team addressed only. Do not forward "
+            "outside it or notify the account holders without the issuer's agreement."
+        ),
+        "issuer": {
+            "agency": spec.agency,
+            "unit": spec.unit,
+            "analyst": spec.analyst,
+            "contact_24x7": spec.contact_24x7,
+            "signing_key_id": spec.signing_key_id,
+        },
+        "recipient": {
+            "platform": spec.platform,
+            "operator": spec.operator,
+            "contact": spec.contact,
+            "keys": [r.to_dict() for r in spec.recipients],
+        },
+        "basis": spec.basis,
+        "priority": spec.priority,
+        "reason": spec.reason,
+        "requested_action": {
+            "action": spec.action,
+            "description": ACTIONS[spec.action],
+            "preserve_data_days": spec.preserve_days,
+            "preservation": (
+                f"Please preserve the content and the related account data for "
+                f"{spec.preserve_days} days from receipt, whatever the outcome, so that a "
+                "formal request can follow."
+            ),
+            "deadline_utc": spec.deadline_at,
+        },
+        "outcome_reporting": {
+            "send_to": spec.reply_to,
+            "formats": ["csv", "json"],
+            "fields": list(OUTCOME_FIELDS),
+            "outcomes": list(OUTCOMES),
+            "template": "outcome-template.csv",
+            "time_format": "ISO 8601 UTC, e.g. 2026-01-31T14:05:00Z",
+            "description": (
+                "One row per item: pack_ref, capture_id, outcome (removed, restricted, "
+                "no_violation, already_gone or pending), time of the action, optional comment. "
+                "CSV with that header row, or JSON: a list of objects with those keys."
+            ),
+        },
+        "items": entries,
+        "generator": {"name": "Analyst Workstation", "version": spec.app_version},
+    }
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (numbers like +44... stay)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (
+        text[:1] in ("+", "-") and not re.fullmatch(r"[+-][\d\s().-]*", text)
+    ):
+        return "'" + text
+    return text
+
+
+def indicators_csv(spec: PackSpec, items: Sequence[PackItem]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["pack_ref", "item", "capture_id", "kind", "value", "normalized", "source",
+                     "prior_packs"])
+    for item in items:
+        for ind in item.indicators:
+            writer.writerow([_csv_cell(v) for v in (
+                spec.ref, item.position, item.capture_id, ind.get("kind"), ind.get("value"),
+                ind.get("normalized"), ind.get("source"), " ".join(ind.get("prior_packs", [])),
+            )])
+    return out.getvalue().encode("utf-8")
+
+
+def outcome_template_csv(spec: PackSpec, items: Sequence[PackItem]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(OUTCOME_FIELDS)
+    for item in items:
+        writer.writerow([spec.ref, item.capture_id, "pending", "", ""])
+    return out.getvalue().encode("utf-8")
+
+
+def _fingerprint_lines(spec: PackSpec) -> list[str]:
+    return [f"  {r.fingerprint}  ({r.role}: {r.kind}{' ' + r.comment if r.comment else ''})"
+            for r in spec.recipients]
+
+
+def recipient_steps(spec: PackSpec) -> str:
+    """The standard-tools steps, shared by the inner README and the cover notes."""
+    name = spec.file_name
+    return f"""\
+You need: age (https://age-encryption.org), minisign (https://jedisct1.github.io/minisign/),
+unzip and sha256sum -- or `workstation pack open`, which does all of this.
+
+  1. Decrypt with your age or SSH private key:
+       age -d -i key.txt {name} > pack.zip
+  2. Unpack into a new folder:
+       unzip pack.zip -d {spec.ref}
+       cd {spec.ref}
+  3. Check the agency's signature (agency.pub is the public key we gave you when
+     your contact details were verified; its key id is {spec.signing_key_id}):
+       minisign -V -p agency.pub -m {SUMS}
+     It must print "Signature and comment signature verified" and a trusted
+     comment starting "alertpack:{spec.ref}" whose "to:" list holds your key's
+     fingerprint without spaces.
+  4. Check every file:
+       sha256sum -c {SUMS}
+     Every line must end in "OK".
+
+If any step fails, do not act on the pack: call the 24/7 contact below.
+"""
+
+
+def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
+    """``README.txt``: what this is, the recipient's steps, what we ask, how to answer."""
+    c24 = spec.contact_24x7
+    lines = [
+        f"{spec.handling}",
+        "",
+        f"ALERT PACK {spec.ref}",
+        f"From:     {spec.agency}, {spec.unit} (analyst: {spec.analyst})",
+        f"To:       {spec.contact.get('name')} "
+        f"({spec.contact.get('organisation') or spec.operator}), {spec.platform}",
+        f"Created:  {spec.created_at} (UTC)",
+        f"Priority: {spec.priority.upper()}   Action requested by: {spec.deadline_at} (UTC)",
+        f"Items:    {len(items)}",
+        "",
+        "WHAT WE ASK",
+        f"  {spec.action.upper()}: {ACTIONS[spec.action]}",
+        f"  Please also preserve the content and the related account data for "
+        f"{spec.preserve_days} days.",
+    ]
+    if spec.reason:
+        lines += ["", "WHY", f"  {spec.reason}"]
+    lines += [
+        "",
+        "BASIS",
+        f"  {spec.basis.get('document')}: {spec.basis.get('title')}"
+        + (f" -- {spec.basis.get('section')}" if spec.basis.get("section") else ""),
+        f"  {spec.basis.get('url')}",
+        f"  {spec.basis.get('clause')}",
+        "",
+        "WHAT IS INSIDE",
+        "  report.html          the adverts, one per section, for a person to read",
+        "  manifest.json        every item and file with its SHA-256 and MD5",
+        "  evidence/            the original screenshots, byte-exact",
+        "  ocr/                 the text read from each screenshot",
+        "  indicators.csv       phone numbers, handles, links ... (with earlier packs naming them)",
+        "  stix.json            the same as a STIX 2.1 bundle",
+        "  outcome-template.csv the form for your answer",
+        f"  {SUMS} / {SUMS_SIG}   checksums of every file, signed by the agency",
+        "",
+        "HOW TO CHECK THIS PACK",
+        *["  " + line if line else "" for line in recipient_steps(spec).splitlines()],
+        "This pack was encrypted to these keys (fingerprints):",
+        *_fingerprint_lines(spec),
+        "",
+        "HOW TO ANSWER",
+        "  Fill in outcome-template.csv -- one row per item: pack_ref, capture_id, outcome,",
+        "  time, comment -- with outcome one of: removed, restricted, no_violation,",
+        "  already_gone, pending; time in UTC (e.g. 2026-01-31T14:05:00Z).",
+        f"  Send it to: {spec.reply_to or c24.get('email') or '(the sender of this pack)'}",
+        "",
+        "24/7 CONTACT",
+        f"  {c24.get('name', '')}  {c24.get('phone', '')}  {c24.get('email', '')}".rstrip(),
+        "",
+        f"{spec.handling}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def make_preview(path: Path, box: tuple[int, int] = _PREVIEW_BOX) -> bytes | None:
+    """A JPEG preview of an image file for the report, or None when it cannot be made cheaply."""
+    from PIL import Image, ImageOps
+
+    import workstation.evidence.images  # noqa: F401 - registers the HEIC opener
+
+    with Image.open(path) as image:
+        if image.width * image.height > _PREVIEW_MAX_PIXELS:
+            return None
+        if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: at least half the box
+            image.draft("RGB", (box[0] // 2, box[1] // 2))
+        image.seek(0)
+        frame = ImageOps.exif_transpose(image) or image
+        if frame.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = frame.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            frame = flat
+        elif frame.mode != "RGB":
+            frame = frame.convert("RGB")
+        frame.thumbnail(box, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        out = io.BytesIO()
+        frame.save(out, "JPEG", quality=72, optimize=False)
+        return out.getvalue()

@@ -1,0 +1,244 @@
+"""Sealing a pack, streaming: evidence is read once in 1 MiB chunks, hashed and checked
+against the SHA-256 recorded at capture, zipped, age-encrypted and written to the
+output file(s) -- no plaintext copy on disk and flat memory whatever the size."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from workstation.crypto import signing
+from workstation.crypto.age import (
+    EncryptingWriter,
+    HashingWriter,
+)
+from workstation.packs.format.members import (
+    build_manifest,
+    indicators_csv,
+    outcome_template_csv,
+    readme_text,
+)
+from workstation.packs.format.report import report_html
+from workstation.packs.format.safezip import (
+    EvidenceChanged,
+    ZipPackWriter,
+)
+from workstation.packs.format.spec import (
+    MANIFEST,
+    SUMS,
+    SUMS_SIG,
+    PackError,
+    PackItem,
+    PackSpec,
+    SealResult,
+    _json_bytes,
+    _sha256,
+    _zip_time,
+    trusted_comment,
+)
+from workstation.packs.format.stix import stix_bundle
+from workstation.progress import CancelToken, ProgressCallback, report
+
+
+class _IterReader:
+    """A ``read(n)`` file object over an iterator of byte strings."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = bytearray()
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buffer) < n:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        if n < 0 or n >= len(self._buffer):
+            out = bytes(self._buffer)
+            self._buffer.clear()
+            return out
+        out = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return out
+
+
+class _FilesSink:
+    """Writes the same bytes to temporary files beside each destination; renamed on commit."""
+
+    def __init__(self, destinations: Sequence[Path], modes: Sequence[int]) -> None:
+        self._files: list[tuple[Path, str, Any, int]] = []
+        self.size = 0
+        try:
+            for dest, mode in zip(destinations, modes, strict=True):
+                fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.",
+                                           suffix=".tmp")
+                self._files.append((dest, tmp, os.fdopen(fd, "wb", buffering=1 << 20), mode))
+        except OSError as exc:
+            self.discard()
+            raise PackError(f"Cannot create the pack file: {exc.strerror} ({exc.filename}).") \
+                from None
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        for _dest, _tmp, fh, _mode in self._files:
+            fh.write(data)
+        n = len(data)
+        self.size += n
+        return n
+
+    def flush(self) -> None:
+        """Bytes are flushed on commit."""
+
+    def commit(self) -> None:
+        for _dest, tmp, fh, mode in self._files:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.chmod(tmp, mode)
+        for dest, tmp, _fh, _mode in self._files:
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+        self._files = []
+
+    def discard(self) -> None:
+        for _dest, tmp, fh, _mode in self._files:
+            with contextlib.suppress(OSError):
+                fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._files = []
+
+
+class _PreviewSpool:
+    """Makes the report's previews in worker threads while the evidence streams.
+
+    Pillow releases the GIL while decoding and resizing, so this overlaps with
+    the hashing and encryption.  Previews are spooled to files in a private
+    folder (next to the pack, inside the workspace) so memory stays flat.
+    """
+
+    def __init__(self, items: Sequence[PackItem], folder: Path, workers: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._dir = Path(tempfile.mkdtemp(prefix=".previews-", dir=folder))
+        self._stop = False
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
+                                        thread_name_prefix="pack-preview")
+        self._futures = {item.position: self._pool.submit(self._make, item)
+                         for item in items if item.preview is not None}
+
+    def _make(self, item: PackItem) -> Path | None:
+        if self._stop or item.preview is None:
+            return None
+        data = item.preview()
+        if not data:
+            return None
+        path = self._dir / f"{item.position}.jpg"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def get(self, item: PackItem) -> bytes | None:
+        future = self._futures.get(item.position)
+        if future is None:
+            return None
+        path = future.result()
+        return path.read_bytes() if path is not None else None
+
+    def close(self) -> None:
+        self._stop = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def seal(
+    spec: PackSpec,
+    items: Sequence[PackItem],
+    key: signing.SigningKey,
+    destinations: Sequence[Path],
+    *,
+    modes: Sequence[int] | None = None,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback | None = None,
+) -> SealResult:
+    """Write the encrypted pack to every path in ``destinations`` (atomically, one pass).
+
+    Evidence is checked against its recorded SHA-256 (and MD5) while it is
+    copied; any difference aborts the pack and leaves no output.
+    """
+    if not destinations:
+        raise PackError("No destination for the pack.")
+    if key.key_id_hex != spec.signing_key_id:
+        raise PackError("The signing key does not match the pack's signing key id.")
+    recipients = [r.recipient for r in spec.recipients]
+    manifest = _json_bytes(build_manifest(spec, items))
+    comment = trusted_comment(spec)
+    sink = _FilesSink(destinations, modes or [0o644] * len(destinations))
+    out_sha = hashlib.sha256()
+    total = len(items)
+    previews: _PreviewSpool | None = None
+    try:
+        previews = _PreviewSpool(items, destinations[0].parent,
+                                 workers=min(4, (os.cpu_count() or 2) - 1))
+        with (
+            EncryptingWriter(HashingWriter(sink, out_sha), recipients) as enc,
+            ZipPackWriter(enc, compression="auto", date_time=_zip_time(spec.created_at),
+                          cancel=cancel) as zw,
+        ):
+            zw.add_bytes(MANIFEST, manifest)
+            zw.add_bytes("README.txt", readme_text(spec, items).encode("utf-8"))
+            zw.add_bytes("stix.json", stix_bundle(spec, items).encode("utf-8"))
+            zw.add_bytes("indicators.csv", indicators_csv(spec, items))
+            zw.add_bytes("outcome-template.csv", outcome_template_csv(spec, items))
+            for item in items:
+                ocr = item.ocr_bytes()
+                if ocr is not None:
+                    zw.add_bytes(item.ocr_name, ocr)
+            for done, item in enumerate(items):
+                report(progress, done, total, item.evidence_name)
+                digest = zw.add_file(item.evidence_path, item.evidence_name,
+                                     expected_sha256=item.sha256,
+                                     # The SHA-256 check proves these are the captured
+                                     # bytes, so the MD5 recorded at capture holds:
+                                     # no second MD5 pass (~30% CPU per byte).
+                                     md5=False)
+                if digest.md5 and digest.md5 != item.md5.lower():
+                    raise EvidenceChanged(
+                        f"Evidence of capture #{item.capture_id} has an MD5 of {digest.md5}, not "
+                        f"the {item.md5} recorded at capture. The pack was not created.")
+            report(progress, total, total, "report.html")
+            zw.add_stream(_IterReader(report_html(spec, items, previews.get)), "report.html")
+            sums = zw.sha256sum_manifest().encode("utf-8")
+            zw.add_bytes(SUMS, sums)
+            hasher = signing.minisign_hasher()
+            hasher.update(sums)
+            sig = signing.sign_digest(
+                key, hasher.digest(), comment,
+                untrusted_comment=f"signature of {spec.ref} {SUMS} by agency key "
+                                  f"{key.key_id_hex}")
+            zw.add_bytes(SUMS_SIG, sig.encode("utf-8"))
+            members = list(zw.members)
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    finally:
+        if previews is not None:
+            previews.close()
+    return SealResult(size=sink.size, sha256=out_sha.hexdigest(), manifest_sha256=_sha256(manifest),
+                      sums_sha256=_sha256(sums), members=members, trusted_comment=comment)
