@@ -13,7 +13,6 @@ from workstation.reading.indicators import (
     Indicator,
     InvalidRegionHint,
     WordBox,
-    _keccak_sponge,
     align_words,
     box_for_span,
     dedupe,
@@ -25,6 +24,7 @@ from workstation.reading.indicators import (
     keccak_256,
     normalize_digits,
 )
+from workstation.reading.indicators.checksums import _keccak_sponge
 
 
 def of_kind(text: str, kind: str, **kwargs: object) -> list[Indicator]:

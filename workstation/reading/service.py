@@ -179,7 +179,7 @@ class ReadingFeatures:
     # --------------------------------------------------------- derived data
     def _refresh_derived(self, capture_id: int) -> None:
         """Inside a write: rebuild notes/metadata indicators, keyword flags and the index."""
-        from workstation.reading.indicators import extract_indicators
+        from workstation.reading.indicators.extract import extract_indicators
 
         capture = self.capture(capture_id)
         hints = self.region_hints
@@ -296,7 +296,8 @@ class ReadingFeatures:
                 return
 
     def _store_ocr(self, capture_id: int, result: Any) -> OcrOutcome:
-        from workstation.reading.indicators import WordBox, extract_indicators
+        from workstation.reading.indicators.extract import extract_indicators
+        from workstation.reading.indicators.model import WordBox
 
         data = result.to_dict()
         words = data.get("words", [])
