@@ -81,7 +81,8 @@ def build_workspace(path: Path, captures: int, adverts: int, rebuild: bool) -> N
         ws.set_setting("analyst", "Bench Analyst")
         for i in range(captures):
             data = advert_png(i) if i < adverts else make_image(40, 72, seed=1_000_000 + i)
-            result = ws.import_bytes(data, method="import", original_filename=f"bench{i}.png")
+            result = ws.intake.import_bytes(data, method="import",
+                                            original_filename=f"bench{i}.png")
             if result.status != "imported":
                 raise SystemExit(f"bench image {i}: {result.message}")
             if i % 1000 == 999:

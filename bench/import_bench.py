@@ -90,7 +90,7 @@ def main() -> None:
                 for chunk in rounds:
                     b = baseline(chunk)
                     start = time.perf_counter()
-                    results = list(ws.import_paths(chunk))
+                    results = list(ws.intake.import_paths(chunk))
                     e = time.perf_counter() - start
                     imported += sum(r.status == "imported" for r in results)
                     base, elapsed = base + b, elapsed + e

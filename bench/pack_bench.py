@@ -110,12 +110,12 @@ def main() -> int:
         contact_identity = pyrage.x25519.Identity.generate()
         recipient = str(contact_identity.to_public())
         with Workspace.open(ws_dir) as ws:
-            ws.use_secrets(passphrase_env="BENCH_PASSPHRASE")
-            ws.key_init()
-            contact = ws.contact_add("other", "Bench contact", "bench@example.org", [recipient])
-            ids = [c.id for c in ws.captures()]
-            evidence = sum(c.size for c in ws.captures())
-            ws._signing_key()  # unlock (scrypt) before timing, as the CLI does before sealing
+            ws.keys.use_secrets(passphrase_env="BENCH_PASSPHRASE")
+            ws.keys.init()
+            contact = ws.contacts.add("other", "Bench contact", "bench@example.org", [recipient])
+            ids = [c.id for c in ws.captures.all()]
+            evidence = sum(c.size for c in ws.captures.all())
+            ws.keys.signing_key()  # unlock (scrypt) before timing, as the CLI does before sealing
             out = work / "out.alertpack.age"
             plain = work / "plain.zip"
             cli_out = work / "cli.age"
@@ -132,7 +132,7 @@ def main() -> int:
                 os.sync()  # no earlier run's write-back in this one's time
                 with RssSampler(0.05) as sampler:
                     t = time.perf_counter()
-                    pack = ws.build_pack(contact.id, ids, reason="benchmark", output=out)
+                    pack = ws.packs.build(contact.id, ids, reason="benchmark", output=out)
                     seconds = time.perf_counter() - t
                 peak = max(peak, peak_mb(), max((s[1] for s in sampler.samples), default=0.0))
                 if not plain.exists():
@@ -140,7 +140,7 @@ def main() -> int:
                 # The outbox copy goes again (in this throw-away workspace only): each
                 # round then writes into memory the last one freed, as the age CLI's
                 # overwritten output does (see the module docstring).
-                ws.pack_file(pack.ref).unlink()
+                ws.packs.file(pack.ref).unlink()
                 print(f"  sealed {pack.ref}: {len(ids)} items, {evidence / MB:.0f} MB of evidence "
                       f"-> {out.stat().st_size / MB:.0f} MB pack in {seconds:.2f} s = "
                       f"{evidence / MB / seconds:.0f} MB/s (written twice: outbox and -o)")

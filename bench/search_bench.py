@@ -396,23 +396,23 @@ def build_workspace(size: int, corpus: Corpus, rebuild: bool, smaller: list[int]
     start = time.perf_counter()
     with Workspace.open(staging) as ws:
         ws.set_setting("analyst", "Bench Analyst")
-        ws.warm_up()
+        ws.reading.warm_up()
         first = ws.status().captures
         if first:
             print(f"  {first} captures there already", flush=True)
         # A capture imported but not yet OCR'd (an interrupted build) gets its text first.
-        for cid in ws.pending_ocr():
-            i = int((ws.capture(cid).original_filename or "bench0.png")[5:-4])
+        for cid in ws.reading.pending_ocr():
+            i = int((ws.captures.get(cid).original_filename or "bench0.png")[5:-4])
             lines, langs = corpus.advert(i)
-            ws._store_ocr(cid, ocr_result(lines, langs, random.Random(i)))
+            ws.reading._store_ocr(cid, ocr_result(lines, langs, random.Random(i)))
         for i in range(first, size):
-            result = ws.import_bytes(tiny_png(i), method="import",
+            result = ws.intake.import_bytes(tiny_png(i), method="import",
                                      original_filename=f"bench{i}.png")
             if result.status != "imported" or result.id is None:
                 raise SystemExit(f"bench image {i}: {result.status} {result.error}")
             lines, langs = corpus.advert(i)
             # What run_ocr does with each result a worker sends back.
-            ws._store_ocr(result.id, ocr_result(lines, langs, random.Random(i)))
+            ws.reading._store_ocr(result.id, ocr_result(lines, langs, random.Random(i)))
             if i % 5000 == 4999:
                 rate = (i + 1 - first) / (time.perf_counter() - start)
                 print(f"  building: {i + 1}/{size} captures ({rate:.0f}/s, "
@@ -457,19 +457,19 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
     with Workspace.open(ws_path(size), readonly=True) as ws:
         captures = ws.status().captures
         fts_mb, db_mb = index_size(ws)
-        ws.search("warm up")
+        ws.reading.search("warm up")
         per_kind: dict[str, list[float]] = {}
         firsts: dict[str, list[float]] = {}
         hits: dict[str, list[int]] = {}
         per_query: list[tuple[float, float, str, str, int]] = []
         for kind, query in queries:
             t = time.perf_counter()
-            found = len(ws.search(query, limit))
+            found = len(ws.reading.search(query, limit))
             firsts.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
             times = []
             for _ in range(repeats):
                 t = time.perf_counter()
-                ws.search(query, limit)
+                ws.reading.search(query, limit)
                 times.append((time.perf_counter() - t) * 1000)
             per_kind.setdefault(kind, []).extend(times)
             hits.setdefault(kind, []).append(found)
@@ -516,7 +516,7 @@ def _after_writes(ws: Any, limit: int, query: str, writes: int = 10) -> list[flo
                            "indicators) VALUES (?, ?, ?, ?, ?)", tuple(row))
             writer.execute("COMMIT")
             t = time.perf_counter()
-            ws.search(query, limit)
+            ws.reading.search(query, limit)
             times.append((time.perf_counter() - t) * 1000)
     finally:
         writer.close()

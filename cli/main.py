@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,13 +17,16 @@ from cli.packs import register as register_pack_commands
 from cli.util import ProgressBar, capture_id, platform_arg, print_json, table
 from workstation import __version__
 from workstation.errors import WorkstationError
+from workstation.logs import redact_env, setup_logging
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
 from workstation.progress import CancelToken
-from workstation.settings import check_setting
+from workstation.settings import InvalidSetting, describe, read
 from workstation.workspace import Workspace
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+log = logging.getLogger("workstation.cli")
 
 
 class UsageError(Exception):
@@ -48,13 +52,13 @@ def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
     if args.case_cmd == "new":
-        case = ws.create_case(args.name)
+        case = ws.cases.create(args.name)
         if args.json:
             print_json(case.to_dict())
         else:
             print(f"Created case #{case.id} {case.name!r}")
     elif args.case_cmd == "list":
-        cases = ws.cases()
+        cases = ws.cases.all()
         if args.json:
             print_json([c.to_dict() for c in cases])
         elif cases:
@@ -63,7 +67,7 @@ def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
         else:
             print("No cases yet. Create one with: workstation case new NAME")
     else:
-        case = ws.set_case_status(args.name, "closed" if args.case_cmd == "close" else "open")
+        case = ws.cases.set_status(args.name, "closed" if args.case_cmd == "close" else "open")
         if args.json:
             print_json(case.to_dict())
         else:
@@ -81,7 +85,7 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
     bar = ProgressBar("Importing")
     emit = bar.emit
     try:
-        for result in ws.import_paths(args.paths, meta, method=args.method,
+        for result in ws.intake.import_paths(args.paths, meta, method=args.method,
                                       progress=bar.progress):
             counts[result.status] += 1
             if args.json:
@@ -104,8 +108,8 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
-    captures = ws.captures(case=args.case)
-    flags = ws.flagged()
+    captures = ws.captures.all(case=args.case)
+    flags = ws.reading.flagged()
     if args.flagged:
         captures.sort(key=lambda c: (not flags.get(c.id, (False, 0.0))[0],
                                      -flags.get(c.id, (False, 0.0))[1], c.id))
@@ -142,12 +146,12 @@ def _show_capture(ws: Workspace, capture: Capture) -> None:
         if isinstance(value, list):
             value = ", ".join(value)
         print(f"{label + ':':<19}{'' if value is None else value}")
-    print(f"{'Evidence file:':<19}{ws.evidence_path(capture)}")
+    print(f"{'Evidence file:':<19}{ws.captures.evidence_path(capture)}")
 
 
 def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
     data = capture.to_dict()
-    run = ws.current_ocr(capture.id)
+    run = ws.reading.current_ocr(capture.id)
     data["ocr"] = None if run is None else {
         "text": run.text, "languages": run.languages, "confidence": run.confidence,
         "engine": f"{run.engine} {run.engine_version}".strip(), "run_id": run.id,
@@ -155,22 +159,22 @@ def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
     }
     data["indicators"] = [
         {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source}
-        for i in ws.indicators(capture.id)
+        for i in ws.reading.indicators(capture.id)
     ]
-    pdq = ws.pdq_of(capture.id)
+    pdq = ws.reading.pdq_of(capture.id)
     data["pdq"] = None if pdq is None else {"hash": pdq[0], "quality": pdq[1]}
-    flag = ws.flagged().get(capture.id)
+    flag = ws.reading.flagged().get(capture.id)
     data["flagged"] = bool(flag and flag[0])
     return data
 
 
 def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
-    capture = ws.capture(args.id)
+    capture = ws.captures.get(args.id)
     if args.json:
         print_json(_capture_json(ws, capture))
         return EXIT_OK
     _show_capture(ws, capture)
-    run = ws.current_ocr(capture.id)
+    run = ws.reading.current_ocr(capture.id)
     if run is not None:
         print(f"{'OCR:':<19}{run.engine} {run.engine_version}, {run.languages}, "
               f"confidence {run.confidence or 0:.0f}, {run.created_at}")
@@ -178,21 +182,21 @@ def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"{'':<19}{line}")
     else:
         print(f"{'OCR:':<19}(not yet read: workstation ocr {capture.id})")
-    for ind in ws.indicators(capture.id):
+    for ind in ws.reading.indicators(capture.id):
         print(f"{'Indicator:':<19}{ind.kind:<9} {ind.normalized}  (read as {ind.value!r}, "
               f"from {ind.source})")
     return EXIT_OK
 
 
 def cmd_tag(ws: Workspace, args: argparse.Namespace) -> int:
-    change = ws.remove_tags if args.remove else ws.add_tags
+    change = ws.captures.remove_tags if args.remove else ws.captures.add_tags
     capture = change(args.id, args.tags)
     print(f"#{capture.id} tags: {', '.join(capture.tags) or '(none)'}")
     return EXIT_OK
 
 
 def cmd_note(ws: Workspace, args: argparse.Namespace) -> int:
-    capture = ws.set_notes(args.id, args.text, append=args.append)
+    capture = ws.captures.set_notes(args.id, args.text, append=args.append)
     print(f"#{capture.id} notes updated ({len(capture.notes)} characters)")
     return EXIT_OK
 
@@ -208,7 +212,7 @@ def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
     if not changes:
         raise UsageError("edit: give at least one of --url, --platform, --handle, --content-id, "
                          "--captured-at, --case")
-    capture = ws.edit(args.id, **changes)
+    capture = ws.captures.edit(args.id, **changes)
     if args.json:
         print_json(capture.to_dict())
     else:
@@ -248,14 +252,14 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
     if args.all:
-        ids = [c.id for c in ws.captures()]
+        ids = [c.id for c in ws.captures.all()]
     elif args.pending or not args.ids:
-        ids = ws.pending_ocr()
+        ids = ws.reading.pending_ocr()
     else:
         ids = args.ids
         for cid in ids:
-            ws.capture(cid)
-    lang = args.lang or ws.ocr_languages()
+            ws.captures.get(cid)
+    lang = args.lang or ws.reading.ocr_languages()
     if not ids:
         print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
               file=sys.stderr)
@@ -264,7 +268,8 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
     emit = bar.emit
     cancel = CancelToken()
     counts = {"done": 0, "failed": 0}
-    outcomes = ws.run_ocr(ids, lang=lang, jobs=args.jobs, progress=bar.progress, cancel=cancel)
+    outcomes = ws.reading.run_ocr(ids, lang=lang, jobs=args.jobs, progress=bar.progress,
+                                  cancel=cancel)
     try:
         for outcome in outcomes:
             counts[outcome.status] += 1
@@ -287,8 +292,8 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
-    hits = ws.search(args.query, limit=args.limit)
-    captures = {c.id: c for c in ws.captures_by_ids([h.capture_id for h in hits])}
+    hits = ws.reading.search(args.query, limit=args.limit)
+    captures = {c.id: c for c in ws.captures.by_ids([h.capture_id for h in hits])}
     if args.json:
         print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
                       "case": captures[h.capture_id].case} for h in hits])
@@ -303,7 +308,7 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
-    found = ws.indicators(args.id, kind=args.kind)
+    found = ws.reading.indicators(args.id, kind=args.kind)
     if args.json:
         print_json([i.to_dict() for i in found])
         return EXIT_OK
@@ -314,7 +319,7 @@ def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
-    links = ws.links(args.id)
+    links = ws.reading.links(args.id)
     if args.json:
         print_json([link.to_dict() for link in links])
         return EXIT_OK
@@ -329,7 +334,7 @@ def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
-    found = ws.similar(args.id)
+    found = ws.reading.similar(args.id)
     if args.json:
         print_json([s.to_dict() for s in found])
         return EXIT_OK
@@ -350,21 +355,45 @@ def cmd_gui(_ws: Workspace | None, args: argparse.Namespace) -> int:
     return gui_main(getattr(args, "workspace", None))
 
 
+def _config_lines(row: dict[str, Any]) -> list[str]:
+    """One setting of ``workstation config``: ``key = value  (default ...)`` and its help."""
+    if row["secret"]:
+        return [f"{row['key']}: a secret, never a setting", f"    {row['help']}"]
+    value = row["value"] if row["value"] != "" else "(not set)"
+    notes = [("default: " + (row["default"] or "not set")) if row["set"] else "default"]
+    if row["allowed"]:
+        notes.append(row["allowed"])
+    return [f"{row['key']} = {value}  ({'; '.join(notes)})", f"    {row['help']}"]
+
+
 def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.key is None:
-        for key, value in sorted(ws.settings.all().items()):
-            print(f"{key} = {value}")
-        print(f"(analyst in effect: {ws.analyst})")
-    elif args.value is None:
-        current = ws.setting(args.key)
-        if current is None:
-            print(f"{args.key} is not set", file=sys.stderr)
-            return EXIT_FAIL
-        print(current)
+    """``config``: every setting (value, default, help); ``config KEY``: one (its value in
+    effect); ``config KEY VALUE``: set it, checked against the settings table.  An unknown
+    key, a secret or a refused value is a usage error: nothing is stored or audited."""
+    try:
+        if args.key is not None and args.value is not None:
+            value = ws.set_setting(args.key, args.value)
+            print(f"{args.key} = {value}")
+            return EXIT_OK
+        if args.key is not None:
+            read(args.key, None)  # refuses an unknown key or a secret
+        rows = [r for r in describe(ws) if args.key in (None, r["key"])]
+    except InvalidSetting as exc:
+        raise UsageError(f"config: {exc}") from None
+    if args.json:
+        print_json(rows[0] if args.key is not None else rows)
+    elif args.key is not None:
+        print(rows[0]["value"])
     else:
-        value = check_setting(args.key, args.value)
-        ws.set_setting(args.key, value)
-        print(f"{args.key} = {value}")
+        group = None
+        for row in rows:
+            if row["group"] != group:
+                if group is not None:
+                    print()
+                group = row["group"]
+                print(f"[{group}]")
+            print("\n".join(_config_lines(row)))
+        print(f"\n(analyst in effect: {ws.analyst})")
     return EXIT_OK
 
 
@@ -485,17 +514,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("gui", cmd_gui, "open the desktop window", json_flag=False)
     p.set_defaults(no_workspace=True)
 
-    p = add("config", cmd_config, "show or change workspace settings (e.g. analyst NAME)",
-            json_flag=False)
+    p = add("config", cmd_config, "list the workspace settings, show one, or change one "
+            "(e.g. analyst NAME); checked, audited")
     p.add_argument("key", nargs="?", metavar="KEY")
     p.add_argument("value", nargs="?", metavar="VALUE")
     return parser
 
 
+def command_name(args: argparse.Namespace) -> str:
+    """The command as typed, without its arguments: ``pack build``, ``status``."""
+    actions = [str(value) for key, value in sorted(vars(args).items())
+               if key.endswith("_cmd") and value]
+    return " ".join([args.command, *actions])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_logging("cli")  # workstation/logs.py: rotating, 0600, secrets redacted
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command
+    redact_env(getattr(args, "passphrase_env", None), getattr(args, "password_env", None))
+    log.info("command: %s", command_name(args))  # never its arguments: they may be secret
     readonly = command in READ_ONLY or getattr(args, "read_only", False)
     try:
         if getattr(args, "no_workspace", False):  # `gui`, and `pack open` (a recipient's tool)
@@ -509,11 +548,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Workspace.open(root, readonly=readonly) as ws:
             return int(args.handler(ws, args))
     except UsageError as exc:
+        log.warning("usage error shown: %s", exc)
         parser.error(str(exc))
     except WorkstationError as exc:
+        log.warning("error shown: %s", exc)
         print(f"workstation: error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
+        log.info("interrupted")
         print("\nInterrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK

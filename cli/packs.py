@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.util import platform_arg, print_json, table
 from workstation.errors import WorkstationError
+from workstation.logs import redact_value
 from workstation.platforms import PLATFORMS
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def _positive_int(text: str) -> int:
 
 def _prompt(request: PassphraseRequest) -> str:
     first = getpass.getpass(request.prompt + " ")
+    redact_value(first)  # never in the log (workstation/logs.py)
     if request.creating:
         again = getpass.getpass("Type it again: ")
         if again != first:
@@ -74,13 +76,13 @@ def _prompt(request: PassphraseRequest) -> str:
 
 def _unlock(ws: Workspace, args: argparse.Namespace) -> None:
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    ws.use_secrets(passphrase_env=getattr(args, "passphrase_env", None),
+    ws.keys.use_secrets(passphrase_env=getattr(args, "passphrase_env", None),
                    passphrase_provider=_prompt if interactive else None)
 
 
 # ------------------------------------------------------------------------ keys
 def _print_keys(ws: Workspace) -> None:
-    for key in ws.agency_keys():
+    for key in ws.keys.all():
         state = f"retired {key.retired_at}" if key.retired_at else "current"
         if key.kind == "signing":
             print(f"signing key  {key.key_id:<17} {state:<32} fingerprint {key.fingerprint}")
@@ -94,15 +96,15 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
     if action in ("init", "rotate", "smtp-password"):
         _unlock(ws, args)
     if action == "init":
-        keys = ws.key_init()
+        keys = ws.keys.init()
         if args.json:
             print_json([k.to_dict() for k in keys])
             return EXIT_OK
-        print(f"Agency keys created ({ws.secret_store.backend_description()}):")
+        print(f"Agency keys created ({ws.keys.secret_store.backend_description()}):")
         _print_keys(ws)
         print("Give platforms the public key: workstation key export --minisign > agency.pub")
     elif action == "rotate":
-        keys = ws.key_rotate()
+        keys = ws.keys.rotate()
         if args.json:
             print_json([k.to_dict() for k in keys])
             return EXIT_OK
@@ -111,10 +113,10 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
         print("Send platforms the new public key: workstation key export --minisign")
     elif action == "export":
         if args.minisign:
-            sys.stdout.write(ws.export_public_key(args.key_id))
+            sys.stdout.write(ws.keys.export_public_key(args.key_id))
             return EXIT_OK
-        key = ws.signing_public_key(args.key_id)
-        keys = ws.agency_keys()
+        key = ws.keys.signing_public_key(args.key_id)
+        keys = ws.keys.all()
         if args.json:
             print_json({"key_id": key.key_id_hex, "minisign": key.base64(),
                          "keys": [k.to_dict() for k in keys]})
@@ -123,7 +125,7 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
         _print_keys(ws)
         print("For the .pub file platforms use with minisign: workstation key export --minisign")
     elif action == "list":
-        keys = ws.agency_keys()
+        keys = ws.keys.all()
         if args.json:
             print_json([k.to_dict() for k in keys])
         elif not keys:
@@ -139,7 +141,8 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
             password = getpass.getpass("SMTP password: ")
         else:
             password = sys.stdin.readline().rstrip("\r\n")
-        ws.set_smtp_password(password)
+        redact_value(password)
+        ws.keys.set_smtp_password(password)
         print("SMTP password stored in the secret store.")
     return EXIT_OK
 
@@ -162,7 +165,7 @@ def _contact_lines(contact: Any) -> list[str]:
 def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
     action = args.contact_cmd
     if action == "add":
-        contact = ws.contact_add(args.platform, args.name, args.email, args.recipient,
+        contact = ws.contacts.add(args.platform, args.name, args.email, args.recipient,
                                  organisation=args.org, role=args.role)
         if args.json:
             print_json(contact.to_dict())
@@ -172,7 +175,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             print("Read these fingerprints back to the contact over a separate channel, then: "
                   f"workstation contact verify {contact.id}")
     elif action == "list":
-        contacts = ws.contacts(args.platform)
+        contacts = ws.contacts.all(args.platform)
         if args.json:
             print_json([c.to_dict() for c in contacts])
         elif not contacts:
@@ -182,7 +185,7 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             for contact in contacts:
                 print("\n".join(_contact_lines(contact)))
     elif action == "verify":
-        contact = ws.contact_verify(args.id, args.note)
+        contact = ws.contacts.verify(args.id, args.note)
         if args.json:
             print_json(contact.to_dict())
         else:
@@ -190,12 +193,12 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
                   f"{contact.verified_at}.")
     elif action == "export":
         if args.file == "-":
-            sys.stdout.write(ws.contacts_export_text())
+            sys.stdout.write(ws.contacts.export_text())
         else:
-            count = ws.write_contacts_file(args.file)
+            count = ws.contacts.write_file(args.file)
             print(f"Exported {count} contact(s) to {args.file}")
     elif action == "import":
-        results = ws.contacts_import(args.file)
+        results = ws.contacts.import_file(args.file)
         if args.json:
             print_json([{"status": s, **c.to_dict()} for s, c in results])
         else:
@@ -235,85 +238,105 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
     if action == "open":
         return _pack_open(args)
     assert ws is not None
-    if action == "build":
-        _unlock(ws, args)
-        if not ws.contact(args.contact).verified:
-            print(f"warning: contact #{args.contact} has not been verified (workstation contact "
-                  "verify); check the key fingerprints with them before sending.",
-                  file=sys.stderr)
-        pack = ws.build_pack(args.contact, args.captures, reason=args.reason or "",
-                             action=args.action, priority=args.priority, basis=args.basis,
-                             output=args.output)
-        if args.json:
-            print_json({**pack.to_dict(), "output": args.output})
-        else:
-            print(f"Sealed {pack.ref}: {len(pack.items)} item(s) for {pack.platform}, "
-                  f"{pack.priority}, deadline {pack.deadline_at}")
-            print(f"  written to {args.output} and kept in the outbox ({pack.file})")
-            print(f"  sha256 {pack.file_sha256}")
-            for r in pack.recipients:
-                print(f"  encrypted to {r['fingerprint']}  ({r['role']})")
-            print(f"Send it: workstation pack send {pack.ref} --via folder --to DIR "
-                  "(or --via smtp)")
+    handlers: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+        "build": _pack_build, "send": _pack_send, "list": _pack_list, "show": _pack_show,
+        "outcomes": _pack_outcomes, "stats": _pack_stats,
+    }
+    handler = handlers.get(action)
+    if handler is None:
+        raise WorkstationError(f"unknown pack command {action!r}")
+    return handler(ws, args)
+
+
+def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
+    """``pack build``: seal a pack for a contact and write it to ``-o FILE``."""
+    _unlock(ws, args)
+    if not ws.contacts.get(args.contact).verified:
+        print(f"warning: contact #{args.contact} has not been verified (workstation contact "
+              "verify); check the key fingerprints with them before sending.",
+              file=sys.stderr)
+    pack = ws.packs.build(args.contact, args.captures, reason=args.reason or "",
+                         action=args.action, priority=args.priority, basis=args.basis,
+                         output=args.output)
+    if args.json:
+        print_json({**pack.to_dict(), "output": args.output})
+    else:
+        print(f"Sealed {pack.ref}: {len(pack.items)} item(s) for {pack.platform}, "
+              f"{pack.priority}, deadline {pack.deadline_at}")
+        print(f"  written to {args.output} and kept in the outbox ({pack.file})")
+        print(f"  sha256 {pack.file_sha256}")
+        for r in pack.recipients:
+            print(f"  encrypted to {r['fingerprint']}  ({r['role']})")
+        print(f"Send it: workstation pack send {pack.ref} --via folder --to DIR "
+              "(or --via smtp)")
+    return EXIT_OK
+
+
+def _pack_list(ws: Workspace, args: argparse.Namespace) -> int:
+    """``pack list``: the packs, optionally of one state."""
+    packs = ws.packs.all([args.state] if args.state else None)
+    if args.json:
+        print_json([p.to_dict() for p in packs])
+    elif not packs:
+        print("No packs yet: workstation pack build --contact ID --captures IDS -o FILE")
+    else:
+        rows = [[p.ref, p.state, p.platform, str(len(p.items)), p.priority,
+                 (p.sealed_at or p.created_at)[:19].replace("T", " "),
+                 (p.sent_at or "")[:19].replace("T", " "),
+                 f"{sum(1 for i in p.items if i.outcome != 'pending')}/{len(p.items)}",
+                 (p.last_error or "")[:60]] for p in packs]
+        print(table(rows, ["REF", "STATE", "PLATFORM", "ITEMS", "PRIORITY", "SEALED (UTC)",
+                            "SENT (UTC)", "ANSWERED", "LAST ERROR"]))
+    return EXIT_OK
+
+
+def _pack_show(ws: Workspace, args: argparse.Namespace) -> int:
+    """``pack show REF``: one pack with its items' outcomes and its send attempts."""
+    pack = ws.packs.get(args.ref)
+    if args.json:
+        print_json({**pack.to_dict(), "attempts_log": ws.packs.attempts(pack.ref)})
         return EXIT_OK
-    if action == "send":
-        return _pack_send(ws, args)
-    if action == "list":
-        packs = ws.packs([args.state] if args.state else None)
-        if args.json:
-            print_json([p.to_dict() for p in packs])
-        elif not packs:
-            print("No packs yet: workstation pack build --contact ID --captures IDS -o FILE")
-        else:
-            rows = [[p.ref, p.state, p.platform, str(len(p.items)), p.priority,
-                     (p.sealed_at or p.created_at)[:19].replace("T", " "),
-                     (p.sent_at or "")[:19].replace("T", " "),
-                     f"{sum(1 for i in p.items if i.outcome != 'pending')}/{len(p.items)}",
-                     (p.last_error or "")[:60]] for p in packs]
-            print(table(rows, ["REF", "STATE", "PLATFORM", "ITEMS", "PRIORITY", "SEALED (UTC)",
-                                "SENT (UTC)", "ANSWERED", "LAST ERROR"]))
-        return EXIT_OK
-    if action == "show":
-        pack = ws.pack(args.ref)
-        if args.json:
-            print_json({**pack.to_dict(), "attempts_log": ws.pack_attempts(pack.ref)})
-            return EXIT_OK
-        print("\n".join(_pack_summary(pack)))
-        for item in pack.items:
-            when = f" at {item.outcome_at}" if item.outcome_at else ""
-            note = f" — {item.outcome_comment}" if item.outcome_comment else ""
-            print(f"  item {item.position}: capture #{item.capture_id}  {item.outcome}{when}{note}")
-        for attempt in ws.pack_attempts(pack.ref):
-            print(f"  attempt {attempt['at']} {attempt['transport']} -> {attempt['destination']}:"
-                  f" {attempt['result']}{' — ' + attempt['error'] if attempt['error'] else ''}")
-        return EXIT_OK
-    if action == "outcomes":
-        result = ws.import_outcomes(args.file)
-        if args.json:
-            print_json(result.to_dict())
-        else:
-            print(f"Imported {result.rows} outcome(s) from {result.file}:")
-            for ref, state in sorted(result.packs.items()):
-                print(f"  {ref}: {state}")
-        return EXIT_OK
-    if action == "stats":
-        stats = ws.pack_stats()
-        if args.json:
-            print_json([s.to_dict() for s in stats])
-        elif not stats:
-            print("No pack has been sent yet.")
-        else:
-            rows = [[s.platform, str(s.packs_sent), str(s.items), str(s.answered),
-                     str(s.removed), str(s.restricted), str(s.no_violation), str(s.already_gone),
-                     str(s.pending),
-                     "" if s.removal_rate is None else f"{s.removal_rate:.0%}",
-                     "" if s.median_hours_to_action is None
-                     else f"{s.median_hours_to_action:.1f} h"] for s in stats]
-            print(table(rows, ["PLATFORM", "PACKS", "ITEMS", "ANSWERED", "REMOVED",
-                                "RESTRICTED", "NO VIOLATION", "ALREADY GONE", "PENDING",
-                                "REMOVAL RATE", "MEDIAN TO ACTION"]))
-        return EXIT_OK
-    raise WorkstationError(f"unknown pack command {action!r}")
+    print("\n".join(_pack_summary(pack)))
+    for item in pack.items:
+        when = f" at {item.outcome_at}" if item.outcome_at else ""
+        note = f" — {item.outcome_comment}" if item.outcome_comment else ""
+        print(f"  item {item.position}: capture #{item.capture_id}  {item.outcome}{when}{note}")
+    for attempt in ws.packs.attempts(pack.ref):
+        print(f"  attempt {attempt['at']} {attempt['transport']} -> {attempt['destination']}:"
+              f" {attempt['result']}{' — ' + attempt['error'] if attempt['error'] else ''}")
+    return EXIT_OK
+
+
+def _pack_outcomes(ws: Workspace, args: argparse.Namespace) -> int:
+    """``pack outcomes FILE``: import a platform's answer."""
+    result = ws.outcomes.import_file(args.file)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"Imported {result.rows} outcome(s) from {result.file}:")
+        for ref, state in sorted(result.packs.items()):
+            print(f"  {ref}: {state}")
+    return EXIT_OK
+
+
+def _pack_stats(ws: Workspace, args: argparse.Namespace) -> int:
+    """``pack stats``: per-platform figures."""
+    stats = ws.outcomes.stats()
+    if args.json:
+        print_json([s.to_dict() for s in stats])
+    elif not stats:
+        print("No pack has been sent yet.")
+    else:
+        rows = [[s.platform, str(s.packs_sent), str(s.items), str(s.answered),
+                 str(s.removed), str(s.restricted), str(s.no_violation), str(s.already_gone),
+                 str(s.pending),
+                 "" if s.removal_rate is None else f"{s.removal_rate:.0%}",
+                 "" if s.median_hours_to_action is None
+                 else f"{s.median_hours_to_action:.1f} h"] for s in stats]
+        print(table(rows, ["PLATFORM", "PACKS", "ITEMS", "ANSWERED", "REMOVED",
+                            "RESTRICTED", "NO VIOLATION", "ALREADY GONE", "PENDING",
+                            "REMOVAL RATE", "MEDIAN TO ACTION"]))
+    return EXIT_OK
 
 
 def _pack_send(ws: Workspace, args: argparse.Namespace) -> int:
@@ -321,13 +344,13 @@ def _pack_send(ws: Workspace, args: argparse.Namespace) -> int:
     if args.queued:
         if args.ref:
             raise WorkstationError("Give either REF or --queued, not both.")
-        results = ws.send_queued(ignore_backoff=args.now)
+        results = ws.outbox.send_queued(ignore_backoff=args.now)
     else:
         if not args.ref:
             raise WorkstationError("Give the pack reference (REF) or --queued.")
         if args.to and args.via is None:
             args.via = "folder"
-        results = [ws.send_pack(args.ref, args.via, args.to, confirm_sent=args.confirm_sent,
+        results = [ws.outbox.send(args.ref, args.via, args.to, confirm_sent=args.confirm_sent,
                                 resend=args.resend)]
     if args.json:
         print_json([r.to_dict() for r in results])
@@ -340,7 +363,7 @@ def _pack_send(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _pack_open(args: argparse.Namespace) -> int:
-    from workstation.packs.format.builder import open_pack
+    from workstation.packs.format.opening import open_pack
 
     result = open_pack(args.file, args.identity, args.trust, args.output)
     if args.json:

@@ -43,12 +43,12 @@ def build_demo(path: Path) -> None:
         for name, url, case in demo:
             out = io.BytesIO()
             sample(name).image.save(out, "PNG")
-            result = ws.import_bytes(out.getvalue(), CaptureMeta(
+            result = ws.intake.import_bytes(out.getvalue(), CaptureMeta(
                 case=case, source_url=url, notes="WhatsApp +44 7700 900123"
                 if name in ("english", "mixed") else ""), method="paste",
                 original_filename=f"{name}.png")
             ids.append(result.id)
-        for _ in ws.run_ocr([i for i in ids if i is not None]):
+        for _ in ws.reading.run_ocr([i for i in ids if i is not None]):
             pass
         build_packs(ws, path.parent, ids)
 
@@ -64,25 +64,25 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
 
     assert isinstance(ws, Workspace)
     os.environ["AW_DEMO_PASSPHRASE"] = "demo passphrase, not secret"
-    ws.use_secrets(passphrase_env="AW_DEMO_PASSPHRASE", backend="file")
-    ws.key_init()
+    ws.keys.use_secrets(passphrase_env="AW_DEMO_PASSPHRASE", backend="file")
+    ws.keys.init()
     contacts = {}
     for platform, org in (("tiktok", "TikTok Trust and Safety"),
                           ("facebook", "Meta Law Enforcement Response")):
         recipient = str(pyrage.x25519.Identity.generate().to_public())
-        contacts[platform] = ws.contact_add(platform, "Duty Lead", f"le@{platform}.example",
+        contacts[platform] = ws.contacts.list.add(platform, "Duty Lead", f"le@{platform}.example",
                                             [recipient], organisation=org).id
-    ws.contact_verify(contacts["tiktok"], "fingerprint read out on a call")
-    pack = ws.build_pack(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
+    ws.contacts.list.verify(contacts["tiktok"], "fingerprint read out on a call")
+    pack = ws.packs.list.build(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
     out = tmp / "usb"
     out.mkdir(exist_ok=True)
-    ws.send_pack(pack.ref, via="folder", to=str(out))
+    ws.outbox.send(pack.ref, via="folder", to=str(out))
     answer = tmp / "outcomes.csv"
     with answer.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["pack_ref", "capture_id", "outcome", "time", "comment"])
         writer.writerow([pack.ref, ids[1], "removed", "2026-12-01T21:40:00Z", "video removed"])
-    ws.import_outcomes(answer)
+    ws.outcomes.import_file(answer)
 
 
 def main() -> int:

@@ -24,6 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.guiutil"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI runs and app starts of the tests log (workstation/logs.py) into a
+    temporary folder, never into the user's log folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKSTATION_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+        yield
+
+
 @pytest.fixture
 def ws_path(tmp_path: Path) -> Path:
     return tmp_path / "ws"

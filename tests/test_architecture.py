@@ -49,8 +49,8 @@ def test_migrations_are_numbered(tmp_path: Path) -> None:
 
 
 def test_one_sqlite_binding() -> None:
-    """Everything takes sqlite3 from workstation/sqlitelib.py: two copies of SQLite in one
-    process must not open the same file (each would drop the other's POSIX locks)."""
+    """Everything takes sqlite3 from workstation/storage/sqlitelib.py: two copies of SQLite in
+    one process must not open the same file (each would drop the other's POSIX locks)."""
     direct = re.compile(r"^\s*(import sqlite3\b|from sqlite3\b)", re.MULTILINE)
     offenders = []
     for folder in ("workstation", "ui", "tests", "bench", "scripts"):

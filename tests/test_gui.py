@@ -236,9 +236,9 @@ def test_ocr_progress_and_cancel_keeps_finished_results(qtbot: QtBot, window: Ma
     assert 1 <= len(finished) < 8
     assert not status.isVisible()
     # Results kept: finished captures have their text; the rest are still pending.
-    assert window.model.pending_ids() == set(session.reader.pending_ocr())
+    assert window.model.pending_ids() == set(session.reader.reading.pending_ocr())
     assert len(window.model.pending_ids()) == 8 - len(finished)
-    run = session.reader.current_ocr(finished[0])
+    run = session.reader.reading.current_ocr(finished[0])
     assert run is not None and len(run.text.split()) > 5
     assert f"Not yet OCR'd ({8 - len(finished)})" in window.sidebar.entries()
 
@@ -309,14 +309,14 @@ def test_viewer_boxes_rtl_text_links_and_word_click(qtbot: QtBot, window: MainWi
     tree.setCurrentItem(link)
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert viewer.capture.id == 2
-    assert viewer.details.value("SHA-256") == session.reader.capture(2).sha256
+    assert viewer.details.value("SHA-256") == session.reader.captures.get(2).sha256
     assert "ocr.run" in viewer.history.action_names()
     # Choosing an indicator outlines where it was read (notes have no place).
     phone = next(item for item in tree.findItems("phone:", Qt.MatchFlag.MatchContains
                                                  | Qt.MatchFlag.MatchRecursive))
     tree.setCurrentItem(phone)
     assert viewer.image.highlight_item.isVisible() == bool(phone.data(0, BoxRole))
-    ocr_box = next((i.box for i in session.reader.indicators(2) if i.box), None)
+    ocr_box = next((i.box for i in session.reader.reading.indicators(2) if i.box), None)
     if ocr_box is not None:
         viewer.image.highlight(ocr_box)
         assert viewer.image.highlight_item.isVisible()

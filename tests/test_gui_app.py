@@ -121,7 +121,7 @@ def test_first_start_asks_the_analysts_name(qtbot: QtBot, ws_path: Path, tmp_pat
         assert ws.setting("analyst") == "Dana Analyst"
         entry = ws.audit_entries()[-1]
         assert entry.action == "settings.set" and entry.details["new"] == "Dana Analyst"
-        assert ws.agency_keys() == []
+        assert ws.keys.all() == []
 
 
 def test_the_folder_chosen_in_settings_is_opened_at_the_next_start(
@@ -176,4 +176,4 @@ def test_an_old_workspace_is_upgraded_behind_a_progress_dialog(
     assert Workspace.pending_upgrade(old) is None
     with Workspace.open(old, readonly=True) as ws:
         assert ws.status().schema_version == latest_schema_version()
-        assert [h.capture_id for h in ws.search("edited")] == [2]
+        assert [h.capture_id for h in ws.reading.search("edited")] == [2]

@@ -38,7 +38,8 @@ from shiboken6 import isValid
 from tests.conftest import require_tool
 from tests.guiutil import GUI_MARKS, answer_passphrase, wait_idle
 from ui.app import ask_analyst_name
-from ui.contacts import ContactDialog, ContactsWindow, VerifyDialog, offer_agency_keys
+from ui.contactdialogs import ContactDialog, VerifyDialog
+from ui.contacts import ContactsWindow, offer_agency_keys
 from ui.mainwindow import MainWindow
 from ui.session import Session
 from workstation.crypto import signing
@@ -134,7 +135,7 @@ def fill_contact(qtbot: QtBot, dialog: ContactDialog, *, platform: str = "instag
 def add_contact(qtbot: QtBot, w: MainWindow, **details: object) -> int:
     """A contact added through the core on the writer (setup for other tests)."""
     results: list[int] = []
-    w.ops.run("setup", lambda ws, _t: ws.contact_add(**details).id, on_done=results.append,
+    w.ops.run("setup", lambda ws, _t: ws.contacts.add(**details).id, on_done=results.append,
               changed=(w.ops.contactsChanged,))
     wait_idle(qtbot, w)
     return results[0]
@@ -164,7 +165,7 @@ def test_a_contact_is_added_through_the_dialog_and_listed_with_fingerprints(
     wait_idle(qtbot, window)
 
     assert not isValid(dialog) or not dialog.isVisible()
-    [stored] = window.reader.contacts()
+    [stored] = window.reader.contacts.all()
     assert (stored.platform, stored.name, stored.organisation, stored.role, stored.email) == (
         "instagram", "Jo Trust", "Platform Trust & Safety", "LE response",
         "jo@platform.example")
@@ -208,7 +209,7 @@ def test_malformed_keys_are_refused_with_the_cores_message(
     assert dialog.isVisible()
     assert text_of(dialog, "contactProblem") == str(core.value)
     assert "AGE-SECRET-KEY-1QQQ" not in text_of(dialog, "contactProblem")
-    assert window.reader.contacts() == []
+    assert window.reader.contacts.all() == []
 
     # With several keys the message says which one.
     dialog.recipients.setPlainText(f"{age_recipient()}\n{bad}")
@@ -228,7 +229,7 @@ def test_what_the_core_refuses_on_the_writer_is_shown_in_the_dialog(
     assert dialog.isVisible() and dialog.buttons.isEnabled()
     assert text_of(dialog, "contactProblem") == (
         "'not-an-address' is not an e-mail address (name@example.com).")
-    assert window.reader.contacts() == []
+    assert window.reader.contacts.all() == []
     assert not [t for t in QApplication.topLevelWidgets()
                 if isinstance(t, QMessageBox) and t.isVisible()]  # no second box
 
@@ -241,14 +242,14 @@ def test_a_contact_is_marked_verified_with_a_note(qtbot: QtBot, window: MainWind
     click(qtbot, contacts, "verifyContact")
     dialog = contacts.dialog
     assert isinstance(dialog, VerifyDialog) and dialog.objectName() == "verifyDialog"
-    fingerprint = window.reader.contact(contact_id).recipients[0].fingerprint
+    fingerprint = window.reader.contacts.get(contact_id).recipients[0].fingerprint
     assert fingerprint in text_of(dialog, "verifyFingerprints")
     qtbot.keyClicks(dialog.note, "read back by phone to Sam, 14:05")
     with qtbot.waitSignal(contacts.reloaded, timeout=20_000):
         click(qtbot, dialog, "verifyOk")
     wait_idle(qtbot, window)
 
-    stored = window.reader.contact(contact_id)
+    stored = window.reader.contacts.get(contact_id)
     assert stored.verified_by == "Test Analyst"
     assert stored.verify_note == "read back by phone to Sam, 14:05"
     entry = window.reader.audit_entries()[-1]
@@ -270,7 +271,7 @@ def test_contacts_are_exported_and_imported_as_the_cores_file(
                         lambda *a, **k: (str(exported), "Contacts file (*.json)"))
     click(qtbot, contacts, "exportContacts")
     data = json.loads(exported.read_text(encoding="utf-8"))
-    expected = window.reader.contacts_export()
+    expected = window.reader.contacts.export()
     assert {k: v for k, v in data.items() if k != "exported_utc"} == {
         k: v for k, v in expected.items() if k != "exported_utc"}
     assert contacts.status.text() == f"Exported 1 contact(s) to {exported}."
@@ -278,10 +279,10 @@ def test_contacts_are_exported_and_imported_as_the_cores_file(
     # A colleague's file, written by the core, imported through the window.
     other_path = tmp_path / "colleague"
     with Workspace.open(other_path) as other:
-        other.contact_add("x", "Xavi Trust", "xavi@x.example", [ssh_recipient()])
-        other.contact_verify(1, "checked by the colleague")
+        other.contacts.add("x", "Xavi Trust", "xavi@x.example", [ssh_recipient()])
+        other.contacts.verify(1, "checked by the colleague")
         theirs = tmp_path / "theirs.json"
-        other.write_contacts_file(theirs)
+        other.contacts.write_file(theirs)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         lambda *a, **k: (str(theirs), "Contacts file (*.json)"))
     with qtbot.waitSignal(contacts.reloaded, timeout=20_000):
@@ -289,7 +290,7 @@ def test_contacts_are_exported_and_imported_as_the_cores_file(
     wait_idle(qtbot, window)
     names = [row[1] for row in table_rows(contacts.contacts_table)]
     assert sorted(names) == ["Ana Meta", "Xavi Trust"]
-    xavi = next(c for c in window.reader.contacts() if c.name == "Xavi Trust")
+    xavi = next(c for c in window.reader.contacts.all() if c.name == "Xavi Trust")
     assert not xavi.verified and xavi.source == "import"
     assert "Imported 1 contact(s)" in contacts.status.text()
     assert "unverified" in contacts.status.text()
@@ -299,7 +300,7 @@ def test_contacts_are_exported_and_imported_as_the_cores_file(
     click(qtbot, contacts, "importContacts")
     wait_idle(qtbot, window)
     assert "Imported 0 contact(s); 1 already here" in contacts.status.text()
-    assert len(window.reader.contacts()) == 2
+    assert len(window.reader.contacts.all()) == 2
 
 
 def test_a_bad_contacts_file_is_explained(qtbot: QtBot, window: MainWindow, tmp_path: Path,
@@ -330,7 +331,7 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
         answer_passphrase(qtbot, asked.args[0])
     wait_idle(qtbot, window)
 
-    keys = window.reader.agency_keys()
+    keys = window.reader.keys.all()
     assert sorted(k.kind for k in keys) == ["archive", "signing"]
     signing = next(k for k in keys if k.kind == "signing")
     rows = table_rows(contacts.keys_table)
@@ -339,7 +340,7 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
             "current"] in rows
     assert contacts.agency_fingerprint.text().startswith(signing.fingerprint)
     assert_monospaced(contacts.agency_fingerprint.font(), contacts.agency_fingerprint.text())
-    public = window.reader.export_public_key()
+    public = window.reader.keys.export_public_key()
     assert contacts.public_key.toPlainText() == public
     assert public.startswith("untrusted comment:")
     assert not contacts.create_button.isEnabled() and contacts.rotate_button.isEnabled()
@@ -358,11 +359,11 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
     with qtbot.waitSignal(contacts.reloaded, timeout=30_000):
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    after = window.reader.agency_keys()
+    after = window.reader.keys.all()
     signing_keys = [k for k in after if k.kind == "signing"]
     assert len(signing_keys) == 2
     assert [k.key_id for k in signing_keys if k.retired_at] == [signing.key_id]
-    assert contacts.public_key.toPlainText() == window.reader.export_public_key() != public
+    assert contacts.public_key.toPlainText() == window.reader.keys.export_public_key() != public
     assert window.reader.audit_entries()[-1].action == "key.rotate"
     assert "send platforms the new public key" in contacts.status.text()
 
@@ -383,7 +384,7 @@ def test_the_exported_public_key_verifies_with_minisign(
     message = tmp_path / "SHA256SUMS"
     message.write_text("abc  file\n")
     signature: list[str] = []
-    window.ops.run("sign", lambda ws, _t: signing.sign_file(ws._signing_key(), message),
+    window.ops.run("sign", lambda ws, _t: signing.sign_file(ws.keys.signing_key(), message),
                    on_done=signature.append)
     wait_idle(qtbot, window)
     (tmp_path / "SHA256SUMS.minisig").write_text(signature[0])
@@ -400,7 +401,7 @@ def test_first_start_offer_creates_the_keys(qtbot: QtBot, window: MainWindow) ->
         click(qtbot, box, "createKeysNow")
     answer_passphrase(qtbot, asked.args[0])
     wait_idle(qtbot, window)
-    assert {k.kind for k in window.reader.agency_keys()} == {"archive", "signing"}
+    assert {k.kind for k in window.reader.keys.all()} == {"archive", "signing"}
     assert "agency keys were created" in window.statusBar().currentMessage()
     assert offer_agency_keys(window) is None  # nothing more to offer
 
@@ -411,7 +412,7 @@ def test_first_start_offer_later_or_cancelled_passphrase_creates_nothing(
     assert box is not None
     click(qtbot, box, "keysLater")
     wait_idle(qtbot, window)
-    assert window.reader.agency_keys() == []
+    assert window.reader.keys.all() == []
 
     box = offer_agency_keys(window)
     assert box is not None
@@ -419,7 +420,7 @@ def test_first_start_offer_later_or_cancelled_passphrase_creates_nothing(
         click(qtbot, box, "createKeysNow")
     asked.args[0].reject()
     wait_idle(qtbot, window)
-    assert window.reader.agency_keys() == []
+    assert window.reader.keys.all() == []
     errors = [t.text() for t in QApplication.topLevelWidgets()
               if isinstance(t, QMessageBox) and t.objectName() == "errorBox" and t.isVisible()]
     assert errors == ["No passphrase was given; nothing was changed."]

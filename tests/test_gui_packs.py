@@ -44,16 +44,16 @@ def ready(qtbot: QtBot, window: MainWindow,
     """The window with agency keys, a Facebook contact (identity file returned) and two
     Facebook captures plus one TikTok capture."""
     w = window
-    w.ops.run("Keys", lambda ws, _t: ws.key_init(), changed=(w.ops.contactsChanged,))
+    w.ops.run("Keys", lambda ws, _t: ws.keys.init(), changed=(w.ops.contactsChanged,))
     answer_next_passphrase(qtbot, w)  # first secret: chosen, typed twice
     wait_idle(qtbot, w)
-    assert {k.kind for k in w.reader.agency_keys()} == {"signing", "archive"}
+    assert {k.kind for k in w.reader.keys.all()} == {"signing", "archive"}
     assert not list((w.session.path / "secrets").glob("*.txt"))  # never plaintext
     identity = pyrage.x25519.Identity.generate()
     key_file = tmp_path / "platform-key.txt"
     key_file.write_text(f"{identity}\n")
     recipient = str(identity.to_public())
-    w.ops.run("Contact", lambda ws, _t: ws.contact_add(
+    w.ops.run("Contact", lambda ws, _t: ws.contacts.add(
         "facebook", "Trust and Safety", "ts@facebook.example", [recipient],
         organisation="Meta"), changed=(w.ops.contactsChanged,))
     folder = tmp_path / "shots"
@@ -110,7 +110,7 @@ def test_compose_preview_seal_export_and_outcomes(
     text = preview.browser.toPlainText()
     assert "Alert pack PREVIEW" in text and "URGENT" in text and "Human Exploitation" in text
     preview.close()
-    assert not [p for p in w.reader.packs()]  # a preview writes nothing
+    assert not [p for p in w.reader.packs.all()]  # a preview writes nothing
 
     with qtbot.waitSignal(composer.sealed, timeout=60_000) as sealed:
         qtbot.mouseClick(composer.seal_button, Qt.MouseButton.LeftButton)
@@ -128,7 +128,7 @@ def test_compose_preview_seal_export_and_outcomes(
     exported = usb / f"{pack.ref}.alertpack.age"
     assert exported.is_file()
     trust = tmp_path / "agency.pub"
-    trust.write_text(w.reader.export_public_key())
+    trust.write_text(w.reader.keys.export_public_key())
     report = open_pack(exported, key_file, trust, tmp_path / "opened")
     assert report.valid, report
     opened = {p.name for p in (tmp_path / "opened").rglob("*") if p.is_file()}
@@ -193,8 +193,8 @@ def test_email_while_offline_stays_queued(
     outbox.retry_queued()
     wait_idle(qtbot, w)
     qtbot.waitUntil(lambda: "queued" in outbox.status.text(), timeout=10_000)
-    assert w.reader.pack(result.ref).attempts == 2
-    assert w.reader.pack(result.ref).state == "queued"  # never lost, never marked sent
+    assert w.reader.packs.get(result.ref).attempts == 2
+    assert w.reader.packs.get(result.ref).state == "queued"  # never lost, never marked sent
 
     # A platform's answer naming a pack we never sent is refused as a whole, in a box.
     answer = tmp_path / "bad-outcomes.csv"
@@ -207,7 +207,7 @@ def test_email_while_offline_stays_queued(
              if isinstance(top, QMessageBox) and top.isVisible()]
     assert any("NCA-AP-1999-000999" in text for text in shown), shown
     assert "Importing outcomes:" in outbox.status.text()
-    assert [i.outcome for i in w.reader.pack(result.ref).items] == ["pending"]
+    assert [i.outcome for i in w.reader.packs.get(result.ref).items] == ["pending"]
 
 
 def test_cancelled_seal_and_closed_passphrase_dialog(
@@ -225,14 +225,14 @@ def test_cancelled_seal_and_closed_passphrase_dialog(
     assert task.state == "cancelled"
     assert "cancelled" in composer.status.text() and composer.pack is None
     assert composer.seal_button.isEnabled() and not composer.cancel_button.isVisible()
-    assert w.reader.packs() == []  # nothing sealed, nothing sent
+    assert w.reader.packs.all() == []  # nothing sealed, nothing sent
     # A cancelled passphrase prompt fails the task with a sentence, not a traceback.
     failures: list[tuple[str, str]] = []
     w.ops.failed.connect(lambda title, message: failures.append((title, message)))
-    w.ops.run("Rotate", lambda ws, _t: (ws.secret_store.forget_passphrase(), ws.key_rotate()))
+    w.ops.run("Rotate", lambda ws, _t: (ws.keys.secret_store.forget_passphrase(), ws.keys.rotate()))
     qtbot.waitUntil(lambda: w.passphrases.dialog is not None, timeout=10_000)
     w.passphrases.dialog.reject()
     wait_idle(qtbot, w)
     qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
-    assert len([k for k in w.reader.agency_keys() if k.kind == "signing"]) == 1
+    assert len([k for k in w.reader.keys.all() if k.kind == "signing"]) == 1
     assert failures[-1] == ("Rotate", "No passphrase was given; nothing was changed.")

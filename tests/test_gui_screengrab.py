@@ -179,7 +179,7 @@ def test_region_lands_in_the_workspace_as_a_screen_capture(
     assert capture.capture_method == "screen"
     assert (capture.width, capture.height) == (400, 300)
     assert capture.sha256 == hashlib.sha256(png_bytes(image)).hexdigest()
-    stored = session.reader.evidence_path(capture).read_bytes()
+    stored = session.reader.captures.evidence_path(capture).read_bytes()
     assert hashlib.sha256(stored).hexdigest() == capture.sha256
     # As after a paste: the details form, and OCR on its own.
     qtbot.waitUntil(lambda: window.details_form is not None
@@ -188,7 +188,7 @@ def test_region_lands_in_the_workspace_as_a_screen_capture(
     assert window.details_form.capture_ids == [capture.id]
     window.details_form.reject()
     qtbot.waitUntil(lambda: not session.tasks.busy and capture.id not in
-                    session.reader.pending_ocr(), timeout=60_000)
+                    session.reader.reading.pending_ocr(), timeout=60_000)
     assert [o.capture_id for o in window.last_ocr] == [capture.id]
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
 )
@@ -32,7 +33,8 @@ from ui.passphrase import PassphraseDialog
 from ui.prefs import Preferences
 from ui.settings import SettingsDialog
 from workstation.crypto.secretstore import SecretStore
-from workstation.packs.service import smtp_password_name
+from workstation.packs.models import smtp_password_name
+from workstation.settings import SETTINGS
 from workstation.workspace import Workspace
 
 pytestmark = GUI_MARKS
@@ -130,8 +132,8 @@ def test_workspace_settings_are_saved_through_the_writer_and_audited(
         "analyst": "Dana Smith", "ocr_languages": "ara+eng", "ocr_jobs": "3",
         "region_hints": "GB,FR,IQ", "smtp_host": "smtp.example.org", "smtp_port": "2465",
         "smtp_security": "ssl", "smtp_user": "alerts", "smtp_from": "alerts@agency.example"}
-    assert reader.region_hints == ("GB", "FR", "IQ")
-    assert reader.ocr_languages() == "ara+eng"
+    assert reader.reading.region_hints == ("GB", "FR", "IQ")
+    assert reader.reading.ocr_languages() == "ara+eng"
     changes = audited(reader, "settings.set")
     assert len(reader.audit_entries()) - before == 9 == len(changes)
     assert {"key": "smtp_host", "old": None, "new": "smtp.example.org"} in changes
@@ -206,7 +208,7 @@ def test_smtp_password_goes_to_the_secret_store_and_never_into_a_setting(
     wait_idle(qtbot, window)
 
     reader = window.reader
-    assert not any(password in value for value in reader.settings.all().values())
+    assert not any(password in value for value in reader.ctx.settings.all().values())
     entries = reader.audit_entries()
     assert entries[-1].action == "smtp.password"
     assert entries[-1].details["host"] == "smtp.example.org"
@@ -273,6 +275,50 @@ def test_data_location_shows_this_workspace_and_keeps_the_next_one(
 
 def test_config_refuses_what_the_settings_dialog_refuses(ws_path: Path) -> None:
     bad = run_cli("config", "region_hints", "GB,XX", workspace=ws_path)
-    assert bad.returncode == 1 and "Unknown phone region hint XX" in bad.stderr
+    assert bad.returncode == 2 and "Unknown phone region hint XX" in bad.stderr
     good = run_cli("config", "region_hints", "gb, fr", workspace=ws_path, check=True)
     assert good.stdout.strip() == "region_hints = GB,FR"
+
+
+def test_the_dialog_takes_ranges_choices_defaults_and_help_from_the_settings_table(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_dialog(qtbot, window)
+    jobs = dialog.findChild(QSpinBox, "ocrJobs")
+    assert isinstance(jobs, QSpinBox)
+    table = SETTINGS["ocr_jobs"]
+    assert (jobs.minimum(), jobs.maximum()) == (table.minimum, table.maximum) == (0, 64)
+    assert jobs.value() == int(table.default)
+    assert jobs.toolTip() == table.help
+    security = dialog.findChild(QComboBox, "smtpSecurity")
+    assert isinstance(security, QComboBox)
+    assert [security.itemData(i) for i in range(security.count())] == list(
+        SETTINGS["smtp_security"].choices)
+    assert security.currentData() == SETTINGS["smtp_security"].default
+    assert security.toolTip() == SETTINGS["smtp_security"].help
+    for name, key in (("analyst", "analyst"), ("ocrLanguages", "ocr_languages"),
+                      ("regionHints", "region_hints"), ("smtpHost", "smtp_host"),
+                      ("smtpPort", "smtp_port"), ("smtpUser", "smtp_user"),
+                      ("smtpFrom", "smtp_from")):
+        assert field(dialog, name).toolTip() == SETTINGS[key].help, name
+    assert SETTINGS["region_hints"].default in field(dialog, "regionHints").placeholderText()
+    dialog.reject()
+
+
+def test_the_window_saves_settings_through_the_tables_check(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """The writer's ``set_setting`` checks too: a key or value the table refuses is reported
+    and nothing is stored or audited, whoever asks."""
+    before = len(window.reader.audit_entries())
+    for key, value in (("nonsense_key", "1"), ("smtp_password", "s3cret-Pa55"),
+                       ("ocr_jobs", "65")):
+        with qtbot.waitSignal(window.ops.failed, timeout=10_000) as failed:
+            window.ops.set_setting(key, value)
+        title, message = failed.args
+        assert title == "Settings" and key in message and "s3cret" not in message
+        wait_idle(qtbot, window)
+    boxes = [b.text() for b in window.findChildren(QMessageBox, "errorBox")]
+    assert any("Unknown setting 'nonsense_key'" in text for text in boxes)
+    assert any("`workstation key smtp-password`" in text for text in boxes)
+    assert any("from 0 to 64" in text for text in boxes)
+    assert len(window.reader.audit_entries()) == before
+    assert window.reader.setting("ocr_jobs") is None

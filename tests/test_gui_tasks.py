@@ -43,11 +43,11 @@ def test_stream_results_progress_and_quick_edit_between_items(
     finished: dict[str, Any] = {}
 
     long = tasks.submit_stream(
-        "Importing", lambda ws, progress, cancel: ws.import_paths(
+        "Importing", lambda ws, progress, cancel: ws.intake.import_paths(
             [folder], progress=progress, cancel=cancel),
         on_items=batches.append, on_done=lambda r: finished.setdefault("import", r))
     qtbot.waitUntil(lambda: bool(batches))
-    edit = tasks.submit("Notes", lambda ws, _t: ws.set_notes(1, "edited mid-import"),
+    edit = tasks.submit("Notes", lambda ws, _t: ws.captures.set_notes(1, "edited mid-import"),
                         on_done=lambda c: finished.setdefault("edit", long.state),
                         cancellable=False)
     assert edit.quick
@@ -57,7 +57,7 @@ def test_stream_results_progress_and_quick_edit_between_items(
     assert sum(len(b) for b in batches) == 30 and len(batches) > 1
     assert [r.status for r in finished["import"]] == ["imported"] * 30
     assert progress_seen and max(progress_seen) <= 30
-    assert tasks.workspace.capture(1).notes == "edited mid-import"
+    assert tasks.workspace.captures.get(1).notes == "edited mid-import"
     assert not tasks.busy
 
 
@@ -67,7 +67,7 @@ def test_cancel_keeps_what_landed_and_skips_queued(qtbot: QtBot, tasks: TaskMana
     landed: list[ImportResult] = []
     done: list[Any] = []
     first = tasks.submit_stream(
-        "Importing", lambda ws, p, c: ws.import_paths([folder], progress=p, cancel=c),
+        "Importing", lambda ws, p, c: ws.intake.import_paths([folder], progress=p, cancel=c),
         on_items=landed.extend, on_done=done.append)
     queued = tasks.submit("Never", lambda ws, _t: pytest.fail("cancelled task ran"))
     qtbot.waitUntil(lambda: len(landed) >= 3)
@@ -76,7 +76,7 @@ def test_cancel_keeps_what_landed_and_skips_queued(qtbot: QtBot, tasks: TaskMana
     qtbot.waitUntil(lambda: not tasks.busy, timeout=30_000)
     assert first.state == "cancelled" and queued.state == "cancelled"
     assert 3 <= len(done[0]) < 40 and len(done[0]) == len(landed)
-    assert len(tasks.workspace.captures()) == len(landed)
+    assert len(tasks.workspace.captures.all()) == len(landed)
 
 
 def test_failures_become_sentences(qtbot: QtBot, tasks: TaskManager) -> None:

@@ -26,6 +26,21 @@ def copy_fixture(source: Path, copy: Path) -> Path:
     return copy
 
 
+def test_a_saved_workspace_for_every_schema_version() -> None:
+    """Every released schema has a workspace saved by the release that wrote it (v2 was
+    upgraded from v1 by that release's code, v4 from v3 by this one), so an upgrade path
+    that breaks is caught."""
+    saved = sorted(int(p.name[1:]) for p in FIXTURES.iterdir() if p.name.startswith("v"))
+    assert saved == list(range(1, latest_schema_version() + 1))
+    for version in saved:
+        conn = sqlite3.connect(f"file:{FIXTURES / f'v{version}' / 'workspace.db'}?mode=ro",
+                               uri=True)
+        try:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+        finally:
+            conn.close()
+
+
 @pytest.mark.parametrize("version_dir", sorted(p.name for p in FIXTURES.iterdir()))
 def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -> None:
     copy = copy_fixture(FIXTURES / version_dir, tmp_path / version_dir)
@@ -33,19 +48,19 @@ def test_saved_workspaces_upgrade_and_verify(tmp_path: Path, version_dir: str) -
         assert ws.status().schema_version == latest_schema_version()
         report = ws.verify()
         assert report.ok, report.problems
-        captures = ws.captures()
+        captures = ws.captures.all()
         assert len(captures) == 2 and captures[0].tags == ("boat",)
         assert captures[1].notes == "edited" and captures[0].platform == "telegram"
-        assert ws.thumbnail_path(captures[0]).exists()
+        assert ws.captures.thumbnail_path(captures[0]).exists()
         # Derived data added by later schema versions is back-filled on upgrade.
-        assert ws.pdq_of(captures[0].id) is not None
-        assert [h.capture_id for h in ws.search("edited")] == [captures[1].id]
-        assert [h.capture_id for h in ws.search("edi*")] == [captures[1].id]
+        assert ws.reading.pdq_of(captures[0].id) is not None
+        assert [h.capture_id for h in ws.reading.search("edited")] == [captures[1].id]
+        assert [h.capture_id for h in ws.reading.search("edi*")] == [captures[1].id]
         sql = ws._conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
         assert "prefix = '2 3 4'" in sql  # 0004: the index rebuilt with prefix indexes
         assert ("telegram", "boatsuk") in {(i.kind, i.normalized) for i in
-                                           ws.indicators(captures[0].id)}
+                                           ws.reading.indicators(captures[0].id)}
         assert ws.verify().ok
 
 

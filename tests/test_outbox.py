@@ -32,7 +32,7 @@ from tests.test_packs_support import (
     open_ws,
 )
 from workstation.packs.format.opening import open_pack
-from workstation.packs.service import OutboxError, OutcomeImportError
+from workstation.packs.models import OutboxError, OutcomeImportError
 from workstation.workspace import Workspace
 
 SMTP_USER, SMTP_PASSWORD = "alerts", "smtp-secret-Pa55"
@@ -139,9 +139,9 @@ def smtp_template(template: Template, tls: tuple[Path, Path],
                                ("smtp_user", SMTP_USER), ("smtp_from", "alerts@nca.example"),
                                ("smtp_cafile", str(tls[0])), ("smtp_timeout", "10")):
                 ws.set_setting(key, value)
-            ws.set_smtp_password(SMTP_PASSWORD)
+            ws.keys.set_smtp_password(SMTP_PASSWORD)
             ws.set_setting("smtp_user", "")
-            ref = ws.build_pack(template.tiktok_age, template.captures[:2],
+            ref = ws.packs.build(template.tiktok_age, template.captures[:2],
                                 priority="urgent").ref
     return root, ref
 
@@ -171,18 +171,18 @@ def test_smtp_offline_then_online_sends_exactly_once(
 ) -> None:
     ws, ref, port = smtp_ws
     ws.set_setting("smtp_user", SMTP_USER)  # log in (after STARTTLS) with the stored password
-    offline = ws.send_pack(ref, via="smtp")
+    offline = ws.outbox.send(ref, via="smtp")
     assert offline.status == "queued" and "connection refused" in offline.message
-    pack = ws.pack(ref)
+    pack = ws.packs.get(ref)
     assert pack.state == "queued" and pack.attempts == 1 and pack.last_error
     assert pack.next_attempt_at and pack.next_attempt_at > pack.created_at
-    assert ws.send_queued() == []  # not due yet: backoff
+    assert ws.outbox.send_queued() == []  # not due yet: backoff
     with Server(tls, port) as mailbox:
-        results = ws.send_queued(ignore_backoff=True)
+        results = ws.outbox.send_queued(ignore_backoff=True)
         assert [(r.ref, r.status) for r in results] == [(ref, "sent")], results
-        assert ws.send_queued(ignore_backoff=True) == []
+        assert ws.outbox.send_queued(ignore_backoff=True) == []
         with pytest.raises(OutboxError, match="never sent twice"):
-            ws.send_pack(ref)
+            ws.outbox.send(ref)
     assert len(mailbox.messages) == 1
     message = mailbox.messages[0]
     assert message["Message-ID"] == f"<{ref}.alertpack@nca.example>"
@@ -190,7 +190,7 @@ def test_smtp_offline_then_online_sends_exactly_once(
     assert message["To"] == "ts@tiktok.example"
     attachments = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     pack_bytes = attachments[f"{ref}.alertpack.age"]
-    assert hashlib.sha256(pack_bytes).hexdigest() == ws.pack(ref).file_sha256
+    assert hashlib.sha256(pack_bytes).hexdigest() == ws.packs.get(ref).file_sha256
     body = message.get_body(("plain",))
     assert body is not None and "age -d -i key.txt" in body.get_content()
     received = tmp_path / "received.age"
@@ -198,9 +198,9 @@ def test_smtp_offline_then_online_sends_exactly_once(
     pub = tmp_path / "agency.pub"
     pub.write_text(next(v for k, v in attachments.items() if k.endswith(".pub")))
     assert open_pack(received, template.age_key, pub).valid
-    sent = ws.pack(ref)
+    sent = ws.packs.get(ref)
     assert sent.state == "sent" and sent.attempts == 2 and sent.last_error is None
-    assert [a["result"] for a in ws.pack_attempts(ref)] == ["failed", "sent"]
+    assert [a["result"] for a in ws.packs.attempts(ref)] == ["failed", "sent"]
     actions = [e.action for e in ws.audit_entries()]
     for action in ("smtp.password", "pack.queue", "pack.send_failed", "pack.sending",
                    "pack.send"):
@@ -215,10 +215,10 @@ def test_smtps_and_untrusted_certificates(
     ws.set_setting("smtp_security", "ssl")
     ws.set_setting("smtp_cafile", "")  # the system CAs do not trust our self-signed cert
     with Server(tls, port, implicit=True) as mailbox:
-        refused = ws.send_pack(ref, via="smtp")
+        refused = ws.outbox.send(ref, via="smtp")
         assert refused.status == "queued" and "not trusted" in refused.message
         ws.set_setting("smtp_cafile", str(tls[0]))
-        again = ws.send_pack(ref)
+        again = ws.outbox.send(ref)
         assert again.status == "sent", again
     assert len(mailbox.messages) == 1
 
@@ -237,8 +237,8 @@ CRASH = textwrap.dedent("""
 
     PacksRepo.update_pack = crash_when_recording_sent
     ws = Workspace.open(sys.argv[1])
-    ws.use_secrets(passphrase_env=sys.argv[3], backend="file")
-    ws.send_pack(sys.argv[2], via="smtp")
+    ws.keys.use_secrets(passphrase_env=sys.argv[3], backend="file")
+    ws.outbox.send(sys.argv[2], via="smtp")
 """)
 
 
@@ -254,16 +254,16 @@ def test_crash_between_send_and_record_never_sends_twice(
         assert crashed.returncode == 9, crashed.stderr
         assert len(mailbox.messages) == 1  # delivered, but not recorded
         with open_ws(root) as again:
-            pack = again.pack(ref)
+            pack = again.packs.get(ref)
             assert pack.state == "sending"
-            results = again.send_queued(ignore_backoff=True)
+            results = again.outbox.send_queued(ignore_backoff=True)
             assert [(r.ref, r.status) for r in results] == [(ref, "uncertain")]
             with pytest.raises(OutboxError, match="may already have been delivered"):
-                again.send_pack(ref)
+                again.outbox.send(ref)
             assert len(mailbox.messages) == 1  # nothing was sent again
-            confirmed = again.send_pack(ref, confirm_sent=True)
-            assert confirmed.status == "sent" and again.pack(ref).state == "sent"
-            assert again.pack(ref).sent_at == pack.sent_at or again.pack(ref).sent_at
+            confirmed = again.outbox.send(ref, confirm_sent=True)
+            assert confirmed.status == "sent" and again.packs.get(ref).state == "sent"
+            assert again.packs.get(ref).sent_at == pack.sent_at or again.packs.get(ref).sent_at
         assert len(mailbox.messages) == 1
     first_id = mailbox.messages[0]["Message-ID"]
     assert first_id == f"<{ref}.alertpack@nca.example>"
@@ -279,8 +279,8 @@ def test_an_interrupted_send_can_be_resent_with_the_same_message_id(
         subprocess.run([sys.executable, "-c", CRASH, str(root), ref, PASS_ENV], cwd=ROOT,
                        capture_output=True, timeout=120)
         with open_ws(root) as again:
-            assert again.send_pack(ref, resend=True).status == "sent"
-            assert [a["result"] for a in again.pack_attempts(ref)] == ["sent"]
+            assert again.outbox.send(ref, resend=True).status == "sent"
+            assert [a["result"] for a in again.packs.attempts(ref)] == ["sent"]
             assert "pack.sending" in [e.action for e in again.audit_entries()]
     ids = [m["Message-ID"] for m in mailbox.messages]
     assert len(ids) == 2 and ids[0] == ids[1]
@@ -291,15 +291,15 @@ def test_folder_delivery_and_outcomes(template: Template, tmp_path: Path,
     monkeypatch.setenv(PASS_ENV, PASSPHRASE)
     a, b, c = template.captures
     with open_ws(copy_ws(template, tmp_path / "ws")) as ws:
-        first = ws.build_pack(template.tiktok_age, [a, b])
-        second = ws.build_pack(template.facebook, [c])
+        first = ws.packs.build(template.tiktok_age, [a, b])
+        second = ws.packs.build(template.facebook, [c])
         with pytest.raises(OutboxError, match="--via folder needs --to"):
-            ws.send_pack(first.ref, via="folder")
+            ws.outbox.send(first.ref, via="folder")
         with pytest.raises(OutboxError, match="No transport"):
-            ws.send_pack(first.ref)
+            ws.outbox.send(first.ref)
         drive = tmp_path / "usb"
         drive.mkdir()
-        result = ws.send_pack(first.ref, via="folder", to=str(drive))
+        result = ws.outbox.send(first.ref, via="folder", to=str(drive))
         assert result.status == "sent"
         names = sorted(p.name for p in drive.iterdir())
         assert names == [f"{first.ref}.README.txt", f"{first.ref}.agency.pub",
@@ -308,20 +308,20 @@ def test_folder_delivery_and_outcomes(template: Template, tmp_path: Path,
         assert hashlib.sha256(copied).hexdigest() == first.file_sha256
         assert "minisign -V -p agency.pub -m SHA256SUMS" in (
             drive / f"{first.ref}.README.txt").read_text()
-        assert ws.pack(first.ref).state == "sent"
+        assert ws.packs.get(first.ref).state == "sent"
         with pytest.raises(OutboxError, match="never sent twice"):
-            ws.send_pack(first.ref, via="folder", to=str(drive))
-        ws.send_pack(second.ref, via="folder", to=str(tmp_path))
+            ws.outbox.send(first.ref, via="folder", to=str(drive))
+        ws.outbox.send(second.ref, via="folder", to=str(tmp_path))
 
-        sent_at = dt.datetime.fromisoformat(ws.pack(first.ref).sent_at.replace("Z", "+00:00"))
+        sent_at = dt.datetime.fromisoformat(ws.packs.get(first.ref).sent_at.replace("Z", "+00:00"))
         later = (sent_at + dt.timedelta(hours=5)).isoformat().replace("+00:00", "Z")
         partial = tmp_path / "answer1.csv"
         partial.write_text(f"pack_ref,capture_id,outcome,time,comment\r\n"
                            f"{first.ref},{a},removed,{later},account banned\r\n"
                            f"{first.ref},{b},pending,,\r\n")
-        summary = ws.import_outcomes(partial)
+        summary = ws.outcomes.import_file(partial)
         assert summary.rows == 2 and summary.packs == {first.ref: "acknowledged"}
-        items = {i.capture_id: i for i in ws.pack(first.ref).items}
+        items = {i.capture_id: i for i in ws.packs.get(first.ref).items}
         assert items[a].outcome == "removed" and items[a].outcome_comment == "account banned"
 
         bad = tmp_path / "bad.json"
@@ -332,13 +332,13 @@ def test_folder_delivery_and_outcomes(template: Template, tmp_path: Path,
             {"pack_ref": first.ref, "capture_id": b, "outcome": "removed", "time": "yesterday"},
         ]))
         with pytest.raises(OutcomeImportError) as problems:
-            ws.import_outcomes(bad)
+            ws.outcomes.import_file(bad)
         text = str(problems.value)
         assert "4 problem(s)" in text and "nothing was imported" in text
         assert "row 1: unknown pack reference 'NCA-AP-1999-000001'" in text
         assert f"row 2: capture #{c} is not an item of {first.ref}" in text
         assert "row 3: unknown outcome 'deleted'" in text and "row 4:" in text
-        assert ws.pack(first.ref).state == "acknowledged"
+        assert ws.packs.get(first.ref).state == "acknowledged"
 
         rest = tmp_path / "answer2.json"
         rest.write_text(json.dumps({"outcomes": [
@@ -347,9 +347,9 @@ def test_folder_delivery_and_outcomes(template: Template, tmp_path: Path,
             {"pack_ref": second.ref, "capture_id": c, "outcome": "restricted",
              "time": (sent_at + dt.timedelta(hours=1)).isoformat()},
         ]}))
-        assert ws.import_outcomes(rest).packs == {first.ref: "closed", second.ref: "closed"}
-        assert ws.pack(first.ref).closed_at is not None
-        stats = {s.platform: s for s in ws.pack_stats()}
+        assert ws.outcomes.import_file(rest).packs == {first.ref: "closed", second.ref: "closed"}
+        assert ws.packs.get(first.ref).closed_at is not None
+        stats = {s.platform: s for s in ws.outcomes.stats()}
         assert stats["tiktok"].packs_sent == 1 and stats["tiktok"].items == 2
         assert stats["tiktok"].removed == 1 and stats["tiktok"].no_violation == 1
         assert stats["tiktok"].removal_rate == 0.5

@@ -35,7 +35,7 @@ from workstation.packs.format.opening import open_pack
 from workstation.packs.format.report import _item_html
 from workstation.packs.format.safezip import EvidenceChanged
 from workstation.packs.format.spec import PackItem, PackRecipient, PackSpec, compact_fingerprint
-from workstation.packs.service import AgencyKeyError
+from workstation.packs.models import AgencyKeyError
 from workstation.workspace import Workspace
 
 sealed = support.sealed  # fixture
@@ -123,7 +123,7 @@ def test_manifest_describes_every_item(sealed: Sealed, tmp_path: Path) -> None:
     assert {"+447700900123", "+447700900456"} <= phones
     with Workspace.open(sealed.ws, readonly=True) as ws:
         for item in (a, b):
-            capture = ws.capture(item["capture_id"])
+            capture = ws.captures.get(item["capture_id"])
             original = ws.store.path_for(capture.sha256).read_bytes()
             evidence = next(f for f in item["files"] if f["role"] == "original")
             assert zf.read(evidence["path"]) == original  # byte-exact
@@ -198,7 +198,7 @@ def test_stix_bundle_parses_back_with_stix2(sealed: Sealed, tmp_path: Path) -> N
     assert "user-account:account_login = 'boats_uk'" in patterns
     files = by_type["file"]
     with Workspace.open(sealed.ws, readonly=True) as ws:
-        hashes = {ws.capture(c).sha256 for c in sealed.template.captures[:2]}
+        hashes = {ws.captures.get(c).sha256 for c in sealed.template.captures[:2]}
     assert {f.hashes["SHA-256"] for f in files} == hashes  # type: ignore[attr-defined]
 
 
@@ -219,8 +219,8 @@ def test_later_packs_cite_earlier_ones_ssh_recipients_and_audit(
     ws_dir = copy_ws(template, tmp_path / "ws")
     a, b, _c = template.captures
     with open_ws(ws_dir) as ws:
-        first = ws.build_pack(template.tiktok_age, [a])
-        second = ws.build_pack(template.tiktok_ssh, [b], output=tmp_path / "second.age",
+        first = ws.packs.build(template.tiktok_age, [a])
+        second = ws.packs.build(template.tiktok_ssh, [b], output=tmp_path / "second.age",
                                action="preserve")
         assert int(second.ref[-6:]) == int(first.ref[-6:]) + 1
         assert first.state == second.state == "sealed"
@@ -244,7 +244,7 @@ def test_later_packs_cite_earlier_ones_ssh_recipients_and_audit(
     # `pack open` accepts the SSH private key as identity.
     pub = tmp_path / "agency.pub"
     with Workspace.open(ws_dir, readonly=True) as ws:
-        pub.write_text(ws.export_public_key())
+        pub.write_text(ws.keys.export_public_key())
     result = open_pack(tmp_path / "second.age", template.ssh_key, pub)
     assert result.valid, result.to_dict()
 
@@ -259,32 +259,32 @@ def test_build_refusals_leave_nothing_behind(
     a, _b, c = template.captures
     with open_ws(ws_dir) as ws:
         with pytest.raises(PackError, match=r"is from facebook but contact .* is for tiktok"):
-            ws.build_pack(template.tiktok_age, [a, c])
+            ws.packs.build(template.tiktok_age, [a, c])
         with pytest.raises(NotFound, match="no capture #999"):
-            ws.build_pack(template.tiktok_age, [999])
+            ws.packs.build(template.tiktok_age, [999])
         with pytest.raises(NotFound, match="no contact #42"):
-            ws.build_pack(42, [a])
+            ws.packs.build(42, [a])
         existing = tmp_path / "exists.age"
         existing.write_text("x")
         with pytest.raises(PackError, match="already exists"):
-            ws.build_pack(template.tiktok_age, [a], output=existing)
+            ws.packs.build(template.tiktok_age, [a], output=existing)
         with pytest.raises(PackError, match="no policy 'nope'"):
-            ws.build_pack(template.tiktok_age, [a], basis="nope")
-        assert ws.packs() == []
+            ws.packs.build(template.tiktok_age, [a], basis="nope")
+        assert ws.packs.all() == []
         # Evidence changed on disk since capture: the pack is refused, no file is left.
-        evidence = ws.store.path_for(ws.capture(a).sha256)
+        evidence = ws.store.path_for(ws.captures.get(a).sha256)
         evidence.chmod(0o644)
         data = bytearray(evidence.read_bytes())
         data[len(data) // 2] ^= 0x01
         evidence.write_bytes(bytes(data))
         out = tmp_path / "changed.age"
         with pytest.raises(EvidenceChanged, match="has changed since it was captured"):
-            ws.build_pack(template.tiktok_age, [a], output=out)
+            ws.packs.build(template.tiktok_age, [a], output=out)
         assert not out.exists()
         assert [p.name for p in (ws_dir / "outbox").iterdir()] == []
-        (draft,) = ws.packs()
+        (draft,) = ws.packs.all()
         assert draft.state == "draft" and "changed" in (draft.last_error or "")
     with Workspace.open(tmp_path / "fresh") as fresh:
-        fresh.use_secrets(passphrase_env=PASS_ENV, backend="file")
+        fresh.keys.use_secrets(passphrase_env=PASS_ENV, backend="file")
         with pytest.raises(AgencyKeyError, match="key init"):
-            fresh.export_public_key()
+            fresh.keys.export_public_key()

@@ -74,7 +74,7 @@ def write_age_identity(path: Path) -> str:
 
 def open_ws(path: Path) -> Workspace:
     ws = Workspace.open(path)
-    ws.use_secrets(passphrase_env=PASS_ENV, backend="file")
+    ws.keys.use_secrets(passphrase_env=PASS_ENV, backend="file")
     return ws
 
 
@@ -116,23 +116,24 @@ def _make_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         mp.setenv("WORKSTATION_ANALYST", "Test Analyst")
         ws = open_ws(base / "ws")
         try:
-            ws.key_init()
-            a = ws.import_file(images / "a.png", CaptureMeta(
+            ws.keys.init()
+            a = ws.intake.import_file(images / "a.png", CaptureMeta(
                 source_url="https://www.tiktok.com/@boats_uk/video/7301", case="op-sea",
                 notes="WhatsApp +44 7700 900123")).id
-            b = ws.import_file(images / "b.jpg", CaptureMeta(
+            b = ws.intake.import_file(images / "b.jpg", CaptureMeta(
                 source_url="https://www.tiktok.com/@crossings.now/video/9911", case="op-sea",
                 notes="call +44 7700 900123 <script>alert(1)</script>")).id
-            c = ws.import_file(images / "c.png", CaptureMeta(
+            c = ws.intake.import_file(images / "c.png", CaptureMeta(
                 source_url="https://www.facebook.com/people.mover/posts/5551",
                 case="op-sea")).id
             assert a and b and c
-            ws._store_ocr(a, FakeOcr(ARABIC_TEXT, ("ara", "eng")))  # as `workstation ocr` does
-            t_age = ws.contact_add("tiktok", "Trust & Safety <Escalations>", "ts@tiktok.example",
+            # as `workstation ocr` does
+            ws.reading._store_ocr(a, FakeOcr(ARABIC_TEXT, ("ara", "eng")))
+            t_age = ws.contacts.add("tiktok", "Trust & Safety <Escalations>", "ts@tiktok.example",
                                    [age_recipient], organisation="TikTok UK", role="T&S lead").id
-            t_ssh = ws.contact_add("tiktok", "SSH user", "ssh@tiktok.example",
+            t_ssh = ws.contacts.add("tiktok", "SSH user", "ssh@tiktok.example",
                                    [ssh_recipient]).id
-            fb = ws.contact_add("facebook", "Meta LE", "le@meta.example", [age_recipient]).id
+            fb = ws.contacts.add("facebook", "Meta LE", "le@meta.example", [age_recipient]).id
         finally:
             ws.close()
     return Template(base / "ws", age_key, age_recipient, ssh_key, ssh_recipient, (a, b, c),
@@ -166,10 +167,10 @@ def _make_sealed(template: Template, tmp_path_factory: pytest.TempPathFactory) -
         mp.setenv(PASS_ENV, PASSPHRASE)
         mp.setenv("WORKSTATION_ANALYST", "Test Analyst")
         with open_ws(ws_dir) as ws:
-            pack = ws.build_pack(template.tiktok_age, template.captures[:2],
+            pack = ws.packs.build(template.tiktok_age, template.captures[:2],
                                  reason="Adverts for Channel crossings", priority="urgent",
                                  output=out)
             pub = base / "agency.pub"
-            pub.write_text(ws.export_public_key())
+            pub.write_text(ws.keys.export_public_key())
     out.chmod(0o444)
     return Sealed(ws_dir, out, pack.ref, pub, template)

@@ -76,7 +76,7 @@ def native() -> None:
 def test_native_rank_equals_bm25_before_and_after_writes(native: None, tmp_path: Path) -> None:
     ws = Workspace.open(tmp_path / "ws")
     rng = random.Random(11)
-    repo = ws.reading
+    repo = ReadingRepo(ws.conn)
     for rowid in range(1, 601):
         repo.index(rowid, *_text(rng))
     conn = ws._conn
@@ -152,7 +152,7 @@ def test_search_results_are_the_same_with_and_without_the_compiled_ranker(
     rng = random.Random(3)
     for seed in range(40):
         ocr, notes, _, _ = _text(rng)
-        ws.import_bytes(make_image(seed=seed), CaptureMeta(notes=f"{ocr} {notes}"),
+        ws.intake.import_bytes(make_image(seed=seed), CaptureMeta(notes=f"{ocr} {notes}"),
                         method="paste")
     ws.close()
     for query in ("boat", "bo*", "قارب", "boat uk", "nuit OR نجات"):

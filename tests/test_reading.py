@@ -41,64 +41,67 @@ def _text_image(lines: list[tuple[str, str]], width: int = 900) -> bytes:
 
 
 def test_search_arabic_and_persian_ignores_harakat_and_letter_variants(ws: Workspace) -> None:
-    arabic = ws.import_bytes(make_image(seed=1), CaptureMeta(
+    arabic = ws.intake.import_bytes(make_image(seed=1), CaptureMeta(
         notes="رحلةٌ آمِنةٌ إلى بريطانيا بالقارب، السعر ١٥٠٠ يورو"), method="paste").id
-    persian = ws.import_bytes(make_image(seed=2), CaptureMeta(
+    persian = ws.intake.import_bytes(make_image(seed=2), CaptureMeta(
         notes="سفر امن به انگلیس با قایق، تماس واتساپ ۰۷۷۰۰۹۰۰۱۲۳"), method="paste").id
-    ws.import_bytes(make_image(seed=3), CaptureMeta(notes="nothing relevant here"),
+    ws.intake.import_bytes(make_image(seed=3), CaptureMeta(notes="nothing relevant here"),
                     method="paste")
-    assert [h.capture_id for h in ws.search("بريطانيا")] == [arabic]
-    assert [h.capture_id for h in ws.search("بِرِيطانْيا")] == [arabic]  # harakat in the query
-    assert [h.capture_id for h in ws.search("رحله")] == [arabic]  # ة written as ه
+    assert [h.capture_id for h in ws.reading.search("بريطانيا")] == [arabic]
+    assert [h.capture_id for h in ws.reading.search("بِرِيطانْيا")] == [arabic]  # harakat in the query
+    assert [h.capture_id for h in ws.reading.search("رحله")] == [arabic]  # ة written as ه
     # Persian keheh/yeh written with Arabic kaf/yeh still match.
-    assert [h.capture_id for h in ws.search("انگليس")] == [persian]
-    assert [h.capture_id for h in ws.search("قای*")] == [persian]  # prefix query
+    assert [h.capture_id for h in ws.reading.search("انگليس")] == [persian]
+    assert [h.capture_id for h in ws.reading.search("قای*")] == [persian]  # prefix query
     # Persian digits are found by their ASCII form, in the notes and as an indicator.
-    assert persian in [h.capture_id for h in ws.search("07700900123")]
-    hit = ws.search("بريطانيا")[0]
+    assert persian in [h.capture_id for h in ws.reading.search("07700900123")]
+    hit = ws.reading.search("بريطانيا")[0]
     assert "[بریطانیا]" in hit.snippet
     with pytest.raises(WorkstationError, match="empty"):
-        ws.search("  ;; ")
+        ws.reading.search("  ;; ")
 
 
 def test_indicators_from_notes_and_metadata_and_links(ws: Workspace) -> None:
-    a = ws.import_bytes(make_image(seed=10), CaptureMeta(
+    a = ws.intake.import_bytes(make_image(seed=10), CaptureMeta(
         case="Op A", source_url="https://www.facebook.com/boats.uk.safe/posts/123",
         notes="WhatsApp +44 7700 900123, 1500€ per person"), method="paste").id
-    b = ws.import_bytes(make_image(seed=11), CaptureMeta(
+    b = ws.intake.import_bytes(make_image(seed=11), CaptureMeta(
         case="Op B", source_url="https://www.tiktok.com/@channel_trips/video/987",
         notes="call 0044.7700.900123 now"), method="paste").id
-    c = ws.import_bytes(make_image(seed=12), CaptureMeta(notes="price 1500 EUR"),
+    c = ws.intake.import_bytes(make_image(seed=12), CaptureMeta(notes="price 1500 EUR"),
                         method="paste").id
-    kinds = {(i.kind, i.normalized) for i in ws.indicators(a)}
+    kinds = {(i.kind, i.normalized) for i in ws.reading.indicators(a)}
     assert ("phone", "+447700900123") in kinds and ("price", "EUR 1500") in kinds
     assert ("handle", "boats.uk.safe") in kinds
-    links = ws.links(a)
+    links = ws.reading.links(a)
     assert [link.capture_id for link in links] == [b]  # a shared price does not link
     assert {"kind": "phone", "normalized": "+447700900123"} in links[0].shared
-    assert ws.links(c) == []
+    assert ws.reading.links(c) == []
     # Editing the notes rebuilds the indicators (and the old value stays in the audit trail).
-    ws.set_notes(b, "no number any more")
-    assert ws.links(a) == []
-    assert sorted(i.kind for i in ws.indicators(b)) == ["handle", "url"]  # from the metadata
+    ws.captures.set_notes(b, "no number any more")
+    assert ws.reading.links(a) == []
+    # from the metadata
+    assert sorted(i.kind for i in ws.reading.indicators(b)) == ["handle", "url"]
 
 
 def test_pdq_finds_reencoded_resized_copy(ws: Workspace, tmp_path: Path) -> None:
     original = make_screenshot(width=720, height=1560, seed=42)
-    first = ws.import_bytes(original, method="paste").id
+    first = ws.intake.import_bytes(original, method="paste").id
     copy = Image.open(io.BytesIO(original)).convert("RGB")
     copy = copy.resize((540, 1170), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     copy.save(out, "JPEG", quality=70)
-    second = ws.import_bytes(out.getvalue(), method="paste").id
-    other = ws.import_bytes(make_screenshot(width=720, height=1560, seed=99), method="paste").id
-    pdq, quality = ws.pdq_of(first) or ("", 0)
+    second = ws.intake.import_bytes(out.getvalue(),
+                                    method="paste").id
+    other = ws.intake.import_bytes(make_screenshot(width=720, height=1560, seed=99),
+                                   method="paste").id
+    pdq, quality = ws.reading.pdq_of(first) or ("", 0)
     assert len(pdq) == 64 and quality >= 50
-    similar = ws.similar(first)
+    similar = ws.reading.similar(first)
     assert [s.capture_id for s in similar] == [second]
     assert similar[0].distance <= 31
-    assert other not in [link.capture_id for link in ws.links(first)]
-    assert any(link.pdq_distance is not None for link in ws.links(second))
+    assert other not in [link.capture_id for link in ws.reading.links(first)]
+    assert any(link.pdq_distance is not None for link in ws.reading.links(second))
 
 
 def test_ocr_cli_show_json_search_and_history(tmp_path: Path) -> None:
@@ -144,9 +147,9 @@ def test_ocr_cli_show_json_search_and_history(tmp_path: Path) -> None:
     # Reading again keeps the history; the latest run is current; runs are audited.
     run_cli("ocr", "1", "--lang", "eng", workspace=ws, check=True)
     with Workspace.open(ws, readonly=True) as opened:
-        history = opened.ocr_history(1)
+        history = opened.reading.ocr_history(1)
         assert len(history) == 2 and history[-1].languages == "eng"
-        assert opened.current_ocr(1) == history[-1]
+        assert opened.reading.current_ocr(1) == history[-1]
         words = history[-1].words
         assert words and all(len(w["bbox"]) == 4 for w in words)
         assert [e.action for e in opened.audit_entries(capture_id=1)].count("ocr.run") == 2
@@ -184,7 +187,7 @@ def test_ctrl_c_keeps_finished_ocr_results(tmp_path: Path) -> None:
     finished = 1 + len([line for line in out.splitlines() if line.strip()])
     time.sleep(0.1)
     with Workspace.open(ws, readonly=True) as opened:
-        done = 12 - len(opened.pending_ocr())
+        done = 12 - len(opened.reading.pending_ocr())
     assert done >= finished and 0 < done < 12
     assert "kept" in err
     assert run_cli("verify", workspace=ws).returncode == 0

@@ -23,11 +23,11 @@ from workstation.workspace import Workspace
 def test_import_keeps_original_bytes_and_records_facts(ws: Workspace, image_file) -> None:
     path = image_file("advert.png", width=300, height=500)
     original = path.read_bytes()
-    result = ws.import_file(path, CaptureMeta(
+    result = ws.intake.import_file(path, CaptureMeta(
         case="Op Channel", source_url="https://www.instagram.com/p/CxYz123/",
         notes="first sighting", captured_at="2026-11-20T14:03:00+01:00", tags=("boat",)))
     assert result.status == "imported"
-    capture = ws.capture(result.id)
+    capture = ws.captures.get(result.id)
     assert capture.sha256 == hashlib.sha256(original).hexdigest()
     assert capture.md5 == hashlib.md5(original).hexdigest()
     assert (capture.size, capture.format, capture.width, capture.height) == (
@@ -37,41 +37,41 @@ def test_import_keeps_original_bytes_and_records_facts(ws: Workspace, image_file
     assert capture.platform == "instagram" and capture.content_id == "CxYz123"
     assert capture.case == "Op Channel" and capture.tags == ("boat",)
     assert capture.capture_method == "import" and capture.original_filename == "advert.png"
-    stored = ws.evidence_path(capture)
+    stored = ws.captures.evidence_path(capture)
     sha = capture.sha256
     assert stored == ws.root / "evidence" / sha[:2] / sha[2:4] / sha
     assert stored.read_bytes() == original
     assert not os.stat(stored).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    assert ws.read_evidence(capture.id) == original
+    assert ws.captures.read_evidence(capture.id) == original
 
 
 def test_file_time_used_when_analyst_gives_none(ws: Workspace, image_file) -> None:
     path = image_file()
     os.utime(path, (1_700_000_000, 1_700_000_000))
-    capture = ws.capture(ws.import_file(path).id)
+    capture = ws.captures.get(ws.intake.import_file(path).id)
     assert capture.captured_at == "2023-11-14T22:13:20.000Z"
     assert capture.captured_at_source == "file"
 
 
 def test_same_bytes_twice_is_a_duplicate(ws: Workspace, image_file, tmp_path: Path) -> None:
     path = image_file()
-    first = ws.import_file(path)
+    first = ws.intake.import_file(path)
     copy = tmp_path / "renamed-copy.png"
     copy.write_bytes(path.read_bytes())
-    second = ws.import_file(copy)
+    second = ws.intake.import_file(copy)
     assert second.status == "duplicate" and second.id == first.id
     assert second.message == f"already captured as #{first.id}"
-    assert len(ws.captures()) == 1
+    assert len(ws.captures.all()) == 1
     assert len([e for e in ws.audit_entries() if e.action == "capture.import"]) == 1
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF"])
 def test_accepted_formats(ws: Workspace, image_file, fmt: str) -> None:
-    result = ws.import_file(image_file(fmt=fmt, width=120, height=80))
+    result = ws.intake.import_file(image_file(fmt=fmt, width=120, height=80))
     assert result.status == "imported", result.error
-    capture = ws.capture(result.id)
+    capture = ws.captures.get(result.id)
     assert (capture.width, capture.height) == (120, 80)
-    assert ws.thumbnail_path(capture).exists()
+    assert ws.captures.thumbnail_path(capture).exists()
 
 
 def test_heic_is_accepted(ws: Workspace, tmp_path: Path) -> None:
@@ -79,9 +79,9 @@ def test_heic_is_accepted(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "phone.heic"
     image = Image.open(io.BytesIO(make_image(width=64, height=48)))
     pillow_heif.from_pillow(image).save(path, quality=80)
-    result = ws.import_file(path)
+    result = ws.intake.import_file(path)
     assert result.status == "imported", result.error
-    assert ws.capture(result.id).format == "heic"
+    assert ws.captures.get(result.id).format == "heic"
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -117,10 +117,10 @@ def test_bad_inputs_rejected_with_nothing_written(
     path = tmp_path / "bad.png"
     path.write_bytes(content)
     before_audit = len(ws.audit_entries())
-    result = ws.import_file(path)
+    result = ws.intake.import_file(path)
     assert result.status == "rejected"
     assert reason in (result.error or "")
-    assert ws.captures() == []
+    assert ws.captures.all() == []
     assert len(ws.audit_entries()) == before_audit
     assert list(ws.store.all_hashes()) == []
     assert list((ws.root / "evidence" / "tmp").iterdir()) == []
@@ -128,18 +128,18 @@ def test_bad_inputs_rejected_with_nothing_written(
 
 def test_pixel_limit_is_configurable(ws: Workspace, image_file) -> None:
     ws.set_setting("max_pixels", "10000")
-    result = ws.import_file(image_file(width=200, height=100))
+    result = ws.intake.import_file(image_file(width=200, height=100))
     assert result.status == "rejected" and "20000" not in (result.error or "")
     assert "limit" in (result.error or "")
 
 
 def test_unreadable_and_missing_paths(ws: Workspace, image_file, tmp_path: Path) -> None:
-    missing = ws.import_file(tmp_path / "nope.png")
+    missing = ws.intake.import_file(tmp_path / "nope.png")
     assert missing.status == "rejected" and "not found" in (missing.error or "")
     if os.geteuid() != 0:  # root reads everything
         locked = image_file()
         locked.chmod(0)
-        assert ws.import_file(locked).status == "rejected"
+        assert ws.intake.import_file(locked).status == "rejected"
 
 
 def test_folder_import_reports_failures_and_goes_on(ws: Workspace, tmp_path: Path) -> None:
@@ -149,45 +149,45 @@ def test_folder_import_reports_failures_and_goes_on(ws: Workspace, tmp_path: Pat
     (folder / "notes.txt").write_text("not an image")
     (folder / "sub" / "b.jpg").write_bytes(make_image(seed=2, fmt="JPEG"))
     (folder / "sub" / "c.png").write_bytes(make_image(seed=3)[:100])
-    results = list(ws.import_paths([tmp_path / "phone"], CaptureMeta(case="Folder")))
+    results = list(ws.intake.import_paths([tmp_path / "phone"], CaptureMeta(case="Folder")))
     by_name = {Path(r.path).name: r.status for r in results}
     assert by_name == {"a.png": "imported", "notes.txt": "rejected", "b.jpg": "imported",
                        "c.png": "rejected"}
-    assert ws.case("Folder").capture_count == 2
+    assert ws.cases.get("Folder").capture_count == 2
 
 
 def test_thumbnail_is_derived_and_regenerated(ws: Workspace, image_file) -> None:
-    capture = ws.capture(ws.import_file(image_file(width=1000, height=2000)).id)
-    thumb = ws.thumbnail_path(capture)
+    capture = ws.captures.get(ws.intake.import_file(image_file(width=1000, height=2000)).id)
+    thumb = ws.captures.thumbnail_path(capture)
     with Image.open(thumb) as im:
         assert max(im.size) == 320
     thumb.unlink()
-    again = ws.thumbnail_path(capture)
-    assert again.exists() and again != ws.evidence_path(capture)
+    again = ws.captures.thumbnail_path(capture)
+    assert again.exists() and again != ws.captures.evidence_path(capture)
     assert ws.verify().ok
 
 
 def test_cases_create_close_reopen(ws: Workspace, image_file) -> None:
-    ws.create_case("Op Dover")
+    ws.cases.create("Op Dover")
     with pytest.raises(WorkstationError, match="already exists"):
-        ws.create_case("Op Dover")
-    ws.set_case_status("Op Dover", "closed")
-    assert ws.case("Op Dover").status == "closed"
+        ws.cases.create("Op Dover")
+    ws.cases.set_status("Op Dover", "closed")
+    assert ws.cases.get("Op Dover").status == "closed"
     with pytest.raises(WorkstationError, match="closed"):
-        list(ws.import_paths([image_file()], CaptureMeta(case="Op Dover")))
-    ws.set_case_status("Op Dover", "open")
-    assert ws.import_file(image_file(), CaptureMeta(case="Op Dover")).status == "imported"
+        list(ws.intake.import_paths([image_file()], CaptureMeta(case="Op Dover")))
+    ws.cases.set_status("Op Dover", "open")
+    assert ws.intake.import_file(image_file(), CaptureMeta(case="Op Dover")).status == "imported"
     actions = [e.action for e in ws.audit_entries(case="Op Dover")]
     assert actions == ["case.create", "case.close", "case.reopen", "capture.import"]
 
 
 def test_edits_keep_previous_values_in_audit(ws: Workspace, image_file) -> None:
-    cid = ws.import_file(image_file(), CaptureMeta(notes="v1")).id
-    ws.set_notes(cid, "v2")
-    ws.edit(cid, source_url="https://x.com/smuggler_uk/status/1790000000000000000")
-    ws.add_tags(cid, ["priority", "boat"])
-    ws.remove_tags(cid, ["boat"])
-    capture = ws.capture(cid)
+    cid = ws.intake.import_file(image_file(), CaptureMeta(notes="v1")).id
+    ws.captures.set_notes(cid, "v2")
+    ws.captures.edit(cid, source_url="https://x.com/smuggler_uk/status/1790000000000000000")
+    ws.captures.add_tags(cid, ["priority", "boat"])
+    ws.captures.remove_tags(cid, ["boat"])
+    capture = ws.captures.get(cid)
     assert capture.notes == "v2" and capture.platform == "x"
     assert capture.handle == "smuggler_uk" and capture.content_id == "1790000000000000000"
     assert capture.tags == ("priority",)
@@ -201,7 +201,7 @@ def test_edits_keep_previous_values_in_audit(ws: Workspace, image_file) -> None:
 
 def test_unknown_capture(ws: Workspace) -> None:
     with pytest.raises(NotFound, match="#42"):
-        ws.capture(42)
+        ws.captures.get(42)
 
 
 def test_second_writer_is_refused(ws_path: Path) -> None:
@@ -218,8 +218,8 @@ def test_second_writer_is_refused(ws_path: Path) -> None:
 
 
 def test_paste_bytes(ws: Workspace) -> None:
-    result = ws.import_bytes(make_image(seed=9), method="paste")
-    capture = ws.capture(result.id)
+    result = ws.intake.import_bytes(make_image(seed=9), method="paste")
+    capture = ws.captures.get(result.id)
     assert capture.capture_method == "paste" and capture.captured_at_source == "system"
 
 

@@ -15,7 +15,7 @@ import sys
 import threading
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QProgressDialog, QWidget
 
 from ui.background import Background
@@ -28,9 +28,16 @@ from ui.session import Session
 from ui.theme import follow_system
 from workstation import __version__
 from workstation.errors import WorkstationError
+from workstation.logs import setup_logging
+from workstation.resources import resources_dir
 from workstation.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+
+def app_icon() -> QIcon:
+    """The application's icon (``workstation/resources/icons/analyst-workstation.svg``)."""
+    return QIcon(str(resources_dir() / "icons" / "analyst-workstation.svg"))
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -45,6 +52,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     QGuiApplication.setDesktopFileName("analyst-workstation")
+    app.setWindowIcon(app_icon())
     follow_system(app)
     return app
 
@@ -101,7 +109,7 @@ def open_session(workspace: str | None, parent: QWidget | None = None) -> Sessio
     except WorkstationError as exc:
         show_error_blocking(parent, "Cannot open the workspace", str(exc))
     except Exception as exc:  # a bug: still no traceback for the analyst
-        log.exception("opening the workspace failed")
+        log.error("opening the workspace failed")  # message_for logs the traceback
         show_error_blocking(parent, "Cannot open the workspace", message_for(exc))
     return None
 
@@ -137,6 +145,7 @@ def launch(session: Session, prefs: Preferences) -> MainWindow:
     the OCR modules in the background, freeze the start-up heap, and keep it
     settled after every task."""
     window = MainWindow(session, prefs)
+    window.setWindowIcon(app_icon())
     window.show()
     favour_gui_thread()
 
@@ -155,6 +164,8 @@ def main(workspace: str | None = None, argv: list[str] | None = None,
 
     Returns the process exit code (0, or 1 when the workspace cannot be opened).
     """
+    setup_logging("gui")  # workstation/logs.py: the file the error dialogs name
+    log.info("starting Analyst Workstation %s", __version__)
     app = application(argv)
     install_excepthook()
     prefs = prefs or Preferences()

@@ -124,7 +124,7 @@ class AuditWindow(QDialog):
         self.case.blockSignals(True)
         self.case.clear()
         self.case.addItem("(all cases)", "")
-        for case in self._reader.cases():
+        for case in self._reader.cases.all():
             self.case.addItem(case.name, case.name)
         self.case.blockSignals(False)
         self.action.blockSignals(True)

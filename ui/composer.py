@@ -44,8 +44,8 @@ from ui.session import Session
 from ui.tasks import Task
 from workstation.errors import WorkstationError
 from workstation.models import Capture
-from workstation.packs.format.builder import ACTIONS, PRIORITIES
-from workstation.packs.service import Contact, Pack, SendResult
+from workstation.packs.format.spec import ACTIONS, PRIORITIES
+from workstation.packs.models import Contact, Pack, SendResult
 from workstation.workspace import Workspace
 
 DEFAULT_REASON = ("Advert offering people-smuggling services (small-boat Channel crossings), "
@@ -234,7 +234,7 @@ class PackComposer(QDialog):
         keep = self.contact_box.currentData()
         self.contact_box.blockSignals(True)
         self.contact_box.clear()
-        for contact in self.reader.contacts():
+        for contact in self.reader.contacts.all():
             self.contact_box.addItem(contact_label(contact), contact.id)
         if self.contact_box.count() == 0:
             self.contact_box.addItem("No contacts yet — add one under Workspace → Contacts and "
@@ -246,7 +246,7 @@ class PackComposer(QDialog):
 
     def contact(self) -> Contact | None:
         contact_id = self.contact_box.currentData()
-        return self.reader.contact(int(contact_id)) if contact_id is not None else None
+        return self.reader.contacts.get(int(contact_id)) if contact_id is not None else None
 
     def choose_contact(self, contact_id: int) -> None:
         index = self.contact_box.findData(contact_id)
@@ -264,7 +264,7 @@ class PackComposer(QDialog):
         self._policies = []
         if contact is not None:
             try:
-                self._policies = self.reader.pack_policies(contact.platform)
+                self._policies = self.reader.packs.policies(contact.platform)
             except WorkstationError as exc:
                 self.status.setText(str(exc))
         for policy in self._policies:
@@ -286,7 +286,7 @@ class PackComposer(QDialog):
         self._ids += added
         contact = self.contact()
         if contact is None or not self._fits(contact.platform):
-            self._pick_contact_for(self.reader.captures_by_ids(self._ids))
+            self._pick_contact_for(self.reader.captures.by_ids(self._ids))
         self._refresh_items()
         self.status.setText(f"{len(self._ids)} capture(s) in the pack.")
 
@@ -305,7 +305,7 @@ class PackComposer(QDialog):
             try:
                 ids = [int(p.strip().lstrip("#")) for p in text.replace(",", " ").split()]
                 for capture_id in ids:
-                    self.reader.capture(capture_id)  # NotFound names the missing one
+                    self.reader.captures.get(capture_id)  # NotFound names the missing one
             except (ValueError, WorkstationError) as exc:
                 show_error(self, "Add captures", str(exc) if isinstance(exc, WorkstationError)
                            else f"{text!r} is not a list of capture numbers.")
@@ -316,7 +316,7 @@ class PackComposer(QDialog):
         if platform == "other":
             return True
         return all(not c.platform or c.platform == platform
-                   for c in self.reader.captures_by_ids(self._ids))
+                   for c in self.reader.captures.by_ids(self._ids))
 
     def _pick_contact_for(self, captures: list[Capture]) -> None:
         platforms = {c.platform for c in captures if c.platform}
@@ -325,7 +325,8 @@ class PackComposer(QDialog):
         wanted = platforms.pop()
         for i in range(self.contact_box.count()):
             contact_id = self.contact_box.itemData(i)
-            if contact_id is not None and self.reader.contact(int(contact_id)).platform == wanted:
+            if (contact_id is not None
+                    and self.reader.contacts.get(int(contact_id)).platform == wanted):
                 self.contact_box.setCurrentIndex(i)
                 return
 
@@ -333,18 +334,18 @@ class PackComposer(QDialog):
         contact = self.contact()
         chosen = self._policies[self.basis_box.currentIndex()] if self._policies else {}
         policy = str(chosen.get("title") or "—")
-        captures = {c.id: c for c in self.reader.captures_by_ids(self._ids)}
+        captures = {c.id: c for c in self.reader.captures.by_ids(self._ids)}
         self.items.setRowCount(len(self._ids))
         for row, capture_id in enumerate(self._ids):
             c = captures[capture_id]
-            indicators = self.reader.indicators(c.id)
+            indicators = self.reader.reading.indicators(c.id)
             checks = []
             if contact is not None and c.platform and contact.platform not in (
                     "other", c.platform):
                 checks.append(f"from {c.platform}, not {contact.platform}")
             if not c.source_url:
                 checks.append("no source URL")
-            if self.reader.current_ocr(c.id) is None:
+            if self.reader.reading.current_ocr(c.id) is None:
                 checks.append("not OCR'd yet")
             values = (f"#{c.id}", c.platform or "—", c.handle or "—", c.source_url or "—",
                       policy, str(len({(i.kind, i.normalized) for i in indicators})),
@@ -386,7 +387,7 @@ class PackComposer(QDialog):
         self.status.setText("Preparing the report preview…")
         self._reads.call(
             lambda: self.session.read_in_background(
-                lambda ws: ws.preview_pack(contact.id, ids, **choices)),
+                lambda ws: ws.packs.preview(contact.id, ids, **choices)),
             self._show_preview, self._preview_failed)
         return True
 
@@ -432,7 +433,7 @@ class PackComposer(QDialog):
         ids, choices = list(self._ids), self.choices()
 
         def run(ws: Workspace, task: Task) -> Pack:
-            return ws.build_pack(contact.id, ids, cancel=task.cancel_token,
+            return ws.packs.build(contact.id, ids, cancel=task.cancel_token,
                                  progress=task.report, **choices)
 
         self.status.setText("Sealing: hashing the evidence, signing and encrypting…")
@@ -506,7 +507,7 @@ class PackComposer(QDialog):
             self.status.setText(f"{ref}: {message}")
             show_error(self, title, message)
 
-        return self.ops.run(title, lambda ws, _t: ws.send_pack(ref, via=via, to=to),
+        return self.ops.run(title, lambda ws, _t: ws.outbox.send(ref, via=via, to=to),
                             on_done=self._on_sent, on_error=failed,
                             changed=(self.ops.packsChanged,))
 

@@ -21,7 +21,8 @@ creation may ask for the secret store's passphrase); the lists re-read through
 the read-only workspace when ``ops.contactsChanged`` fires.
 
 :func:`offer_agency_keys` is the first-start question "Create the agency signing
-key now?" (``ui.app`` asks it after the analyst's name).
+key now?" (``ui.app`` asks it after the analyst's name).  The add-contact and
+verify dialogs, and the fingerprint labels, are in :mod:`ui.contactdialogs`.
 """
 
 from __future__ import annotations
@@ -29,17 +30,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -48,50 +46,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.contactdialogs import (
+    ContactDialog,
+    VerifyDialog,
+    contact_fingerprints,
+    fingerprint_label,
+    spoken,
+)
 from ui.errors import show_error
 from ui.qtutil import buddy_label, emit, readonly_table
-from workstation.crypto.recipients import parse_recipient
 from workstation.errors import WorkstationError
-from workstation.evidence.store import atomic_write
-from workstation.packs.service import AgencyKey, Contact
-from workstation.platforms import PLATFORMS
+from workstation.files import atomic_write
+from workstation.packs.models import AgencyKey, Contact
 
 if TYPE_CHECKING:
     from ui.mainwindow import MainWindow
 
 IdRole = Qt.ItemDataRole.UserRole + 1
-
-
-def spoken(fingerprint: str) -> str:
-    """``fingerprint`` in groups of four characters (``1a2b 3c4d …``), to read aloud."""
-    compact = "".join(fingerprint.split())
-    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
-
-
-def fingerprint_font(scale: float = 1.35) -> QFont:
-    """The system's fixed-width font, a little larger than the text around it."""
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    size = font.pointSizeF()
-    if size > 0:
-        font.setPointSizeF(size * scale)
-    return font
-
-
-def fingerprint_label(parent: QWidget, name: str) -> QLabel:
-    """A large, monospaced, selectable label for fingerprints."""
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setFont(fingerprint_font())
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-    label.setWordWrap(True)
-    return label
-
-
-def contact_fingerprints(contact: Contact) -> str:
-    """One line per recipient key: its kind and its grouped fingerprint."""
-    return "\n".join(f"{key.kind:<11} {spoken(key.fingerprint)}" for key in contact.recipients)
 
 
 def create_agency_keys(window: MainWindow, on_done: Any = None) -> Any:
@@ -105,7 +76,7 @@ def create_agency_keys(window: MainWindow, on_done: Any = None) -> Any:
         if on_done is not None:
             on_done(keys)
 
-    return window.ops.run("Creating the agency keys", lambda ws, _task: ws.key_init(),
+    return window.ops.run("Creating the agency keys", lambda ws, _task: ws.keys.init(),
                           on_done=created, changed=(window.ops.contactsChanged,))
 
 
@@ -113,7 +84,7 @@ def offer_agency_keys(window: MainWindow) -> QMessageBox | None:
     """When the workspace has no agency keys, ask (without blocking) whether to create
     them now; Yes creates them, Later leaves it for Contacts and keys.  ``None`` when
     there is nothing to offer."""
-    if window.reader.agency_keys():
+    if window.reader.keys.all():
         return None
     box = QMessageBox(QMessageBox.Icon.Question, "Agency keys",
                       "Create the agency signing key now?",
@@ -138,163 +109,6 @@ def offer_agency_keys(window: MainWindow) -> QMessageBox | None:
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
-
-
-class ContactDialog(QDialog):
-    """Add a platform contact.  The dialog stays open until the writer has stored the
-    contact; what the core refuses (a malformed key, an e-mail address) is shown in it.
-
-    Signals:
-        added(object): the stored ``Contact``.
-
-    Attributes:
-        platform, name, organisation, role, email: the contact's details.
-        recipients: the contact's public keys, one per line.
-        problem: why the contact was refused, if it was.
-    """
-
-    added = Signal(object)
-
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.setObjectName("contactDialog")
-        self.setWindowTitle("Add a platform contact")
-        self.main = window
-        self.platform = QComboBox(self)
-        self.platform.setObjectName("platform")
-        for name in PLATFORMS:
-            self.platform.addItem(name, name)
-        self.name = QLineEdit(self)
-        self.name.setObjectName("name")
-        self.organisation = QLineEdit(self)
-        self.organisation.setObjectName("organisation")
-        self.organisation.setPlaceholderText("e.g. Meta Platforms — Law Enforcement Response")
-        self.role = QLineEdit(self)
-        self.role.setObjectName("role")
-        self.email = QLineEdit(self)
-        self.email.setObjectName("email")
-        self.email.setPlaceholderText("name@example.com")
-        self.recipients = QPlainTextEdit(self)
-        self.recipients.setObjectName("recipients")
-        self.recipients.setTabChangesFocus(True)
-        self.recipients.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.recipients.setPlaceholderText("age1…  or  ssh-ed25519 AAAA… — one key per line")
-        self.problem = QLabel(self)
-        self.problem.setObjectName("contactProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setVisible(False)
-        form = QFormLayout()
-        form.addRow(buddy_label("&Platform:", self, self.platform), self.platform)
-        form.addRow(buddy_label("&Name:", self, self.name), self.name)
-        form.addRow(buddy_label("&Organisation:", self, self.organisation), self.organisation)
-        form.addRow(buddy_label("&Role:", self, self.role), self.role)
-        form.addRow(buddy_label("&E-mail:", self, self.email), self.email)
-        form.addRow(buddy_label("Public &keys:", self, self.recipients), self.recipients)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Add")
-        ok.setObjectName("addContactOk")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
-        self.resize(600, 420)
-        self.platform.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def keys(self) -> list[str]:
-        """The non-empty lines of the keys box."""
-        return [line.strip() for line in self.recipients.toPlainText().splitlines()
-                if line.strip()]
-
-    def refuse(self, message: str, field: QWidget | None = None) -> None:
-        self.problem.setText(message)
-        self.problem.setVisible(True)
-        self.buttons.setEnabled(True)
-        if field is not None:
-            field.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def accept(self) -> None:
-        keys = self.keys()
-        if not keys:
-            self.refuse("Paste the contact's public key (age1… or ssh-ed25519 …), one per "
-                        "line.", self.recipients)
-            return
-        for number, text in enumerate(keys, start=1):
-            try:
-                parse_recipient(text)
-            except WorkstationError as exc:
-                where = f"Key {number}: " if len(keys) > 1 else ""
-                self.refuse(f"{where}{exc}", self.recipients)
-                return
-        platform = str(self.platform.currentData())
-        name, email = self.name.text(), self.email.text()
-        org, role = self.organisation.text(), self.role.text()
-        self.buttons.setEnabled(False)
-        self.problem.setVisible(False)
-
-        def add(ws: Any, _task: Any) -> Contact:
-            return ws.contact_add(platform, name, email, keys, organisation=org or None,
-                                  role=role or None)
-
-        self.main.ops.run("Adding a contact", add, on_done=self._added,
-                          on_error=self.refuse, changed=(self.main.ops.contactsChanged,))
-
-    def _added(self, contact: Contact) -> None:
-        emit(self.added, contact)
-        super().accept()
-
-
-class VerifyDialog(QDialog):
-    """Record that a contact's fingerprints were compared out of band.
-
-    Attributes:
-        contact: the contact.
-        fingerprints: the grouped fingerprints, large and selectable.
-        note: how they were checked (optional, audited).
-    """
-
-    def __init__(self, window: MainWindow, contact: Contact,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.setObjectName("verifyDialog")
-        self.setWindowTitle(f"Verify {contact.name}")
-        self.main = window
-        self.contact = contact
-        intro = QLabel(f"Call {contact.name} ({contact.platform}) on a number you found "
-                       "yourself — not one from their e-mail — and read these fingerprints "
-                       "to each other. Mark the contact verified only if every group "
-                       "matches.", self)
-        intro.setWordWrap(True)
-        self.fingerprints = fingerprint_label(self, "verifyFingerprints")
-        self.fingerprints.setText(contact_fingerprints(contact))
-        self.note = QLineEdit(self)
-        self.note.setObjectName("verifyNote")
-        self.note.setPlaceholderText("e.g. compared by phone with J. Doe, +1 650 …")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Mark verified")
-        ok.setObjectName("verifyOk")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(buddy_label("How &checked:", self, self.note), self.note)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.fingerprints)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.note.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def accept(self) -> None:
-        contact_id, note = self.contact.id, self.note.text().strip() or None
-        self.main.ops.run("Verifying a contact",
-                          lambda ws, _task: ws.contact_verify(contact_id, note),
-                          changed=(self.main.ops.contactsChanged,))
-        super().accept()
 
 
 class ContactsWindow(QDialog):
@@ -420,7 +234,7 @@ class ContactsWindow(QDialog):
     def reload(self) -> None:
         """Re-read the keys and the contacts (the selection is kept)."""
         reader = self.main.reader
-        keys = reader.agency_keys()
+        keys = reader.keys.all()
         self.keys_table.setRowCount(len(keys))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         for r, key in enumerate(keys):
@@ -433,7 +247,7 @@ class ContactsWindow(QDialog):
                 self.keys_table.setItem(r, c, item)
         current = [k for k in keys if k.kind == "signing" and not k.retired_at]
         if current:
-            self._public_text = reader.export_public_key()
+            self._public_text = reader.keys.export_public_key()
             self.agency_fingerprint.setText(
                 f"{spoken(current[0].fingerprint)}    (key id {current[0].key_id})")
         else:
@@ -445,7 +259,7 @@ class ContactsWindow(QDialog):
             button.setEnabled(bool(current))
 
         chosen = self.selected_contact_id()
-        self._contacts = reader.contacts()
+        self._contacts = reader.contacts.all()
         table = self.contacts_table
         table.blockSignals(True)
         table.setRowCount(len(self._contacts))
@@ -518,7 +332,7 @@ class ContactsWindow(QDialog):
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
                 self.main.ops.run("Rotating the signing key",
-                                  lambda ws, _task: ws.key_rotate(),
+                                  lambda ws, _task: ws.keys.rotate(),
                                   changed=(self.main.ops.contactsChanged,),
                                   on_done=lambda _keys: self.status.setText(
                                       "New signing key; send platforms the new public key."))
@@ -588,7 +402,7 @@ class ContactsWindow(QDialog):
                 + ". Imported contacts are unverified until you compare their fingerprints.")
 
         self.main.ops.run("Importing contacts",
-                          lambda ws, _task: ws.contacts_import(path), on_done=imported,
+                          lambda ws, _task: ws.contacts.import_file(path), on_done=imported,
                           changed=(self.main.ops.contactsChanged,))
 
     def export_contacts(self) -> None:
@@ -597,7 +411,7 @@ class ContactsWindow(QDialog):
         if not path:
             return
         try:  # the file dialog asked before replacing a file
-            count = self.main.reader.write_contacts_file(path, overwrite=True)
+            count = self.main.reader.contacts.write_file(path, overwrite=True)
         except WorkstationError as exc:
             show_error(self, "Export contacts", str(exc))
             return

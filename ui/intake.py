@@ -177,7 +177,7 @@ class IntakeMixin(_Window):
         ids = [r.id for r in results if r.status == "imported" and r.id is not None]
         if not ids:
             return
-        self.model.upsert(self.reader.captures_by_ids(ids))
+        self.model.upsert(self.reader.captures.by_ids(ids))
         self.model.set_reading(pending=self.model.pending_ids() | set(ids), ids=ids)
         self._side_timer.start()
 
@@ -216,7 +216,7 @@ class IntakeMixin(_Window):
 
     def open_details_form(self, capture_ids: list[int]) -> CaptureDetailsForm:
         """The details form for ``capture_ids`` (non-blocking; Enter applies)."""
-        form = CaptureDetailsForm(capture_ids, self.reader.cases(), self)
+        form = CaptureDetailsForm(capture_ids, self.reader.cases.all(), self)
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.applied.connect(lambda ids, changes: self.ops.edit(ids, changes))
         self.details_form = form
@@ -225,7 +225,7 @@ class IntakeMixin(_Window):
         return form
 
     def _on_captures_changed(self, ids: list[int]) -> None:
-        self.model.upsert(self.reader.captures_by_ids(ids))
+        self.model.upsert(self.reader.captures.by_ids(ids))
         self._flagged_soon |= set(ids)  # notes can change the keyword flags
         self._refresh_flags()
         if self.viewer is not None and self.viewer.capture is not None \
@@ -243,7 +243,7 @@ class IntakeMixin(_Window):
         self.ops.run_ocr(sorted(ids))
 
     def ocr_pending(self) -> None:
-        ids = self.reader.pending_ocr()
+        ids = self.reader.reading.pending_ocr()
         if not ids:
             self.statusBar().showMessage("Every capture has been OCR'd.", 5000)
             return
@@ -276,7 +276,7 @@ class IntakeMixin(_Window):
             self.model.set_reading(flags=flags, ids=ids)
             self._side_timer.start()
 
-        self._reads.call(lambda: self.session.read_in_background(lambda ws: ws.flagged()),
+        self._reads.call(lambda: self.session.read_in_background(lambda ws: ws.reading.flagged()),
                          apply)
 
     def _on_ocr_finished(self, outcomes: list[OcrOutcome]) -> None:

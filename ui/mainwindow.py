@@ -175,8 +175,9 @@ class MainWindow(IntakeMixin, QMainWindow):
     def reload(self) -> None:
         """Re-read every capture and count (F5)."""
         reader = self.reader
-        self.model.reset(reader.captures(), reader.pending_ocr(), reader.flagged())
-        self._sent_ids = reader.sent_capture_ids()
+        self.model.reset(reader.captures.all(), reader.reading.pending_ocr(),
+                         reader.reading.flagged())
+        self._sent_ids = reader.packs.sent_capture_ids()
         self._refresh_side()
 
     def _refresh_side(self) -> None:
@@ -185,14 +186,14 @@ class MainWindow(IntakeMixin, QMainWindow):
             return
         captures = self.model.captures()
         unsent = sum(1 for c in captures if c.id not in self._sent_ids)
-        self.sidebar.update_counts(captures, self.reader.cases(),
+        self.sidebar.update_counts(captures, self.reader.cases.all(),
                                    len(self.model.flagged_ids()), len(self.model.pending_ids()),
                                    unsent)
         self._apply_filter()
         emit(self.refreshed)
 
     def _on_packs_changed(self) -> None:
-        self._sent_ids = self.reader.sent_capture_ids()
+        self._sent_ids = self.reader.packs.sent_capture_ids()
         self._refresh_side()
 
     def update_title(self) -> None:
@@ -256,7 +257,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.search_panel.summary.setText(f"Searching for “{query}”…")
         self._search_reads.call(
             lambda: self.session.read_in_background(
-                lambda ws: ws.search(query, limit=SEARCH_LIMIT)),
+                lambda ws: ws.reading.search(query, limit=SEARCH_LIMIT)),
             lambda hits: self._show_search(seq, query, hits),
             lambda exc: self._search_failed(seq, exc))
 

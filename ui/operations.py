@@ -93,7 +93,7 @@ class Operations(QObject):
     def use_passphrases(self, provider: Callable[[Any], str]) -> Task:
         """Let the writer's secret store ask for its passphrase through ``provider``
         (a :class:`ui.passphrase.PassphraseBridge`) when no OS keyring holds the keys."""
-        return self.run("Secrets", lambda ws, _t: ws.use_secrets(passphrase_provider=provider))
+        return self.run("Secrets", lambda ws, _t: ws.keys.use_secrets(passphrase_provider=provider))
 
     # ------------------------------------------------------------------ import
     def import_paths(self, paths: Iterable[str | Path], *, method: str = "import",
@@ -103,7 +103,8 @@ class Operations(QObject):
 
         def make(ws: Workspace, progress: ProgressCallback,
                  cancel: CancelToken) -> Any:
-            return ws.import_paths(todo, meta, method=method, progress=progress, cancel=cancel)
+            return ws.intake.import_paths(todo, meta, method=method, progress=progress,
+                                          cancel=cancel)
 
         title = "Importing" if method == "import" else f"Importing ({method})"
         return self.tasks.submit_stream(
@@ -116,7 +117,7 @@ class Operations(QObject):
         """Import an image held in memory (a clipboard paste)."""
 
         def run(ws: Workspace, task: Task) -> list[ImportResult]:
-            result = ws.import_bytes(data, meta, method=method)
+            result = ws.intake.import_bytes(data, meta, method=method)
             task.emit(result)
             return [result]
 
@@ -149,21 +150,22 @@ class Operations(QObject):
         ids = list(capture_ids)
 
         def run(ws: Workspace) -> list[Capture]:
-            return [ws.edit(cid, **changes) for cid in ids]
+            return [ws.captures.edit(cid, **changes) for cid in ids]
 
         return self._change("Saving details", ids, run, cases="case" in changes,
                             on_done=on_done)
 
     def set_notes(self, capture_id: int, text: str) -> Task:
         return self._change("Saving notes", [capture_id],
-                            lambda ws: ws.set_notes(capture_id, text))
+                            lambda ws: ws.captures.set_notes(capture_id, text))
 
     def add_tags(self, capture_id: int, tags: list[str]) -> Task:
-        return self._change("Tagging", [capture_id], lambda ws: ws.add_tags(capture_id, tags))
+        return self._change("Tagging", [capture_id],
+                            lambda ws: ws.captures.add_tags(capture_id, tags))
 
     def remove_tags(self, capture_id: int, tags: list[str]) -> Task:
         return self._change("Removing tags", [capture_id],
-                            lambda ws: ws.remove_tags(capture_id, tags))
+                            lambda ws: ws.captures.remove_tags(capture_id, tags))
 
     def set_setting(self, key: str, value: str,
                     on_done: Callable[[Any], None] | None = None) -> Task:
@@ -177,8 +179,8 @@ class Operations(QObject):
         ids = list(capture_ids)
 
         def make(ws: Workspace, progress: ProgressCallback, cancel: CancelToken) -> Any:
-            return ws.run_ocr(ids, lang=lang or ws.ocr_languages(), progress=progress,
-                              cancel=cancel)
+            return ws.reading.run_ocr(ids, lang=lang or ws.reading.ocr_languages(),
+                                      progress=progress, cancel=cancel)
 
         return self.tasks.submit_stream(
             "OCR", make, on_items=self._ocr_items,

@@ -33,7 +33,7 @@ from ui.operations import Operations
 from ui.qtutil import emit, readonly_cell, readonly_table
 from ui.session import Session
 from ui.tasks import Task
-from workstation.packs.service import OutcomeImport, Pack, PlatformStats, SendResult
+from workstation.packs.models import OutcomeImport, Pack, PlatformStats, SendResult
 from workstation.workspace import Workspace
 
 PACK_COLUMNS = ("Pack", "Platform", "Contact", "State", "Priority", "Items", "Outcomes",
@@ -208,8 +208,8 @@ class OutboxWindow(QMainWindow):
     # ----------------------------------------------------------------- reading
     def reload(self) -> None:
         keep = self.current_ref()
-        contacts = {c.id: c for c in self.reader.contacts()}
-        self._packs = sorted(self.reader.packs(), key=lambda p: p.id, reverse=True)
+        contacts = {c.id: c for c in self.reader.contacts.all()}
+        self._packs = sorted(self.reader.packs.all(), key=lambda p: p.id, reverse=True)
         self.packs.setRowCount(len(self._packs))
         for row, p in enumerate(self._packs):
             contact = contacts.get(p.contact_id)
@@ -227,7 +227,7 @@ class OutboxWindow(QMainWindow):
             self.select(keep)
         elif self._packs:
             self.packs.selectRow(0)
-        stats = self.reader.pack_stats()
+        stats = self.reader.outcomes.stats()
         self.stats.setRowCount(len(stats))
         for row, s in enumerate(stats):
             figures: tuple[object, ...] = (
@@ -270,7 +270,7 @@ class OutboxWindow(QMainWindow):
                 if column == 0:
                     cell.setData(REF_ROLE, item.capture_id)
                 self.items.setItem(row, column, cell)
-        attempts = self.reader.pack_attempts(pack.ref) if pack is not None else []
+        attempts = self.reader.packs.attempts(pack.ref) if pack is not None else []
         self.attempts.setRowCount(len(attempts))
         for row, attempt in enumerate(attempts):
             for column, key in enumerate(("at", "transport", "destination", "result", "error")):
@@ -315,19 +315,19 @@ class OutboxWindow(QMainWindow):
             return None
         ref = pack.ref
         return self._run("Exporting pack",
-                         lambda ws, _t: ws.send_pack(ref, via="folder", to=folder), describe_send)
+                         lambda ws, _t: ws.outbox.send(ref, via="folder", to=folder), describe_send)
 
     def send_email(self) -> Task | None:
         pack = self.current_pack()
         if pack is None:
             return None
         ref = pack.ref
-        return self._run("Sending pack", lambda ws, _t: ws.send_pack(ref, via="smtp"),
+        return self._run("Sending pack", lambda ws, _t: ws.outbox.send(ref, via="smtp"),
                          describe_send)
 
     def retry_queued(self) -> Task:
         return self._run("Sending queued packs",
-                         lambda ws, _t: ws.send_queued(ignore_backoff=True),
+                         lambda ws, _t: ws.outbox.send_queued(ignore_backoff=True),
                          lambda results: "; ".join(describe_send(r) for r in results)
                          or "Nothing is queued for sending.")
 
@@ -343,7 +343,7 @@ class OutboxWindow(QMainWindow):
         box.setObjectName("confirmDeliveredBox")
         box.buttonClicked.connect(
             lambda button: self._run(
-                "Confirming delivery", lambda ws, _t: ws.send_pack(ref, confirm_sent=True),
+                "Confirming delivery", lambda ws, _t: ws.outbox.send(ref, confirm_sent=True),
                 describe_send) if box.standardButton(button) == QMessageBox.StandardButton.Yes
             else None)
         box.open()
@@ -354,7 +354,7 @@ class OutboxWindow(QMainWindow):
             return None
         ref = pack.ref
         return self._run("Resending pack",
-                         lambda ws, _t: ws.send_pack(ref, via="smtp", resend=True), describe_send)
+                         lambda ws, _t: ws.outbox.send(ref, via="smtp", resend=True), describe_send)
 
     # ---------------------------------------------------------------- outcomes
     def ask_outcomes(self) -> None:
@@ -369,7 +369,8 @@ class OutboxWindow(QMainWindow):
             packs = ", ".join(f"{ref} → {state}" for ref, state in result.packs.items())
             return f"Imported {result.rows} outcome(s) from {result.file}: {packs}."
 
-        return self._run("Importing outcomes", lambda ws, _t: ws.import_outcomes(path), describe)
+        return self._run("Importing outcomes", lambda ws, _t: ws.outcomes.import_file(path),
+                         describe)
 
 
 def describe_send(result: SendResult) -> str:

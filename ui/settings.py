@@ -3,11 +3,14 @@
 Three kinds of setting, kept where they belong:
 
 * **workspace settings** — the analyst's name, OCR languages and jobs, phone
-  region hints, the SMTP server: saved through the writer
-  (:meth:`ui.operations.Operations.set_setting`), so each change is audited,
-  and only when it changed.  Every value is checked first with the core's
-  :func:`workstation.settings.check_setting`; a bad one is refused in the
-  dialog with the core's sentence and nothing is saved;
+  region hints, the SMTP server: declared in the core's settings table
+  (:data:`workstation.settings.SETTINGS`), which gives each field its range,
+  choices, default (shown as the placeholder) and tooltip (the table's help).
+  Saved through the writer (:meth:`ui.operations.Operations.set_setting`), so
+  each change is audited, and only when it changed.  Every value is checked
+  first with the core's :func:`workstation.settings.check` (the check
+  ``Workspace.set_setting`` applies again); a bad one is refused in the dialog
+  with the core's sentence and nothing is saved;
 * **the SMTP password** — never a setting and never shown: typed into a
   password field and handed to ``Workspace.set_smtp_password`` on the writer
   (the OS keyring, or the passphrase-encrypted files);
@@ -43,8 +46,7 @@ from shiboken6 import isValid
 from ui.prefs import WELLBEING_MODES
 from ui.qtutil import buddy_label, emit
 from workstation.errors import WorkstationError
-from workstation.reading.service import DEFAULT_REGION_HINTS
-from workstation.settings import MAX_OCR_JOBS, SMTP_SECURITY, check_setting
+from workstation.settings import SETTINGS, SMTP_PORTS, check, get_int, get_text
 from workstation.workspace import default_workspace_dir
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 WELLBEING_CHOICES = {"blur": "Blurred", "grey": "Greyscale", "off": "Shown as they are"}
 SECURITY_CHOICES = {"starttls": "STARTTLS (usually port 587)",
                     "ssl": "SSL/TLS from the start (usually port 465)"}
-DEFAULT_PORTS = {"starttls": "587", "ssl": "465"}
+DEFAULT_PORTS = {mode: str(port) for mode, port in SMTP_PORTS.items()}
 
 
 class SettingsRefused(Exception):
@@ -146,18 +148,18 @@ class SettingsDialog(QDialog):
 
         # ---------------------------------------------------------- reading
         reading = QWidget(self)
-        self.ocr_languages = line("ocrLanguages", "ocr_languages", reader.ocr_languages(),
+        self.ocr_languages = line("ocrLanguages", "ocr_languages", reader.reading.ocr_languages(),
                                   "auto, or Tesseract languages such as ara+eng")
         self.ocr_jobs = QSpinBox(reading)
         self.ocr_jobs.setObjectName("ocrJobs")
-        self.ocr_jobs.setRange(0, MAX_OCR_JOBS)
+        jobs = SETTINGS["ocr_jobs"]
+        self.ocr_jobs.setRange(jobs.minimum or 0, jobs.maximum or 0)
         self.ocr_jobs.setSpecialValueText(f"one per core ({os.cpu_count() or 1})")
-        jobs = (reader.setting("ocr_jobs") or "0").strip()
-        self.ocr_jobs.setValue(int(jobs) if jobs.isdigit() and int(jobs) <= MAX_OCR_JOBS else 0)
+        self.ocr_jobs.setValue(get_int(reader, "ocr_jobs"))
         self._initial["ocr_jobs"] = str(self.ocr_jobs.value())
         self.region_hints = line("regionHints", "region_hints",
                                  reader.setting("region_hints") or "",
-                                 "default: " + ",".join(DEFAULT_REGION_HINTS))
+                                 "default: " + SETTINGS["region_hints"].default)
         form = QFormLayout(reading)
         form.addRow(buddy_label("OCR &languages:", reading, self.ocr_languages),
                     self.ocr_languages)
@@ -172,15 +174,14 @@ class SettingsDialog(QDialog):
 
         # ----------------------------------------------------------- e-mail
         mail = QWidget(self)
-        security = (reader.setting("smtp_security") or "starttls").strip().lower()
+        security = get_text(reader, "smtp_security")
         self.smtp_host = line("smtpHost", "smtp_host", reader.setting("smtp_host") or "",
                               "smtp.example.org (empty: no e-mail)")
         self.smtp_security = QComboBox(mail)
         self.smtp_security.setObjectName("smtpSecurity")
-        for mode in SMTP_SECURITY:
-            self.smtp_security.addItem(SECURITY_CHOICES[mode], mode)
-        self.smtp_security.setCurrentIndex(
-            SMTP_SECURITY.index(security) if security in SMTP_SECURITY else 0)
+        for mode in SETTINGS["smtp_security"].choices:
+            self.smtp_security.addItem(SECURITY_CHOICES.get(mode, mode), mode)
+        self.smtp_security.setCurrentIndex(self.smtp_security.findData(security))
         self._initial["smtp_security"] = str(self.smtp_security.currentData())
         self.smtp_port = line("smtpPort", "smtp_port", reader.setting("smtp_port") or "")
         self.smtp_user = line("smtpUser", "smtp_user", reader.setting("smtp_user") or "",
@@ -193,11 +194,13 @@ class SettingsDialog(QDialog):
         self.password_state = QLabel(mail)
         self.password_state.setObjectName("smtpPasswordState")
         window.ops.run("Checking the SMTP password",
-                       lambda ws, _task: ws.smtp_password_stored(),
+                       lambda ws, _task: ws.keys.smtp_password_stored(),
                        on_done=self._password_checked,
                        on_error=lambda _message: None)  # only a courtesy
         self.smtp_security.currentIndexChanged.connect(self._security_changed)
         self._security_changed()
+        for key, (widget, _text) in self._values().items():
+            widget.setToolTip(SETTINGS[key].help)  # the settings table's help text
         form = QFormLayout(mail)
         form.addRow(buddy_label("SMTP ser&ver:", mail, self.smtp_host), self.smtp_host)
         form.addRow(buddy_label("&Security:", mail, self.smtp_security), self.smtp_security)
@@ -276,19 +279,19 @@ class SettingsDialog(QDialog):
         out: dict[str, str] = {}
         for key, (field, text) in self._values().items():
             try:
-                value = check_setting(key, text)
+                value = check(key, text)
             except WorkstationError as exc:
                 raise SettingsRefused(field, str(exc)) from None
             try:
-                before = check_setting(key, self._initial.get(key, ""))
+                before = check(key, self._initial.get(key, ""))
             except WorkstationError:
                 before = None  # a bad stored value: replace it
             if value != before:
                 out[key] = value
         password = self.smtp_password.text()
         if password:
-            host = out.get("smtp_host", check_setting("smtp_host", self.smtp_host.text()))
-            user = out.get("smtp_user", check_setting("smtp_user", self.smtp_user.text()))
+            host = out.get("smtp_host", check("smtp_host", self.smtp_host.text()))
+            user = out.get("smtp_user", check("smtp_user", self.smtp_user.text()))
             if not host or not user:
                 raise SettingsRefused(self.smtp_host if not host else self.smtp_user,
                                       "Give the SMTP server and user before storing a "
@@ -338,7 +341,7 @@ class SettingsDialog(QDialog):
         self.smtp_password.clear()
         if password:
             w.ops.run("Storing the SMTP password",
-                      lambda ws, _task: ws.set_smtp_password(password),
+                      lambda ws, _task: ws.keys.set_smtp_password(password),
                       on_done=lambda _r: w.statusBar().showMessage(
                           "The SMTP password is stored in the secret store.", 5000))
         mode = str(self.wellbeing.currentData())

@@ -142,7 +142,7 @@ class ViewerWindow(QMainWindow):
     def show_capture(self, capture_id: int) -> None:
         """Show ``capture_id`` (its image loads in the background)."""
         try:
-            capture = self._reader.capture(capture_id)
+            capture = self._reader.captures.get(capture_id)
         except WorkstationError as exc:
             self.banner.setText(str(exc))
             return
@@ -161,14 +161,14 @@ class ViewerWindow(QMainWindow):
         cid = self.capture.id
         reader = self._reader
         try:
-            capture = self.capture = reader.capture(cid)
-            run = reader.current_ocr(cid)
+            capture = self.capture = reader.captures.get(cid)
+            run = reader.reading.current_ocr(cid)
             self.text.set_text(run.text if run else "")
             self.image.set_words(run.words if run else [])
             self.image.set_boxes_visible(self.boxes_action.isChecked())
-            self.indicators.set_data(reader.indicators(cid), reader.links(cid),
-                                     reader.similar(cid), reader.keyword_hits(cid))
-            self.details.set_data(capture, run, reader.pdq_of(cid))
+            self.indicators.set_data(reader.reading.indicators(cid), reader.reading.links(cid),
+                                     reader.reading.similar(cid), reader.reading.keyword_hits(cid))
+            self.details.set_data(capture, run, reader.reading.pdq_of(cid))
             self.history.set_entries(reader.audit_entries(capture_id=cid))
             self.annotations.set_capture(capture)
         except WorkstationError as exc:
@@ -180,7 +180,7 @@ class ViewerWindow(QMainWindow):
     def _load_image(self, capture: Capture) -> None:
         self._original = QImage()
         self._image_for = None
-        original = self._reader.evidence_path(capture)
+        original = self._reader.captures.evidence_path(capture)
         session = self._session
 
         def load() -> tuple[int, QImage, bool]:

@@ -39,7 +39,7 @@ except ImportError:  # Windows
 
 from workstation.crypto.recipients import Recipient, recipients_to_pyrage
 from workstation.errors import WorkstationError
-from workstation.evidence.store import atomic_output
+from workstation.files import atomic_output
 
 __all__ = [
     "AgeError",

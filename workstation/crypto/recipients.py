@@ -15,6 +15,10 @@ without the comment), written as eight groups of four hex digits — so an
 analyst and a platform contact can compare keys over the phone.  SSH keys also
 expose :attr:`Recipient.ssh_fingerprint`, the ``SHA256:…`` form printed by
 ``ssh-keygen -l``.
+
+SSH key data is parsed and checked by ``cryptography``
+(:func:`~cryptography.hazmat.primitives.serialization.load_ssh_public_key`); the
+canonical text is its OpenSSH serialisation of the key.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyrage
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from workstation.errors import RejectedInput
 
@@ -47,6 +53,8 @@ RecipientKind = Literal["x25519", "ssh-ed25519"]
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _AGE_RECIPIENT_LEN = 62  # "age1" + 52 data characters + 6 checksum characters
 _SSH_ED25519 = "ssh-ed25519"
+#: How the key data of an ssh-ed25519 key starts: the length of the type name, the name.
+_ED25519_BLOB_PREFIX = len(_SSH_ED25519).to_bytes(4, "big") + _SSH_ED25519.encode()
 _OTHER_SSH_TYPES = {
     "ssh-rsa": "RSA",
     "ssh-dss": "DSA",
@@ -173,27 +181,14 @@ def _parse_ssh(text: str) -> Recipient:
     b64 = parts[1]
     comment = parts[2].strip() if len(parts) > 2 else ""
     try:
-        blob = binascii.a2b_base64(b64.encode("ascii"), strict_mode=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise InvalidRecipient(
-            "The ssh-ed25519 key data is not valid base64: it is damaged or cut short. "
-            "Copy the whole line from the .pub file."
-        ) from None
-    try:
-        (type_len,) = struct.unpack_from(">I", blob, 0)
-        inner_type = blob[4 : 4 + type_len]
-        (key_len,) = struct.unpack_from(">I", blob, 4 + type_len)
-        key = blob[8 + type_len : 8 + type_len + key_len]
-    except struct.error:
-        raise InvalidRecipient("The ssh-ed25519 key data is truncated.") from None
-    if inner_type != _SSH_ED25519.encode():
-        raise InvalidRecipient(
-            "The key data does not belong to an ssh-ed25519 key (the line's label and the "
-            "key inside it disagree)."
-        )
-    if key_len != 32 or len(key) != 32 or len(blob) != 8 + type_len + 32:
-        raise InvalidRecipient("The ssh-ed25519 key data has the wrong length; it is damaged.")
-    canonical = f"{_SSH_ED25519} {base64.b64encode(blob).decode('ascii')}"
+        key = serialization.load_ssh_public_key(f"{key_type} {b64}".encode())
+    except (ValueError, UnsupportedAlgorithm):
+        raise InvalidRecipient(_why_damaged(b64)) from None
+    if not isinstance(key, Ed25519PublicKey):  # the label said ssh-ed25519: never, but be sure
+        raise InvalidRecipient(_DISAGREE)
+    canonical = key.public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    ).decode("ascii")
     try:
         pyrage.ssh.Recipient.from_str(canonical)
     except pyrage.RecipientError as exc:
@@ -203,6 +198,22 @@ def _parse_ssh(text: str) -> Recipient:
     return Recipient(
         kind="ssh-ed25519", text=canonical, fingerprint=fingerprint_of(canonical), comment=comment
     )
+
+
+_DISAGREE = ("The key data does not belong to an ssh-ed25519 key (the line's label and the "
+             "key inside it disagree).")
+
+
+def _why_damaged(b64: str) -> str:
+    """What is wrong with key data that ``cryptography`` refused, in one sentence."""
+    try:
+        blob = binascii.a2b_base64(b64.encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return ("The ssh-ed25519 key data is not valid base64: it is damaged or cut short. "
+                "Copy the whole line from the .pub file.")
+    if not blob.startswith(_ED25519_BLOB_PREFIX):
+        return _DISAGREE
+    return "The ssh-ed25519 key data has the wrong length or is truncated; it is damaged."
 
 
 def parse_recipient(text: str) -> Recipient:

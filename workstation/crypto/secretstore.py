@@ -34,7 +34,7 @@ from typing import Any, Literal
 import pyrage
 
 from workstation.errors import NotFound, WorkstationError
-from workstation.evidence.store import atomic_write
+from workstation.files import atomic_write
 
 __all__ = [
     "KeyringUnavailable",

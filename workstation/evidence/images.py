@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from workstation.errors import RejectedInput
+from workstation.settings import SETTINGS
 
 try:  # HEIC/HEIF from phones, when the well-kept plugin is installed.
     import pillow_heif
@@ -34,7 +35,8 @@ ACCEPTED_FORMATS = {
     "TIFF": "tiff",
     "HEIF": "heic",
 }
-DEFAULT_MAX_PIXELS = 100_000_000
+#: ``config max_pixels``: the default is the settings table's.
+DEFAULT_MAX_PIXELS = int(SETTINGS["max_pixels"].default)
 THUMBNAIL_SIZE = 320
 PDQ_SIZE = 512
 

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from workstation.errors import RejectedInput, WorkstationError
-
-CHUNK = 1 << 20
+from workstation.files import CHUNK, fsync_dir, sha256_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +94,7 @@ class EvidenceStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(staged.path, stat.S_IRUSR | stat.S_IRGRP)
         os.replace(staged.path, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return final
 
     def discard(self, staged: StagedFile) -> None:
@@ -138,51 +137,3 @@ class EvidenceStore:
                 if second.is_dir():
                     for f in second.iterdir():
                         yield f.name
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: int = 0o644,
-                  durable: bool = True) -> Iterator[BinaryIO]:
-    """A binary file that replaces ``path`` when the block succeeds and vanishes when it
-    fails: temp file in the same folder (+ fsync when ``durable``) + rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            if durable:
-                os.fsync(out.fileno())
-        os.chmod(name, mode)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(target.parent)
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
-                 durable: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
-    with atomic_output(path, mode, durable) as out:
-        out.write(data)
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name == "nt":  # pragma: no cover
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

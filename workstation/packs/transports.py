@@ -1,6 +1,6 @@
 """Delivering sealed packs: to a folder (removable drive) or by e-mail (SMTP over TLS).
 
-The state machine and the bookkeeping live in :mod:`workstation.packs.service`; this
+The state machine and the bookkeeping live in :mod:`workstation.packs.models`; this
 module only moves bytes and reports what happened:
 
 * :func:`deliver_to_folder` copies the pack and the recipient's instructions
@@ -19,12 +19,9 @@ module only moves bytes and reports what happened:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,13 +30,14 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from workstation.errors import WorkstationError
+from workstation.files import atomic_copy, atomic_text, fsync_dir, sha256_file
+from workstation.settings import SETTINGS, SMTP_PORTS
 
-_CHUNK = 1 << 20
 #: Retry delays: 1, 2, 4 ... minutes, at most 1 hour.
 BACKOFF_BASE_S = 60
 BACKOFF_MAX_S = 3600
-DEFAULT_MAX_MB = 25
-SECURITY_MODES = ("starttls", "ssl")
+DEFAULT_MAX_MB = int(SETTINGS["smtp_max_mb"].default)
+SECURITY_MODES = tuple(SMTP_PORTS)
 
 
 class DeliveryError(WorkstationError):
@@ -58,14 +56,6 @@ def backoff_seconds(attempts: int) -> int:
 def next_attempt_at(attempts: int, now: datetime | None = None) -> str:
     moment = (now or datetime.now(UTC)) + timedelta(seconds=backoff_seconds(attempts))
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def message_id_for(ref: str, sender: str) -> str:
@@ -87,41 +77,6 @@ class FolderDelivery:
     sha256: str
 
 
-def _atomic_copy(src: Path, dest: Path) -> str:
-    """Copy ``src`` to ``dest`` via a temporary file; return the SHA-256 of what was written."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    digest = hashlib.sha256()
-    try:
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-            while chunk := fin.read(_CHUNK):
-                digest.update(chunk)
-                fout.write(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return digest.hexdigest()
-
-
-def _atomic_text(dest: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def deliver_to_folder(pack_file: Path, expected_sha256: str, folder: Path, readme: str,
                       public_key: str | None, ref: str) -> FolderDelivery:
     """Copy the pack, its instructions and the agency's public key into ``folder``."""
@@ -131,7 +86,7 @@ def deliver_to_folder(pack_file: Path, expected_sha256: str, folder: Path, readm
     if dest.exists():
         raise DeliveryError(f"{str(dest)!r} already exists; the pack is not copied over it.")
     try:
-        written = _atomic_copy(pack_file, dest)
+        written = atomic_copy(pack_file, dest)
         if written != expected_sha256:
             dest.unlink()
             raise DeliveryError(
@@ -144,17 +99,13 @@ def deliver_to_folder(pack_file: Path, expected_sha256: str, folder: Path, readm
                 f"The copy in {str(folder)!r} does not read back correctly (SHA-256 {copied}); "
                 "the drive may be failing. Nothing was delivered.")
         readme_path = folder / f"{ref}.README.txt"
-        _atomic_text(readme_path, readme)
+        atomic_text(readme_path, readme)
         key_path = None
         if public_key:
             key_path = folder / f"{ref}.agency.pub"
-            _atomic_text(key_path, public_key)
+            atomic_text(key_path, public_key)
         with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_dir(folder)
     except OSError as exc:
         raise DeliveryError(f"Cannot write to {str(folder)!r}: {exc.strerror}.") from None
     return FolderDelivery(dest, readme_path, key_path, copied)

@@ -1,8 +1,5 @@
-"""Reading the adverts, as part of the Workspace façade: OCR runs, indicators,
-keyword flags, full-text search, and links between captures.
-
-``ReadingFeatures`` is mixed into :class:`workstation.workspace.Workspace`;
-it keeps this feature's logic out of the workspace module.  All SQL is in
+"""Reading the adverts (``ws.reading``): OCR runs, indicators, keyword flags,
+full-text search, and links between captures.  All SQL is in
 :mod:`workstation.storage.reading_repo`.
 """
 
@@ -12,21 +9,21 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Generator, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from workstation.errors import Cancelled, WorkstationError
-from workstation.evidence.store import EvidenceStore
+from workstation.context import Context
+from workstation.errors import Cancelled, NotFound, WorkstationError
 from workstation.models import Capture
 from workstation.progress import CancelToken, ProgressCallback, report
+from workstation.settings import get_int, get_list, get_text
 from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
-DEFAULT_REGION_HINTS = ("GB", "FR", "IQ", "TR", "AL", "VN", "IR", "AF", "ER", "IT", "DE")
 #: Indicator kinds that link captures (a shared price says little, so prices do not link).
 LINK_KINDS = ("phone", "whatsapp", "telegram", "url", "handle", "email", "crypto")
 INDICATOR_KINDS = ("phone", "whatsapp", "telegram", "url", "handle", "email", "price", "crypto")
@@ -141,34 +138,25 @@ def _fts_query(text: str) -> str:
     return " ".join(parts)
 
 
-class ReadingFeatures:
-    """OCR, indicators, search and links (mixed into ``Workspace``)."""
+class ReadingService:
+    """OCR, indicators, keyword flags, search, similar images and links (``ws.reading``).
 
-    # Provided by Workspace:
-    reading: ReadingRepo
-    store: EvidenceStore
-    readonly: bool
-    _write: Callable[[], AbstractContextManager[None]]
-    audit: Any
-    capture: Callable[[int], Capture]
-    captures_repo: Any
-    setting: Callable[..., str | None]
+    Derived data only: the originals are read (and verified) but never changed."""
 
-    if TYPE_CHECKING:
+    def __init__(self, ctx: Context, repo: ReadingRepo, captures_repo: CaptureRepo) -> None:
+        self._ctx = ctx
+        self._repo = repo
+        self._captures_repo = captures_repo
 
-        @property
-        def conn(self) -> sqlite3.Connection: ...
+    def _capture(self, capture_id: int) -> Capture:
+        found = self._captures_repo.get(capture_id)
+        if found is None:
+            raise NotFound(f"There is no capture #{capture_id}.")
+        return found
 
-        @property
-        def analyst(self) -> str: ...
-
-    # --------------------------------------------------------------- settings
     @property
     def region_hints(self) -> tuple[str, ...]:
-        raw = self.setting("region_hints")
-        if not raw:
-            return DEFAULT_REGION_HINTS
-        return tuple(r.strip().upper() for r in raw.split(",") if r.strip())
+        return get_list(self._ctx, "region_hints")
 
     @cached_property
     def lexicon(self) -> Any:
@@ -176,12 +164,11 @@ class ReadingFeatures:
 
         return Lexicon.load()
 
-    # --------------------------------------------------------- derived data
-    def _refresh_derived(self, capture_id: int) -> None:
+    def refresh_derived(self, capture_id: int) -> None:
         """Inside a write: rebuild notes/metadata indicators, keyword flags and the index."""
         from workstation.reading.indicators.extract import extract_indicators
 
-        capture = self.capture(capture_id)
+        capture = self._capture(capture_id)
         hints = self.region_hints
         found: list[dict[str, Any]] = []
         if capture.notes:
@@ -194,60 +181,59 @@ class ReadingFeatures:
             handle = capture.handle.lstrip("@")
             found.append({"kind": "handle", "value": capture.handle,
                           "normalized": handle.lower(), "source": "metadata", "box": None})
-        self.reading.replace_indicators(capture_id, ("notes", "metadata"), _dedupe(found))
+        self._repo.replace_indicators(capture_id, ("notes", "metadata"), _dedupe(found))
         self._reindex(capture)
 
     def _reindex(self, capture: Capture) -> None:
-        run = self.reading.current_run(capture.id)
+        run = self._repo.current_run(capture.id)
         ocr_text = run["text"] if run else ""
-        indicators = self.reading.indicators(capture.id)
+        indicators = self._repo.indicators(capture.id)
         indicator_text = " ".join(
             f"{r['value']} {r['normalized']} {re.sub(r'[^0-9]', '', r['normalized'])}"
             for r in indicators)
         metadata = " ".join(filter(None, [
             capture.source_url, capture.platform, capture.handle, capture.content_id,
             capture.case, capture.original_filename, " ".join(capture.tags)]))
-        self.reading.index(capture.id, ocr_text, capture.notes, metadata, indicator_text)
+        self._repo.index(capture.id, ocr_text, capture.notes, metadata, indicator_text)
         hits = []
         for source, text in (("ocr", ocr_text), ("notes", capture.notes)):
             for hit in self.lexicon.match(text):
                 hits.append({"term": hit.term, "category": hit.category,
                              "language": hit.language, "source": source})
         verdict = self.lexicon.score(self.lexicon.match(f"{ocr_text}\n{capture.notes}"))
-        self.reading.replace_keywords(capture.id, hits, verdict.flagged, verdict.score,
+        self._repo.replace_keywords(capture.id, hits, verdict.flagged, verdict.score,
                                       verdict.categories)
 
-    def _backfill_derived(self) -> None:
+    def backfill_derived(self) -> None:
         """After an upgrade: PDQ hashes, indicators, flags and the index for older captures.
 
         Derived data only; originals are read (and verified) but never changed.
         """
         from workstation.evidence.images import derive, probe_bytes
 
-        missing_pdq = set(self.reading.captures_without_pdq())
-        indexed = self.reading.indexed_ids()
-        for capture_id in [c for (c, _sha) in self.captures_repo.hashes()]:
+        missing_pdq = set(self._repo.captures_without_pdq())
+        indexed = self._repo.indexed_ids()
+        for capture_id in [c for (c, _sha) in self._captures_repo.hashes()]:
             if capture_id not in missing_pdq and capture_id in indexed:
                 continue
-            capture = self.capture(capture_id)
-            with self._write():
+            capture = self._capture(capture_id)
+            with self._ctx.write():
                 if capture_id in missing_pdq:
                     try:
-                        data = self.store.read_verified(capture.sha256)
+                        data = self._ctx.store.read_verified(capture.sha256)
                         _info, image = probe_bytes(data, capture.width * capture.height + 1)
                         derived = derive(image)
                     except WorkstationError:
                         derived = None  # `verify` reports the damaged original
                     if derived is not None and derived.pdq is not None:
-                        self.reading.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
-                self._refresh_derived(capture_id)
+                        self._repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+                self.refresh_derived(capture_id)
 
-    # -------------------------------------------------------------------- OCR
     def ocr_languages(self) -> str:
-        return self.setting("ocr_languages") or "auto"
+        return get_text(self._ctx, "ocr_languages")
 
     def pending_ocr(self) -> list[int]:
-        return self.reading.captures_without_ocr()
+        return self._repo.captures_without_ocr()
 
     def run_ocr(
         self,
@@ -263,25 +249,24 @@ class ReadingFeatures:
         finished and then simply ends (it does not raise)."""
         from workstation.reading.ocr import OcrPool
 
-        if self.readonly:
+        if self._ctx.readonly:
             raise WorkstationError("This workspace was opened read-only.")
         ids = list(dict.fromkeys(capture_ids))
-        captures = {cid: self.capture(cid) for cid in ids}
+        captures = {cid: self._capture(cid) for cid in ids}
         items = []
         for cid in ids:
             capture = captures[cid]
-            problem = self.store.verify(capture.sha256)
+            problem = self._ctx.store.verify(capture.sha256)
             if problem:
                 yield OcrOutcome(cid, "failed", error=f"capture #{cid}: {problem}")
                 continue
-            items.append((cid, str(self.store.path_for(capture.sha256)), lang))
+            items.append((cid, str(self._ctx.store.path_for(capture.sha256)), lang))
         total, done = len(items), 0
         report(progress, 0, total, "OCR")
         if not items:
             return
         if jobs is None:  # `config ocr_jobs N`; 0 or unset: one worker per core
-            configured = (self.setting("ocr_jobs") or "").strip()
-            jobs = int(configured) if configured.isdigit() else None
+            jobs = get_int(self._ctx, "ocr_jobs") or None
         with OcrPool(jobs=min(jobs or os.cpu_count() or 1, total)) as pool:
             try:
                 for cid, result in pool.map(items, cancel=cancel):
@@ -315,42 +300,41 @@ class ReadingFeatures:
         boxes = [WordBox(w["text"], tuple(w["bbox"])) for w in words if w.get("text")]
         found = [i.to_dict() for i in extract_indicators(run["text"], self.region_hints,
                                                          words=boxes, source="ocr")]
-        with self._write():
-            run_id = self.reading.insert_run(capture_id, run, utc_now(), self.analyst)
-            self.reading.replace_indicators(capture_id, ("ocr",), _dedupe(found), run_id)
-            self.audit.append(self.analyst, "ocr.run", f"capture:{capture_id}", {
+        with self._ctx.write():
+            run_id = self._repo.insert_run(capture_id, run, utc_now(), self._ctx.analyst)
+            self._repo.replace_indicators(capture_id, ("ocr",), _dedupe(found), run_id)
+            self._ctx.audit.append(self._ctx.analyst, "ocr.run", f"capture:{capture_id}", {
                 "run": run_id, "engine": run["engine"], "engine_version": run["engine_version"],
                 "languages": languages, "params": run["params"],
                 "confidence": run["confidence"], "duration": round(run["duration"], 3),
                 "text_sha256": hashlib.sha256(run["text"].encode("utf-8")).hexdigest(),
                 "indicators": len(found),
             })
-            self._reindex(self.capture(capture_id))
+            self._reindex(self._capture(capture_id))
         return OcrOutcome(capture_id, "done", run_id, languages, run["confidence"])
 
     def current_ocr(self, capture_id: int) -> OcrRun | None:
-        row = self.reading.current_run(capture_id)
+        row = self._repo.current_run(capture_id)
         return _run(row) if row else None
 
     def ocr_history(self, capture_id: int) -> list[OcrRun]:
-        return [_run(r) for r in self.reading.runs(capture_id)]
+        return [_run(r) for r in self._repo.runs(capture_id)]
 
-    # -------------------------------------------------------------- indicators
     def indicators(self, capture_id: int | None = None, kind: str | None = None
                    ) -> list[IndicatorRecord]:
         if capture_id is not None:
-            self.capture(capture_id)
+            self._capture(capture_id)
         if kind is not None and kind not in INDICATOR_KINDS:
             raise WorkstationError(
                 f"Unknown indicator kind {kind!r}; choose one of {', '.join(INDICATOR_KINDS)}.")
         return [IndicatorRecord(r["capture_id"], r["kind"], r["value"], r["normalized"],
                                 r["source"], tuple(json.loads(r["box"])) if r["box"] else None)
-                for r in self.reading.indicators(capture_id, kind)]
+                for r in self._repo.indicators(capture_id, kind)]
 
     def flagged(self, capture_ids: Iterable[int] | None = None
                 ) -> dict[int, tuple[bool, float]]:
         """capture id → (flagged, score) from the keyword lexicon (all, or those asked)."""
-        return self.reading.flags(None if capture_ids is None else list(capture_ids))
+        return self._repo.flags(None if capture_ids is None else list(capture_ids))
 
     def warm_up(self) -> None:
         """Import the lazily loaded OCR, indicator and lexicon code and load the lexicon,
@@ -361,30 +345,28 @@ class ReadingFeatures:
         _ = self.lexicon
 
     def keyword_hits(self, capture_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.reading.keyword_hits(capture_id)]
+        return [dict(r) for r in self._repo.keyword_hits(capture_id)]
 
-    # ------------------------------------------------------------------ search
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Full-text search (bm25-ranked, highlighted snippets) over OCR text, notes,
         metadata and indicators; ``word*`` for prefixes."""
         match = _fts_query(query)
         try:
-            rows = self.reading.search(match, max(1, limit))
+            rows = self._repo.search(match, max(1, limit))
         except sqlite3.OperationalError as exc:
             raise WorkstationError(f"Cannot search for {query!r}: {exc}") from None
         return [SearchHit(capture_id, rank, " ".join(snippet.split()))
                 for capture_id, rank, snippet in rows]
 
-    # ------------------------------------------------------------------- links
     def similar(self, capture_id: int, max_distance: int = PDQ_MAX_DISTANCE) -> list[SimilarImage]:
         """Near-duplicate images by PDQ hash (distance ≤ 31; quality ≤ 49 ignored, as HMA)."""
-        self.capture(capture_id)
-        mine = self.reading.pdq(capture_id)
+        self._capture(capture_id)
+        mine = self._repo.pdq(capture_id)
         if mine is None or mine["quality"] < PDQ_MIN_QUALITY:
             return []
         target = int(mine["pdq"], 16)
         found = []
-        for other, pdq, quality in self.reading.all_pdq():
+        for other, pdq, quality in self._repo.all_pdq():
             if other == capture_id or quality < PDQ_MIN_QUALITY:
                 continue
             distance = (int(pdq, 16) ^ target).bit_count()
@@ -395,9 +377,9 @@ class ReadingFeatures:
     def links(self, capture_id: int) -> list[Link]:
         """Every other capture (any case, any platform) sharing a normalised indicator,
         and every near-duplicate image."""
-        self.capture(capture_id)
+        self._capture(capture_id)
         by_id: dict[int, Link] = {}
-        for row in self.reading.sharing(capture_id, LINK_KINDS):
+        for row in self._repo.sharing(capture_id, LINK_KINDS):
             link = by_id.setdefault(row["other"], Link(row["other"]))
             entry = {"kind": row["kind"], "normalized": row["normalized"]}
             if entry not in link.shared:
@@ -407,7 +389,7 @@ class ReadingFeatures:
         return sorted(by_id.values(), key=lambda link: link.capture_id)
 
     def pdq_of(self, capture_id: int) -> tuple[str, int] | None:
-        row = self.reading.pdq(capture_id)
+        row = self._repo.pdq(capture_id)
         return (row["pdq"], row["quality"]) if row else None
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from workstation.evidence.store import atomic_write
+from workstation.files import atomic_write
 from workstation.models import AuditEntry, Problem
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now

@@ -1,7 +1,8 @@
 """SQL for the agency's keys, contacts, alert packs, the outbox and outcomes.
 
-Only :class:`workstation.packs.service.PackFeatures` uses this.  Like the other
-repositories it never commits: the Workspace wraps each user action (the change
+Used by the services in :mod:`workstation.packs` (keys, contacts, compose, sending,
+outcomes).  Like the other
+repositories it never commits: ``Context.write()`` wraps each user action (the change
 and its audit entry) in one transaction.
 """
 

@@ -7,9 +7,9 @@ extension loading enabled on every platform — which the compiled search ranker
 out.  Every module imports ``sqlite3`` from here, never the standard library's
 directly: two copies of SQLite in one process must not open the same database
 file, or closing one copy's file handle drops the other copy's POSIX locks
-(https://www.sqlite.org/howtocorrupt.html, section 2.2).  (sqlite-utils, a declared
-dependency that no code uses yet, would open files with the standard library's
-module: give it a connection from here, ``sqlite_utils.Database(conn)``.)
+(https://www.sqlite.org/howtocorrupt.html, section 2.2).  (sqlite-utils, the optional ``tools``
+extra for queries of a workspace *copy*, opens files with the standard library's
+module; no module of the app imports it.)
 """
 
 from __future__ import annotations

@@ -1,27 +1,16 @@
-"""Streaming ZIP writing for alert packs, and safe extraction of untrusted ZIPs.
+"""Streaming ZIP writing for alert packs (:class:`ZipPackWriter`), and the package's
+ZIP entry point: the shared errors and name rules (:mod:`~workstation.packs.format.zipbase`)
+and safe extraction of untrusted ZIPs (:mod:`~workstation.packs.format.zipextract`)
+are importable from here too.
 
-Writing (:class:`ZipPackWriter`): members are copied file by file in 1 MiB
-chunks, so memory stays flat whatever the evidence size.  While a member is
-written its SHA-256 and MD5 are computed (platforms ask for both), and when
-the caller passes the SHA-256 recorded at capture time the copy is checked
-against it: evidence that changed on disk since capture aborts the pack with
-:class:`EvidenceChanged`.  The output may be a path (written atomically) or
-any writable binary object, including a non-seekable one such as
-:class:`workstation.crypto.age.EncryptingWriter` (zipfile then writes data
+Members are copied file by file in 1 MiB chunks, so memory stays flat whatever
+the evidence size.  While a member is written its SHA-256 and MD5 are computed
+(platforms ask for both), and when the caller passes the SHA-256 recorded at
+capture time the copy is checked against it: evidence that changed on disk since
+capture aborts the pack with :class:`EvidenceChanged`.  The output may be a path
+(written atomically) or any writable binary object, including a non-seekable one
+such as :class:`workstation.crypto.age.EncryptingWriter` (zipfile then writes data
 descriptors, which every unzip tool reads).
-
-Extraction (:func:`safe_extract`) treats the archive as hostile.  Before
-anything is written every member is checked: no absolute paths, drive letters,
-``..``/``.`` or empty components, backslashes, colons, control characters,
-Windows reserved names; no symlinks or special files (Unix mode in
-``external_attr``, Windows reparse points); no encryption or exotic
-compression; no duplicates, including names that differ only by case or
-Unicode normalisation, and no file that is also used as a directory; at most
-``max_members`` members.  Sizes are limited twice: the declared sizes first,
-then the bytes actually produced while streaming (zip bombs lie in their
-headers).  Members are written into a fresh temporary directory beside the
-target, which is renamed into place only when everything succeeded, so a
-rejected archive leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -30,21 +19,28 @@ import contextlib
 import hashlib
 import io
 import os
-import re
-import shutil
 import stat
 import tempfile
 import time
-import unicodedata
 import zipfile
-import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
 from workstation.errors import Cancelled, RejectedInput, WorkstationError
+from workstation.packs.format.zipbase import (
+    CHUNK,
+    ArchiveError,
+    ArchiveTooLarge,
+    DamagedArchive,
+    EvidenceChanged,
+    MemberDigest,
+    UnsafeArchive,
+    check_member_name,
+    format_sha256sum,
+    name_key,
+)
+from workstation.packs.format.zipextract import ExtractLimits, safe_extract
 from workstation.progress import CancelToken
 
 __all__ = [
@@ -61,115 +57,11 @@ __all__ = [
     "safe_extract",
 ]
 
-_CHUNK = 1 << 20
-_MAX_NAME_CHARS = 1024
-_MAX_COMPONENT_BYTES = 255
-_MAX_DEPTH = 32
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
-_FORBIDDEN_CHARS = set('\\:*?"<>|')
 _ALREADY_COMPRESSED = {
     ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".avif",
     ".mp4", ".mov", ".m4v", ".webm", ".mkv", ".mp3", ".m4a", ".ogg", ".opus",
     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".age", ".pdf",
 }  # fmt: skip
-_FILE_ATTR_RE_PARSE_POINT = 0x400  # MS-DOS/Windows FILE_ATTRIBUTE_REPARSE_POINT
-
-
-class ArchiveError(RejectedInput):
-    """A ZIP archive was refused."""
-
-
-class UnsafeArchive(ArchiveError):
-    """A ZIP archive contains a hostile or unsupported member."""
-
-
-class ArchiveTooLarge(UnsafeArchive):
-    """A ZIP archive exceeds the member-count or size limits (possibly a zip bomb)."""
-
-
-class DamagedArchive(ArchiveError):
-    """A ZIP archive is corrupt or truncated."""
-
-
-class EvidenceChanged(WorkstationError):
-    """An evidence file no longer has the SHA-256 recorded when it was captured."""
-
-
-@dataclass(frozen=True, slots=True)
-class MemberDigest:
-    """A member written to or extracted from a ZIP, with its digests (lower-case hex)."""
-
-    name: str
-    size: int
-    sha256: str
-    md5: str
-
-
-def format_sha256sum(members: Iterable[MemberDigest]) -> str:
-    """A manifest in ``sha256sum`` format, checkable with ``sha256sum -c``."""
-    lines = []
-    for member in members:
-        if "\n" in member.name or "\\" in member.name:
-            raise UnsafeArchive(f"Member name {member.name!r} cannot go in a sha256sum manifest.")
-        lines.append(f"{member.sha256}  {member.name}\n")
-    return "".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# Member names
-
-
-def check_member_name(name: str) -> str:
-    """Check a ZIP member name is a safe relative path; return it unchanged.
-
-    Directory entries end with ``/``.  Raises :class:`UnsafeArchive` naming
-    the member and the problem.
-    """
-    shown = repr(name if len(name) <= 200 else name[:197] + "...")
-
-    def refuse(why: str) -> UnsafeArchive:
-        return UnsafeArchive(f"Archive member {shown} is refused: {why}.")
-
-    if not name:
-        raise refuse("empty name")
-    if len(name) > _MAX_NAME_CHARS:
-        raise refuse(f"name longer than {_MAX_NAME_CHARS} characters")
-    if any(ord(c) < 32 or ord(c) == 0x7F for c in name):
-        raise refuse("control character in name")
-    if "\\" in name:
-        raise refuse("backslash in name (Windows path separator)")
-    if name.startswith("/"):
-        raise refuse("absolute path")
-    if re.match(r"^[A-Za-z]:", name):
-        raise refuse("drive letter")
-    path = name[:-1] if name.endswith("/") else name
-    parts = path.split("/")
-    if len(parts) > _MAX_DEPTH:
-        raise refuse(f"more than {_MAX_DEPTH} directory levels")
-    for part in parts:
-        if part == "":
-            raise refuse("empty path component ('//' or trailing '/')")
-        if part in (".", ".."):
-            raise refuse(f"'{part}' path component (path traversal)")
-        bad = sorted(set(part) & _FORBIDDEN_CHARS)
-        if bad:
-            raise refuse(f"forbidden character {bad[0]!r}")
-        if part.endswith((" ", ".")):
-            raise refuse("path component ending with a space or a dot")
-        if _WINDOWS_RESERVED.match(part):
-            raise refuse(f"reserved device name {part!r}")
-        if len(part.encode("utf-8", "surrogatepass")) > _MAX_COMPONENT_BYTES:
-            raise refuse(f"path component longer than {_MAX_COMPONENT_BYTES} bytes")
-    return name
-
-
-def _name_key(name: str) -> str:
-    """Collision key: names equal on case-insensitive / normalising file systems."""
-    return unicodedata.normalize("NFC", name.rstrip("/")).casefold()
-
-
-# ---------------------------------------------------------------------------
-# Writing
 
 
 def _default_compress(arcname: str) -> bool:
@@ -235,7 +127,7 @@ class ZipPackWriter:
         check_member_name(arcname)
         if arcname.endswith("/"):
             raise UnsafeArchive(f"Archive member {arcname!r}: directory entries are not written.")
-        key = _name_key(arcname)
+        key = name_key(arcname)
         parts = key.split("/")
         dirs = {"/".join(parts[:i]) for i in range(1, len(parts))}
         if key in self._keys or key in self._dir_keys or dirs & self._keys:
@@ -299,7 +191,7 @@ class ZipPackWriter:
                 while True:
                     if self._cancel is not None and self._cancel.cancelled:
                         raise Cancelled("Packing was cancelled.")
-                    chunk = src.read(_CHUNK)
+                    chunk = src.read(CHUNK)
                     if not chunk:
                         break
                     sha256.update(chunk)
@@ -423,212 +315,3 @@ class ZipPackWriter:
             self.close()
         else:
             self.abort()
-
-
-# ---------------------------------------------------------------------------
-# Extraction
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractLimits:
-    """Limits for :func:`safe_extract`."""
-
-    max_members: int = 10_000
-    max_member_size: int = 1 << 30  # 1 GiB
-    max_total_size: int = 4 << 30  # 4 GiB
-    max_archive_size: int = 4 << 30  # size of the ZIP file itself
-
-
-def _check_member_type(info: zipfile.ZipInfo) -> None:
-    name = info.filename
-    mode = info.external_attr >> 16
-    fmt = stat.S_IFMT(mode)
-    if fmt == stat.S_IFLNK:
-        raise UnsafeArchive(f"Archive member {name!r} is refused: it is a symbolic link.")
-    if fmt not in (0, stat.S_IFREG, stat.S_IFDIR):
-        raise UnsafeArchive(
-            f"Archive member {name!r} is refused: it is a special file (device, pipe or socket)."
-        )
-    if info.external_attr & _FILE_ATTR_RE_PARSE_POINT and info.create_system == 0:
-        raise UnsafeArchive(
-            f"Archive member {name!r} is refused: it is a Windows link (reparse point)."
-        )
-    if fmt == stat.S_IFDIR and not info.is_dir():
-        raise UnsafeArchive(f"Archive member {name!r} is refused: a directory without '/'.")
-    if info.flag_bits & 0x1:
-        raise UnsafeArchive(f"Archive member {name!r} is refused: it is password-encrypted.")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise UnsafeArchive(
-            f"Archive member {name!r} is refused: unsupported compression method "
-            f"{info.compress_type} (only stored and deflated are accepted)."
-        )
-
-
-def _plan(infos: list[zipfile.ZipInfo], limits: ExtractLimits) -> None:
-    """Check every member before anything is written."""
-    if len(infos) > limits.max_members:
-        raise ArchiveTooLarge(
-            f"The archive has {len(infos)} members; at most {limits.max_members} are accepted."
-        )
-    files: dict[str, str] = {}
-    dirs: dict[str, str] = {}
-    implied: dict[str, str] = {}
-    declared_total = 0
-    for info in infos:
-        if "\x00" in info.orig_filename:
-            raise UnsafeArchive(
-                f"Archive member {info.orig_filename!r} is refused: NUL character in name."
-            )
-        check_member_name(info.filename)
-        _check_member_type(info)
-        key = _name_key(info.filename)
-        if key in files or key in dirs:
-            other = files.get(key) or dirs.get(key)
-            raise UnsafeArchive(
-                f"Archive member {info.filename!r} is refused: duplicate of {other!r} "
-                "(names are compared ignoring case and Unicode normalisation)."
-            )
-        parts = key.split("/")
-        for i in range(1, len(parts)):
-            implied.setdefault("/".join(parts[:i]), info.filename)
-        if info.is_dir():
-            dirs[key] = info.filename
-            continue
-        files[key] = info.filename
-        if info.file_size > limits.max_member_size:
-            raise ArchiveTooLarge(
-                f"Archive member {info.filename!r} declares {info.file_size} bytes; at most "
-                f"{limits.max_member_size} are accepted per member."
-            )
-        declared_total += info.file_size
-        if declared_total > limits.max_total_size:
-            raise ArchiveTooLarge(
-                f"The archive declares more than {limits.max_total_size} bytes in total "
-                f"(reached at member {info.filename!r})."
-            )
-    for key, name in files.items():
-        if key in implied:
-            raise UnsafeArchive(
-                f"Archive member {name!r} is refused: it is a file but "
-                f"{implied[key]!r} uses it as a folder."
-            )
-
-
-def _open_new_file(path: Path) -> int:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    return os.open(path, flags, 0o600)
-
-
-def safe_extract(
-    archive: str | os.PathLike[str] | IO[bytes],
-    target_dir: str | os.PathLike[str],
-    *,
-    limits: ExtractLimits | None = None,
-    cancel: CancelToken | None = None,
-) -> list[MemberDigest]:
-    """Extract an untrusted ZIP into ``target_dir`` (which must not exist, or be empty).
-
-    Returns the extracted files with their sizes and digests.  Raises
-    :class:`UnsafeArchive` / :class:`ArchiveTooLarge` / :class:`DamagedArchive`
-    naming the offending member; then nothing is left in ``target_dir``.
-    """
-    limits = limits or ExtractLimits()
-    target = Path(target_dir)
-    if target.exists():
-        if not target.is_dir() or target.is_symlink():
-            raise WorkstationError(f"{str(target)!r} exists and is not a folder.")
-        if any(target.iterdir()):
-            raise WorkstationError(f"The folder {str(target)!r} is not empty.")
-    if isinstance(archive, str | os.PathLike):
-        label = repr(os.fspath(archive))
-        try:
-            archive_size = os.stat(archive).st_size
-        except OSError as exc:
-            raise ArchiveError(f"Cannot read the archive {label}: {exc.strerror}.") from None
-        if archive_size > limits.max_archive_size:
-            raise ArchiveTooLarge(
-                f"The archive {label} is {archive_size} bytes; at most "
-                f"{limits.max_archive_size} are accepted."
-            )
-    else:
-        label = "the archive"
-    try:
-        zf = zipfile.ZipFile(archive, "r")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise DamagedArchive(f"{label} is not a valid ZIP archive ({exc}).") from None
-    except OSError as exc:
-        raise ArchiveError(f"Cannot read the archive {label}: {exc.strerror}.") from None
-    with zf:
-        infos = zf.infolist()
-        _plan(infos, limits)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.extract-"))
-        try:
-            results = _extract_all(zf, infos, staging, limits, cancel)
-            if target.exists():
-                target.rmdir()
-            os.rename(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return results
-
-
-def _extract_all(
-    zf: zipfile.ZipFile,
-    infos: list[zipfile.ZipInfo],
-    root: Path,
-    limits: ExtractLimits,
-    cancel: CancelToken | None,
-) -> list[MemberDigest]:
-    real_root = root.resolve()
-    results: list[MemberDigest] = []
-    total = 0
-    for info in infos:
-        name = info.filename
-        parts = name.rstrip("/").split("/")
-        dest = root.joinpath(*parts)
-        if info.is_dir():
-            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
-            continue
-        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not dest.parent.resolve().is_relative_to(real_root):
-            raise UnsafeArchive(f"Archive member {name!r} would be written outside the folder.")
-        sha256 = hashlib.sha256()
-        md5 = hashlib.md5(usedforsecurity=False)
-        size = 0
-        try:
-            with zf.open(info) as src, os.fdopen(_open_new_file(dest), "wb") as out:
-                while True:
-                    if cancel is not None and cancel.cancelled:
-                        raise Cancelled("Extraction was cancelled; nothing was kept.")
-                    chunk = src.read(_CHUNK)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    total += len(chunk)
-                    if size > limits.max_member_size:
-                        raise ArchiveTooLarge(
-                            f"Archive member {name!r} expands to more than "
-                            f"{limits.max_member_size} bytes (its header claimed "
-                            f"{info.file_size}); extraction stopped."
-                        )
-                    if total > limits.max_total_size:
-                        raise ArchiveTooLarge(
-                            f"The archive expands to more than {limits.max_total_size} bytes "
-                            f"(reached at member {name!r}); extraction stopped."
-                        )
-                    sha256.update(chunk)
-                    md5.update(chunk)
-                    out.write(chunk)
-        except FileExistsError:
-            raise UnsafeArchive(f"Archive member {name!r} is refused: duplicate name.") from None
-        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-            raise DamagedArchive(f"Archive member {name!r} is damaged ({exc}).") from None
-        except zipfile.LargeZipFile as exc:
-            raise DamagedArchive(f"Archive member {name!r} cannot be read ({exc}).") from None
-        except zlib.error as exc:
-            raise DamagedArchive(f"Archive member {name!r} is damaged ({exc}).") from None
-        results.append(MemberDigest(name, size, sha256.hexdigest(), md5.hexdigest()))
-    return results

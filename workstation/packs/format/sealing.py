@@ -18,6 +18,7 @@ from workstation.crypto.age import (
     EncryptingWriter,
     HashingWriter,
 )
+from workstation.files import fsync_dir
 from workstation.packs.format.members import (
     build_manifest,
     indicators_csv,
@@ -102,7 +103,8 @@ class _FilesSink:
             os.chmod(tmp, mode)
         for dest, tmp, _fh, _mode in self._files:
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            with contextlib.suppress(OSError):
+                fsync_dir(dest.parent)
         self._files = []
 
     def discard(self) -> None:
@@ -155,15 +157,6 @@ class _PreviewSpool:
         self._stop = True
         self._pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def seal(

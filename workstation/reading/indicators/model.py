@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, cast
 
 from workstation.errors import WorkstationError
+from workstation.settings import SETTINGS
 
 IndicatorKind = Literal["phone", "whatsapp", "telegram", "url", "handle", "email", "price",
                         "crypto"]
@@ -18,9 +19,9 @@ KINDS: tuple[IndicatorKind, ...] = ("phone", "whatsapp", "telegram", "url", "han
                                     "price", "crypto")
 
 
-#: Where the people advertising crossings and their customers usually have numbers.
-DEFAULT_REGIONS: tuple[str, ...] = ("GB", "FR", "IQ", "TR", "AL", "VN", "IR", "AF", "ER", "IT",
-                                    "DE")
+#: Where the people advertising crossings and their customers usually have numbers
+#: (``config region_hints``: the default is the settings table's).
+DEFAULT_REGIONS: tuple[str, ...] = tuple(SETTINGS["region_hints"].default.split(","))
 
 
 Box = tuple[int, int, int, int]

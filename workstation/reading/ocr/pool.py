@@ -103,6 +103,35 @@ class _Worker:
     started: float = 0.0
 
 
+class _Feed:
+    """The items not yet handed to a worker, given out one at a time."""
+
+    def __init__(self, pending: Iterator[tuple[Any, ImageSource, str]],
+                 ids: Iterator[int], cancel: CancelToken | None) -> None:
+        self._pending = pending
+        self._ids = ids
+        self._cancel = cancel
+        self.exhausted = False
+
+    def assign(self, worker: _Worker) -> bool:
+        """Send the next item to an idle ``worker``; ``False`` when there is none to send
+        (the stream has run dry, or the work is cancelled)."""
+        if self.exhausted or (self._cancel is not None and self._cancel.cancelled):
+            return False
+        try:
+            key, source, lang = next(self._pending)
+        except StopIteration:
+            self.exhausted = True
+            return False
+        task_id = next(self._ids)
+        source = os.fspath(source) if isinstance(source, os.PathLike) else source
+        worker.task = (task_id, key)
+        worker.started = time.monotonic()
+        with suppress(BrokenPipeError, OSError):  # a dead worker: its sentinel tells
+            worker.conn.send((task_id, source, lang))
+        return True
+
+
 class OcrPool:
     """A pool of ``jobs`` OCR worker processes (default: one per CPU core).
 
@@ -195,35 +224,16 @@ class OcrPool:
         # is not left to one worker at the end while the others sit idle (the
         # longest-first rule for scheduling on parallel workers).  A stream is read
         # in its own order.
-        pending = iter(sorted(items, key=_size_estimate, reverse=True)
-                       if isinstance(items, Sequence) else items)
-        exhausted = False
+        feed = _Feed(iter(sorted(items, key=_size_estimate, reverse=True)
+                          if isinstance(items, Sequence) else items), self._ids, cancel)
         done = 0
         report(progress, 0, total, "OCR")
         try:
             if cancel is not None and cancel.cancelled:
                 raise Cancelled("OCR was cancelled.")
             self._ensure_workers(self.jobs if total == 0 else min(self.jobs, total))
-
-            def assign(worker: _Worker) -> bool:
-                nonlocal exhausted
-                if exhausted or (cancel is not None and cancel.cancelled):
-                    return False
-                try:
-                    key, source, lang = next(pending)
-                except StopIteration:
-                    exhausted = True
-                    return False
-                task_id = next(self._ids)
-                source = os.fspath(source) if isinstance(source, os.PathLike) else source
-                worker.task = (task_id, key)
-                worker.started = time.monotonic()
-                with suppress(BrokenPipeError, OSError):  # a dead worker: its sentinel tells
-                    worker.conn.send((task_id, source, lang))
-                return True
-
             for worker in self._workers:
-                assign(worker)
+                feed.assign(worker)
             while True:
                 busy = [w for w in self._workers if w.task is not None]
                 if not busy:
@@ -235,38 +245,43 @@ class OcrPool:
                 ready = set(wait(handles, timeout=POLL_S))
                 now = time.monotonic()
                 for worker in busy:
-                    outcome: tuple[Any, OcrResult | WorkstationError] | None = None
-                    if worker.conn in ready:
-                        try:
-                            task_id, result, error = worker.conn.recv()
-                        except (EOFError, OSError):
-                            outcome = self._replace(worker, "the OCR worker stopped unexpectedly")
-                        else:
-                            assert worker.task is not None
-                            if task_id == worker.task[0]:
-                                outcome = (worker.task[1], result if error is None else error)
-                                worker.task = None
-                    elif worker.process.sentinel in ready:
-                        outcome = self._replace(worker, "the OCR worker crashed on this image")
-                    elif (self.item_timeout_s is not None
-                          and now - worker.started > self.item_timeout_s):
-                        outcome = self._replace(
-                            worker, f"OCR took longer than {self.item_timeout_s:g} s")
+                    outcome = self._collect(worker, ready, now)
                     if outcome is None:
                         continue
                     done += 1
                     # Keep the workers busy while the caller handles the result.
                     for w in self._workers:
                         if w.task is None:
-                            assign(w)
+                            feed.assign(w)
                     report(progress, done, total, "OCR")
                     yield outcome
-            if cancel is not None and cancel.cancelled and not exhausted:
+            if cancel is not None and cancel.cancelled and not feed.exhausted:
                 raise Cancelled("OCR was cancelled; the images already read are kept.")
         finally:
             if any(w.task is not None for w in self._workers):
                 # Cancelled, or the caller stopped iterating: kill unfinished work.
                 self._terminate_all()
+
+    def _collect(self, worker: _Worker, ready: set[Any],
+                 now: float) -> tuple[Any, OcrResult | WorkstationError] | None:
+        """A busy worker's ``(key, result_or_error)`` if it has finished, crashed or run
+        out of time (a crashed or late worker is replaced); ``None`` while it works on."""
+        if worker.conn in ready:
+            try:
+                task_id, result, error = worker.conn.recv()
+            except (EOFError, OSError):
+                return self._replace(worker, "the OCR worker stopped unexpectedly")
+            assert worker.task is not None
+            if task_id != worker.task[0]:
+                return None
+            key = worker.task[1]
+            worker.task = None
+            return key, (result if error is None else error)
+        if worker.process.sentinel in ready:
+            return self._replace(worker, "the OCR worker crashed on this image")
+        if self.item_timeout_s is not None and now - worker.started > self.item_timeout_s:
+            return self._replace(worker, f"OCR took longer than {self.item_timeout_s:g} s")
+        return None
 
     def _replace(self, worker: _Worker, why: str) -> tuple[Any, WorkstationError]:
         assert worker.task is not None

@@ -1,0 +1,98 @@
+"""What every service of one open workspace shares: :class:`Context`.
+
+The ``Workspace`` façade opens the database, takes the lock and migrates; then it
+builds one ``Context`` and hands it to each service (cases, captures, intake,
+reading, keys, contacts, packs, outbox, outcomes) together with the repositories
+and the other services that service needs — so a service's dependencies are its
+constructor's arguments, visible in its imports, not attributes it finds on
+``self``.
+
+``Context.write()`` is the one way to change anything: a transaction, serialized
+within the process, whose audit entries are appended in the same transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from workstation.errors import WorkstationError
+from workstation.evidence.store import EvidenceStore
+from workstation.settings import read as read_setting
+from workstation.storage.audit import AuditLog
+from workstation.storage.db import transaction
+from workstation.storage.repositories import SettingsRepo
+from workstation.storage.sqlitelib import sqlite3
+
+
+class ReadOnlyWorkspace(WorkstationError):
+    """A change was attempted on a workspace opened read-only."""
+
+
+class Context:
+    """The shared state of one open workspace.
+
+    Attributes:
+        root: the workspace folder.
+        readonly: opened without the write lock; ``write()`` refuses.
+        conn: the SQLite connection (one per open workspace).
+        store: the content-addressed evidence store.
+        thumbs: the folder of derived thumbnails.
+        audit: the audit chain.
+        settings: the settings table's repository.
+    """
+
+    def __init__(self, root: Path, readonly: bool, conn: sqlite3.Connection,
+                 store: EvidenceStore, audit: AuditLog, settings: SettingsRepo) -> None:
+        self.root = root
+        self.readonly = readonly
+        self.conn = conn
+        self.store = store
+        self.thumbs = root / "thumbs"
+        self.audit = audit
+        self.settings = settings
+        self._mutex = threading.RLock()
+
+    @property
+    def analyst(self) -> str:
+        """The analyst's name: $WORKSTATION_ANALYST, else the setting, else the OS user."""
+        env = os.environ.get("WORKSTATION_ANALYST")
+        if env:
+            return env
+        configured = self.settings.get("analyst")
+        if configured:
+            return configured
+        try:
+            return getpass.getuser()
+        except Exception:  # no user name available (some containers)
+            return "unknown"
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        """The stored value of setting ``key`` (declared in
+        :data:`workstation.settings.SETTINGS`), else ``default`` when unset or no longer
+        valid.  Typed reads with the table's default: ``workstation.settings.get_int(ctx,
+        key)`` and the like."""
+        value = read_setting(key, self.settings.get(key))
+        return default if value is None else value
+
+    def check_writable(self) -> None:
+        """Refuse a change on a workspace opened read-only."""
+        if self.readonly:
+            raise ReadOnlyWorkspace("This workspace was opened read-only.")
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One transaction (serialized within the process) with its audit entries."""
+        self.check_writable()
+        with self._mutex:
+            try:
+                with transaction(self.conn):
+                    yield
+            except BaseException:
+                self.audit.rolled_back()
+                raise
+            self.audit.committed()

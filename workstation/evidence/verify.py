@@ -1,0 +1,179 @@
+"""``verify``: re-hash every evidence file, walk the audit chain and replay it against
+the tables, so a changed byte or a record edited outside the application is reported."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from workstation.context import Context
+from workstation.models import (
+    Problem,
+    VerifyReport,
+)
+from workstation.progress import CancelToken, ProgressCallback, report
+from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo
+
+
+class Verifier:
+    """Checks one workspace: evidence bytes, the audit chain, the tables against the trail."""
+
+    def __init__(self, ctx: Context, captures_repo: CaptureRepo, cases_repo: CaseRepo,
+                 reading_repo: ReadingRepo) -> None:
+        self._ctx = ctx
+        self._captures_repo = captures_repo
+        self._cases_repo = cases_repo
+        self._reading_repo = reading_repo
+
+    def verify(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> VerifyReport:
+        """Re-hash every evidence file, walk the audit chain, and replay it against the tables."""
+        result = VerifyReport()
+        rows = self._captures_repo.raw_rows()
+        total = len(rows)
+        for done, row in enumerate(rows):
+            if cancel is not None and cancel.cancelled:
+                result.cancelled = True
+                return result
+            report(progress, done, total, f"capture #{row['id']}")
+            problem = self._ctx.store.verify(row["sha256"])
+            if problem:
+                kind = "evidence-missing" if "missing" in problem else "evidence-altered"
+                result.problems.append(
+                    Problem(kind, f"capture #{row['id']}: {problem}", capture_id=row["id"])
+                )
+            result.captures_checked += 1
+        report(progress, total, total, "audit trail")
+        result.entries_checked, chain_problems = self._ctx.audit.verify_chain()
+        result.problems += chain_problems
+        result.problems += self._replay_audit(rows)
+        referenced = {row["sha256"] for row in rows}
+        result.unreferenced_files = sum(1 for h in self._ctx.store.all_hashes()
+                                        if h not in referenced)
+        return result
+
+    def _replay_audit(self, rows: list[Any]) -> list[Problem]:
+        """Compare the tables with the state the audit trail describes."""
+        state = self._expected_state()
+        problems = self._compare_captures(rows, state)
+        problems += self._compare_ocr_runs(state.ocr_runs)
+        problems += self._compare_cases(state.cases)
+        return problems
+
+    def _expected_state(self) -> _AuditState:
+        """Replay every audit entry into the state the tables should be in."""
+        state = _AuditState()
+        for row in self._ctx.audit.iter_all():
+            _kind, _, ident = row["subject"].partition(":")
+            if not ident.isdigit():
+                continue
+            try:
+                details = json.loads(row["details"])
+            except ValueError:
+                continue
+            state.apply(row["action"], int(ident), details)
+        return state
+
+    def _compare_captures(self, rows: list[Any], state: _AuditState) -> list[Problem]:
+        """Report captures added, altered, re-tagged or deleted outside the application."""
+        problems: list[Problem] = []
+        expected = state.captures
+        actual_tags = self._captures_repo.all_tags()
+        seen: set[int] = set()
+        for row in rows:
+            cid = row["id"]
+            seen.add(cid)
+            if cid not in expected:
+                problems.append(Problem(
+                    "record-unaudited",
+                    f"capture #{cid} has no import entry in the audit trail (added outside "
+                    "the application)", capture_id=cid))
+                continue
+            for column in CAPTURE_COLUMNS:
+                if column in expected[cid] and row[column] != expected[cid][column]:
+                    problems.append(Problem(
+                        "record-altered",
+                        f"capture #{cid}: {column} is {row[column]!r} in the database but "
+                        f"{expected[cid][column]!r} according to the audit trail",
+                        capture_id=cid))
+            if actual_tags.get(cid, set()) != state.tags.get(cid, set()):
+                problems.append(Problem(
+                    "record-altered",
+                    f"capture #{cid}: tags differ from the audit trail", capture_id=cid))
+        for cid in sorted(set(expected) - seen):
+            problems.append(Problem(
+                "record-deleted",
+                f"capture #{cid} is in the audit trail but missing from the database",
+                capture_id=cid))
+        return problems
+
+    def _compare_ocr_runs(self, ocr_runs: dict[int, tuple[int, str | None]]) -> list[Problem]:
+        """Report OCR runs whose text is unaudited, altered or missing."""
+        problems: list[Problem] = []
+        pending = dict(ocr_runs)
+        for run_id, capture_id, text in self._reading_repo.all_run_texts():
+            recorded = pending.pop(run_id, None)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if recorded is None:
+                problems.append(Problem(
+                    "record-unaudited", f"OCR run {run_id} of capture #{capture_id} has no audit "
+                    "entry", capture_id=capture_id))
+            elif recorded != (capture_id, digest):
+                problems.append(Problem(
+                    "record-altered", f"OCR run {run_id} of capture #{capture_id} differs from "
+                    "the audit trail", capture_id=capture_id))
+        for run_id, (capture_id, _digest) in sorted(pending.items()):
+            problems.append(Problem(
+                "record-deleted", f"OCR run {run_id} of capture #{capture_id} is missing",
+                capture_id=capture_id))
+        return problems
+
+    def _compare_cases(self, cases: dict[int, dict[str, Any]]) -> list[Problem]:
+        """Report cases deleted, altered or created outside the application."""
+        problems: list[Problem] = []
+        actual_cases = {c.id: c for c in self._cases_repo.all_cases()}
+        for case_id, want in cases.items():
+            have = actual_cases.get(case_id)
+            if have is None:
+                problems.append(Problem("record-deleted", f"case #{case_id} deleted"))
+            elif (have.name, have.status) != (want["name"], want["status"]):
+                problems.append(Problem(
+                    "record-altered", f"case #{case_id} differs from the audit trail"))
+        for case_id in set(actual_cases) - set(cases):
+            problems.append(Problem("record-unaudited", f"case #{case_id} has no audit entry"))
+        return problems
+
+
+@dataclass
+class _AuditState:
+    """The captures, tags, OCR runs and cases the audit trail says should exist."""
+
+    captures: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[int, set[str]] = field(default_factory=dict)
+    cases: dict[int, dict[str, Any]] = field(default_factory=dict)
+    ocr_runs: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+
+    def apply(self, action: str, subject_id: int, details: dict[str, Any]) -> None:
+        """Fold one audit entry into the expected state."""
+        if action == "capture.import":
+            self.captures[subject_id] = dict(details.get("record", {}))
+            self.tags[subject_id] = set(details.get("tags", []))
+        elif action == "capture.edit" and subject_id in self.captures:
+            for key, change in details.get("changes", {}).items():
+                self.captures[subject_id][key] = change.get("new")
+                if key == "captured_at":
+                    self.captures[subject_id]["captured_at_source"] = "analyst"
+        elif action == "capture.tag":
+            self.tags.setdefault(subject_id, set()).update(details.get("added", []))
+        elif action == "capture.untag":
+            self.tags.setdefault(subject_id, set()).difference_update(details.get("removed", []))
+        elif action == "ocr.run":
+            self.ocr_runs[int(details.get("run", 0))] = (subject_id, details.get("text_sha256"))
+        elif action == "case.create":
+            self.cases[subject_id] = {"name": details.get("name"), "status": "open"}
+        elif action in ("case.close", "case.reopen") and subject_id in self.cases:
+            self.cases[subject_id]["status"] = details.get("new")

@@ -1,0 +1,443 @@
+"""Composing and sealing alert packs (``ws.packs``): the request checked, the items
+gathered (evidence, OCR, indicators, previews), the pack sealed into the outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from workstation import __version__
+from workstation.context import Context
+from workstation.crypto import signing
+from workstation.errors import NotFound, WorkstationError
+from workstation.evidence.captures import CaptureService
+from workstation.models import Capture
+from workstation.packs.contacts import ContactService
+from workstation.packs.format.members import make_preview, recipient_steps
+from workstation.packs.format.policies import choose_basis, load_policies
+from workstation.packs.format.report import report_html
+from workstation.packs.format.sealing import seal
+from workstation.packs.format.spec import (
+    ACTIONS,
+    PACK_SUFFIX,
+    PRIORITIES,
+    PackError,
+    PackItem,
+    PackRecipient,
+    PackSpec,
+    SealResult,
+)
+from workstation.packs.keys import KeyService
+from workstation.packs.models import (
+    LINK_KINDS,
+    SENT_STATES,
+    Contact,
+    OutboxError,
+    Pack,
+    PackItemState,
+    _account_id,
+    content_type_of,
+    int_pack_setting,
+    pack_setting,
+    profile_url_of,
+)
+from workstation.platforms import normalize_platform
+from workstation.progress import CancelToken, ProgressCallback
+from workstation.reading.service import ReadingService
+from workstation.storage.packs_repo import PacksRepo, dumps
+from workstation.storage.sqlitelib import sqlite3
+from workstation.timeutil import format_utc, utc_now
+
+
+class PackService:
+    """Packs: compose, preview, seal, list."""
+
+    def __init__(self, ctx: Context, repo: PacksRepo, captures: CaptureService,
+                 reading: ReadingService, keys: KeyService, contacts: ContactService) -> None:
+        self._ctx = ctx
+        self._repo = repo
+        self._captures = captures
+        self._reading = reading
+        self._keys = keys
+        self._contacts = contacts
+
+    def all(self, states: Iterable[str] | None = None) -> list[Pack]:
+        return [self._pack(r) for r in self._repo.packs(states)]
+
+    def get(self, ref: str) -> Pack:
+        return self._pack(self.row(ref))
+
+    def sent_capture_ids(self) -> set[int]:
+        """Captures that are in at least one pack already sent to its platform."""
+        return self._repo.captures_in_packs(SENT_STATES)
+
+    def row(self, ref: str) -> sqlite3.Row:
+        row = self._repo.pack_by_ref(ref.strip()) or self._repo.pack_by_ref(
+            ref.strip().upper())
+        if row is None:
+            raise NotFound(f"There is no pack {ref!r} (see `workstation pack list`).")
+        return row
+
+    def file(self, ref: str) -> Path:
+        row = self.row(ref)
+        if not row["file_name"]:
+            raise OutboxError(f"{row['ref']} has not been sealed.")
+        return self._ctx.root / "outbox" / row["file_name"]
+
+    def _pack(self, row: sqlite3.Row) -> Pack:
+        items = tuple(PackItemState(r["capture_id"], r["position"], r["outcome"], r["outcome_at"],
+                                    r["outcome_comment"])
+                      for r in self._repo.items(row["id"]))
+        return Pack(
+            row["id"], row["ref"], row["contact_id"], row["platform"], row["state"],
+            row["priority"], row["action"], row["reason"], json.loads(row["basis"] or "{}"),
+            row["created_at"], row["created_by"], row["sealed_at"], row["deadline_at"],
+            str(self._ctx.root / "outbox" / row["file_name"]) if row["file_name"] else None,
+            row["file_size"], row["file_sha256"], row["signing_key_id"],
+            json.loads(row["recipients"] or "[]"), row["message_id"], row["transport"],
+            row["destination"], row["attempts"], row["next_attempt_at"], row["last_error"],
+            row["sent_at"], row["acknowledged_at"], row["closed_at"], items)
+
+    def attempts(self, ref: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._repo.attempts(self.row(ref)["id"])]
+
+    def _next_ref(self, created: datetime) -> str:
+        prefix = pack_setting(self._ctx, "pack_ref_prefix")  # checked by the settings table
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", prefix):
+            raise PackError(f"pack_ref_prefix {prefix!r} must be letters, digits and '-'.")
+        stem = f"{prefix}-{created.year}-"
+        return f"{stem}{self._repo.max_sequence(stem) + 1:06d}"
+
+    def build(
+        self,
+        contact_id: int,
+        capture_ids: Sequence[int],
+        *,
+        reason: str = "",
+        action: str = "remove",
+        priority: str = "normal",
+        basis: str | None = None,
+        output: str | os.PathLike[str] | None = None,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Pack:
+        """Create, fill, sign, encrypt and record a pack (state ``sealed``).
+
+        The sealed file is kept in ``<workspace>/outbox/`` (the copy the outbox
+        sends) and, with ``output``, written there too in the same pass.
+        """
+        contact, captures, ids, reason = self._check_request(
+            contact_id, capture_ids, reason=reason, action=action, priority=priority)
+        sign_row = self._keys.current_key_row("signing")
+        archive_row = self._keys.current_key_row("archive")
+        chosen_basis = choose_basis(contact.platform, basis)
+        out_path = self._output_path(output)
+        key = self._keys.signing_key()  # unlock before anything is written
+
+        created_dt = datetime.now(UTC).replace(microsecond=0)
+        recipients = self._pack_recipients(contact, archive_row)
+        ref, pack_id = self._insert_draft(contact, ids, created_dt, chosen_basis,
+                                          priority=priority, action=action, reason=reason)
+        spec = self._pack_spec(ref, created_dt, contact, chosen_basis, recipients,
+                               priority=priority, action=action, reason=reason,
+                               signing_key_id=sign_row["key_id"])
+        items = self._pack_items(pack_id, captures, str(chosen_basis.get("id")))
+        result = self._seal_files(pack_id, spec, items, key, out_path,
+                                  cancel=cancel, progress=progress)
+        self._record_sealed(pack_id, spec, items, captures, recipients, key, result, out_path)
+        return self.get(ref)
+
+    def _insert_draft(self, contact: Contact, ids: list[int], created_dt: datetime,
+                      chosen_basis: dict[str, Any], *, priority: str, action: str,
+                      reason: str) -> tuple[str, int]:
+        """Record the pack as a ``draft`` with its items and audit it; return (ref, id)."""
+        with self._ctx.write():
+            ref = self._next_ref(created_dt)
+            pack_id = self._repo.insert_pack({
+                "ref": ref, "contact_id": contact.id, "platform": contact.platform,
+                "state": "draft", "priority": priority, "action": action, "reason": reason,
+                "basis": dumps(chosen_basis), "created_at": format_utc(created_dt),
+                "created_by": self._ctx.analyst,
+            })
+            self._repo.insert_items(pack_id, ids)
+            self._ctx.audit.append(self._ctx.analyst, "pack.create", f"pack:{ref}", {
+                "ref": ref, "contact_id": contact.id, "platform": contact.platform,
+                "captures": ids, "action": action, "priority": priority, "reason": reason,
+                "basis": chosen_basis.get("id"),
+            })
+        return ref, pack_id
+
+    def _seal_files(self, pack_id: int, spec: PackSpec, items: list[PackItem],
+                    key: signing.SigningKey, out_path: Path | None, *,
+                    cancel: CancelToken | None, progress: ProgressCallback | None,
+                    ) -> SealResult:
+        """Seal into the outbox (and ``out_path``); a failure is noted on the pack."""
+        destinations = [self._outbox() / spec.file_name]
+        modes = [0o444]
+        if out_path is not None:
+            destinations.append(out_path)
+            modes.append(0o644)
+        try:
+            return seal(spec, items, key, destinations, modes=modes, cancel=cancel,
+                        progress=progress)
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, WorkstationError) else type(exc).__name__
+            with self._ctx.write():
+                self._repo.update_pack(pack_id, {"last_error": message[:500]})
+            raise
+
+    def _record_sealed(self, pack_id: int, spec: PackSpec, items: list[PackItem],
+                       captures: list[Capture], recipients: list[PackRecipient],
+                       key: signing.SigningKey, result: SealResult,
+                       out_path: Path | None) -> None:
+        """Mark the pack ``sealed``, index its link indicators and audit the seal."""
+        ref = spec.ref
+        deadline = spec.deadline_at
+        pairs = sorted({(i["kind"], i["normalized"]) for item in items
+                        for i in item.indicators if i["kind"] in LINK_KINDS})
+        with self._ctx.write():
+            self._repo.update_pack(pack_id, {
+                "state": "sealed", "sealed_at": utc_now(), "deadline_at": deadline,
+                "file_name": spec.file_name, "file_size": result.size,
+                "file_sha256": result.sha256, "manifest_sha256": result.manifest_sha256,
+                "sums_sha256": result.sums_sha256, "signing_key_id": key.key_id_hex,
+                "recipients": dumps([r.to_dict() for r in recipients]), "last_error": None,
+            })
+            self._repo.add_pack_indicators(pack_id, pairs)
+            self._ctx.audit.append(self._ctx.analyst, "pack.seal", f"pack:{ref}", {
+                "ref": ref, "file": spec.file_name, "size": result.size,
+                "sha256": result.sha256, "manifest_sha256": result.manifest_sha256,
+                "sha256sums_sha256": result.sums_sha256, "signing_key_id": key.key_id_hex,
+                "recipients": [r.fingerprint for r in recipients],
+                "captures": [{"id": c.id, "sha256": c.sha256} for c in captures],
+                "deadline": deadline, "copy": os.fspath(out_path) if out_path else None,
+            })
+
+    def _check_request(self, contact_id: int, capture_ids: Sequence[int], *, reason: str,
+                       action: str, priority: str,
+                       ) -> tuple[Contact, list[Capture], list[int], str]:
+        """Validate what a pack asks for: the contact, captures, action, priority, reason."""
+        if action not in ACTIONS:
+            raise PackError(f"Unknown action {action!r}; choose one of {', '.join(ACTIONS)}.")
+        if priority not in PRIORITIES:
+            raise PackError(f"Unknown priority {priority!r}; choose normal or urgent.")
+        reason = " ".join((reason or "").split())
+        if len(reason) > 2000:
+            raise PackError("The reason is too long (at most 2000 characters).")
+        ids = list(dict.fromkeys(int(i) for i in capture_ids))
+        if not ids:
+            raise PackError("A pack needs at least one capture (--captures ID,ID...).")
+        contact = self._contacts.get(contact_id)
+        if not contact.recipients:
+            raise PackError(f"Contact #{contact.id} has no recipient key.")
+        captures = [self._captures.get(i) for i in ids]
+        for c in captures:
+            if c.platform and contact.platform != "other" and c.platform != contact.platform:
+                raise PackError(
+                    f"Capture #{c.id} is from {c.platform} but contact #{contact.id} is for "
+                    f"{contact.platform}: a pack goes to one platform. Leave #{c.id} out or "
+                    "correct its platform (`workstation edit`).")
+        return contact, captures, ids, reason
+
+    @staticmethod
+    def _pack_recipients(contact: Contact, archive_row: sqlite3.Row | None) -> list[PackRecipient]:
+        recipients = [PackRecipient(k.recipient, k.kind, k.fingerprint, "contact", k.comment)
+                      for k in contact.recipients]
+        if archive_row is not None:
+            recipients.append(PackRecipient(archive_row["public"], "x25519",
+                                            archive_row["fingerprint"], "archive"))
+        return recipients
+
+    def _pack_spec(self, ref: str, created_dt: datetime, contact: Contact,
+                   basis: dict[str, Any], recipients: list[PackRecipient], *, priority: str,
+                   action: str, reason: str, signing_key_id: str) -> PackSpec:
+        hours = int_pack_setting(self._ctx, f"deadline_hours_{priority}")
+        return PackSpec(
+            ref=ref, created_at=format_utc(created_dt),
+            agency=pack_setting(self._ctx, "agency_name"),
+            unit=pack_setting(self._ctx, "issuing_unit"), analyst=self._ctx.analyst,
+            contact_24x7={"name": pack_setting(self._ctx, "contact_24x7_name"),
+                          "phone": pack_setting(self._ctx, "contact_24x7_phone"),
+                          "email": pack_setting(self._ctx, "contact_24x7_email")},
+            platform=contact.platform, operator=str(basis.get("operator", "")),
+            contact={"id": contact.id, "name": contact.name,
+                     "organisation": contact.organisation, "role": contact.role,
+                     "email": contact.email, "verified": contact.verified},
+            recipients=recipients, basis=basis,
+            handling=pack_setting(self._ctx, "handling_marking"), priority=priority, action=action,
+            reason=reason, preserve_days=int_pack_setting(self._ctx, "preservation_days"),
+            deadline_at=format_utc(created_dt + timedelta(hours=hours)),
+            signing_key_id=signing_key_id, app_version=__version__,
+            reply_to=(self._ctx.setting("smtp_from")
+                      or pack_setting(self._ctx, "contact_24x7_email") or None),
+        )
+
+    def policies(self, platform: str) -> list[dict[str, Any]]:
+        """The terms clauses a pack to ``platform`` may cite (the default first), then
+        the legal basis (id ``legal``)."""
+        entries = [dict(e) for e in load_policies(normalize_platform(platform) or platform)
+                   .get("policies", [])]
+        entries.sort(key=lambda e: not e.get("default"))
+        legal = choose_basis(platform, "legal")
+        legal["id"] = "legal"
+        return [*entries, legal]
+
+    def preview(
+        self,
+        contact_id: int,
+        capture_ids: Sequence[int],
+        *,
+        reason: str = "",
+        action: str = "remove",
+        priority: str = "normal",
+        basis: str | None = None,
+    ) -> str:
+        """The ``report.html`` that a pack with these choices would carry, before sealing
+        (reference ``PREVIEW``; nothing is written, no key is unlocked)."""
+        contact, captures, _ids, reason = self._check_request(
+            contact_id, capture_ids, reason=reason, action=action, priority=priority)
+        chosen_basis = choose_basis(contact.platform, basis)
+        sign_row = self._repo.current_key("signing")
+        spec = self._pack_spec(
+            "PREVIEW", datetime.now(UTC).replace(microsecond=0), contact, chosen_basis,
+            self._pack_recipients(contact, self._repo.current_key("archive")),
+            priority=priority, action=action, reason=reason,
+            signing_key_id=sign_row["key_id"] if sign_row is not None else "")
+        items = self._pack_items(0, captures, str(chosen_basis.get("id")))
+        return b"".join(report_html(spec, items)).decode("utf-8")
+
+    def _outbox(self) -> Path:
+        """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock)."""
+        outbox = self._ctx.root / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        for leftover in outbox.glob(".*"):
+            if leftover.is_dir() and leftover.name.startswith(".previews-"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.is_file() and leftover.name.endswith(".tmp"):
+                leftover.unlink(missing_ok=True)
+        return outbox
+
+    @staticmethod
+    def _output_path(output: str | os.PathLike[str] | None) -> Path | None:
+        if output is None:
+            return None
+        path = Path(output).expanduser()
+        if path.is_dir():
+            raise PackError(f"{os.fspath(path)!r} is a folder; give a file name such as "
+                            f"{os.fspath(path / ('REF' + PACK_SUFFIX))!r}.")
+        if path.exists() or path.is_symlink():
+            raise PackError(f"{os.fspath(path)!r} already exists; choose another file name.")
+        if not path.parent.is_dir():
+            raise PackError(f"The folder {os.fspath(path.parent)!r} does not exist.")
+        return path
+
+    def _pack_items(self, pack_id: int, captures: Sequence[Capture],
+                    policy: str) -> list[PackItem]:
+        records = {c.id: self._reading.indicators(c.id) for c in captures}
+        pairs = [(i.kind, i.normalized) for recs in records.values() for i in recs
+                 if i.kind in LINK_KINDS]
+        prior = self._repo.prior_refs(pairs, pack_id)
+        items: list[PackItem] = []
+        for position, c in enumerate(captures, start=1):
+            run = self._reading.current_ocr(c.id)
+            pdq = self._reading.pdq_of(c.id)
+            seen: set[tuple[str, str]] = set()
+            indicators = []
+            refs: list[str] = []
+            for ind in records[c.id]:
+                key = (ind.kind, ind.normalized)
+                if key in seen:
+                    continue
+                seen.add(key)
+                earlier = prior.get(key, [])
+                refs += earlier
+                indicators.append({"kind": ind.kind, "value": ind.value,
+                                   "normalized": ind.normalized, "source": ind.source,
+                                   "prior_packs": earlier})
+            path = self._ctx.store.path_for(c.sha256)
+            items.append(PackItem(
+                position=position, capture_id=c.id, evidence_path=path, sha256=c.sha256,
+                md5=c.md5, size=c.size, format=c.format, width=c.width, height=c.height,
+                observed_at=c.captured_at, observed_at_source=c.captured_at_source,
+                policy=policy, source_url=c.source_url, content_id=c.content_id,
+                content_type=content_type_of(c.source_url, c.platform), handle=c.handle,
+                profile_url=profile_url_of(c.platform, c.handle),
+                account_id=_account_id(c.platform, c.handle),
+                languages=[lang for lang in (run.languages.split("+") if run else []) if lang],
+                indicators=indicators, pdq=pdq[0] if pdq else None,
+                pdq_quality=pdq[1] if pdq else None,
+                ocr_text=run.text if run else None,
+                ocr_engine=f"{run.engine} {run.engine_version}".strip() if run else None,
+                ocr_confidence=run.confidence if run else None,
+                prior_refs=sorted(set(refs)),
+                preview=self._preview_maker(c, path),
+            ))
+        return items
+
+    def _preview_maker(self, capture: Capture, path: Path) -> Callable[[], bytes | None]:
+        """The report's picture of a capture: its thumbnail, or with ``config report_preview
+        full`` a larger preview decoded from the original (slower: every image is decoded)."""
+        full = pack_setting(self._ctx, "report_preview") == "full"
+
+        def make() -> bytes | None:
+            data = None
+            if full:
+                try:
+                    data = make_preview(path)
+                except Exception:
+                    data = None
+            if data is None:
+                try:
+                    data = self._captures.thumbnail_path(capture).read_bytes()
+                except Exception:
+                    return None
+            return data
+
+        return make
+
+    def cover_note(self, ref: str) -> str:
+        """The plain-text instructions that travel beside a pack (mail body, README)."""
+        row = self.row(ref)
+        contact = self._contacts.get(row["contact_id"])
+        recipients = json.loads(row["recipients"] or "[]")
+        spec = PackSpec(
+            ref=row["ref"], created_at=row["created_at"],
+            agency=pack_setting(self._ctx, "agency_name"),
+            unit=pack_setting(self._ctx, "issuing_unit"), analyst=row["created_by"],
+            contact_24x7={"name": pack_setting(self._ctx, "contact_24x7_name"),
+                          "phone": pack_setting(self._ctx, "contact_24x7_phone"),
+                          "email": pack_setting(self._ctx, "contact_24x7_email")},
+            platform=row["platform"], operator="", contact={"name": contact.name},
+            recipients=[PackRecipient(r["recipient"], r["kind"], r["fingerprint"], r["role"])
+                        for r in recipients],
+            basis=json.loads(row["basis"] or "{}"),
+            handling=pack_setting(self._ctx, "handling_marking"), priority=row["priority"],
+            action=row["action"], reason=row["reason"],
+            preserve_days=int_pack_setting(self._ctx, "preservation_days"),
+            deadline_at=row["deadline_at"] or "", signing_key_id=row["signing_key_id"] or "",
+            app_version=__version__, reply_to=self._ctx.setting("smtp_from"),
+        )
+        c24 = spec.contact_24x7
+        lines = [
+            spec.handling, "",
+            f"Dear {contact.name},", "",
+            f"Attached is alert pack {spec.ref} from the {spec.agency} ({spec.unit}) about "
+            f"people-smuggling adverts on {spec.platform}.",
+            f"Priority: {spec.priority.upper()}. Requested action: {spec.action.upper()} "
+            f"by {spec.deadline_at} UTC.",
+            f"Basis: {spec.basis.get('document')}: {spec.basis.get('title')}.", "",
+            "The pack is encrypted to your key; open and check it like this:", "",
+            recipient_steps(spec),
+            "It was encrypted to these keys (fingerprints):",
+            *[f"  {r.fingerprint}  ({r.role})" for r in spec.recipients], "",
+            "Please answer with the filled-in outcome-template.csv from inside the pack.",
+            f"24/7 contact: {c24['name']} {c24['phone']} {c24['email']}".rstrip(), "",
+            spec.handling,
+        ]
+        return "\n".join(lines) + "\n"

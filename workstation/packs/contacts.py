@@ -1,0 +1,194 @@
+"""Platform contacts (``ws.contacts``): who receives a platform's packs, their age
+recipient keys with fingerprints, verification, and the contacts file exchanged
+between workstations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from workstation.context import Context
+from workstation.crypto.recipients import (
+    InvalidRecipient,
+    Recipient,
+    parse_recipient,
+)
+from workstation.errors import NotFound, WorkstationError
+from workstation.packs.models import (
+    CONTACTS_FORMAT,
+    Contact,
+    ContactError,
+    ContactKey,
+    _check_email,
+    _clean,
+    _contacts_json,
+)
+from workstation.platforms import normalize_platform
+from workstation.storage.packs_repo import PacksRepo
+from workstation.storage.sqlitelib import sqlite3
+from workstation.timeutil import utc_now
+
+
+class ContactService:
+    """Platform contacts and their keys; every change audited."""
+
+    def __init__(self, ctx: Context, repo: PacksRepo) -> None:
+        self._ctx = ctx
+        self._repo = repo
+
+    def all(self, platform: str | None = None) -> list[Contact]:
+        return [self._contact(r) for r in self._repo.contacts(platform)]
+
+    def get(self, contact_id: int) -> Contact:
+        row = self._repo.contact(contact_id)
+        if row is None:
+            raise NotFound(f"There is no contact #{contact_id}.")
+        return self._contact(row)
+
+    def _contact(self, row: sqlite3.Row) -> Contact:
+        keys = tuple(ContactKey(r["kind"], r["recipient"], r["fingerprint"], r["comment"])
+                     for r in self._repo.recipients(row["id"]))
+        return Contact(row["id"], row["platform"], row["organisation"], row["name"], row["role"],
+                       row["email"], row["source"], row["created_at"], row["created_by"],
+                       row["verified_by"], row["verified_at"], row["verify_note"], keys)
+
+    @staticmethod
+    def _parse_recipients(texts: Iterable[str]) -> list[Recipient]:
+        parsed: list[Recipient] = []
+        for text in texts:
+            recipient = parse_recipient(text)
+            if recipient.text not in {p.text for p in parsed}:
+                parsed.append(recipient)
+        if not parsed:
+            raise InvalidRecipient("A contact needs at least one recipient key (--recipient "
+                                   "age1… or 'ssh-ed25519 AAAA…').")
+        return parsed
+
+    def add(self, platform: str, name: str, email: str, recipients: Sequence[str],
+                    organisation: str | None = None, role: str | None = None,
+                    *, source: str = "manual") -> Contact:
+        try:
+            platform = normalize_platform(platform)
+        except ValueError as exc:
+            raise ContactError(str(exc)) from None
+        record = {
+            "platform": platform, "name": _clean(name, "contact name", required=True),
+            "email": _check_email(email), "organisation": _clean(organisation, "organisation"),
+            "role": _clean(role, "role"), "source": source, "created_at": utc_now(),
+            "created_by": self._ctx.analyst,
+        }
+        keys = self._parse_recipients(recipients)
+        with self._ctx.write():
+            contact_id = self._insert_contact(record, keys)
+        return self.get(contact_id)
+
+    def _insert_contact(self, record: dict[str, Any], keys: list[Recipient]) -> int:
+        contact_id = self._repo.insert_contact(record)
+        for key in keys:
+            self._repo.add_recipient(contact_id, key.kind, key.text, key.comment,
+                                          key.fingerprint)
+        self._ctx.audit.append(self._ctx.analyst, "contact.add", f"contact:{contact_id}", {
+            **{k: record[k] for k in ("platform", "name", "email", "organisation", "role",
+                                      "source")},
+            "recipients": [{"recipient": k.text, "fingerprint": k.fingerprint} for k in keys],
+        })
+        return contact_id
+
+    def verify(self, contact_id: int, note: str | None = None) -> Contact:
+        """Record that the analyst checked the contact's key fingerprints out of band."""
+        with self._ctx.write():
+            contact = self.get(contact_id)
+            now = utc_now()
+            self._repo.set_verified(contact_id, self._ctx.analyst, now, note)
+            self._ctx.audit.append(self._ctx.analyst, "contact.verify", f"contact:{contact_id}", {
+                "fingerprints": [k.fingerprint for k in contact.recipients], "note": note,
+                "previously_verified_at": contact.verified_at,
+            })
+        return self.get(contact_id)
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "format": CONTACTS_FORMAT, "version": 1, "exported_utc": utc_now(),
+            "contacts": [{
+                "platform": c.platform, "organisation": c.organisation, "name": c.name,
+                "role": c.role, "email": c.email,
+                "recipients": [{"recipient": k.recipient, "comment": k.comment,
+                                "fingerprint": k.fingerprint} for k in c.recipients],
+                "verified_by": c.verified_by, "verified_at": c.verified_at,
+            } for c in self.all()],
+        }
+
+    def export_text(self) -> str:
+        """:meth:`contacts_export` as the JSON text of a contacts file."""
+        return _contacts_json(self.export())
+
+    def write_file(self, path: str | os.PathLike[str], *,
+                            overwrite: bool = False) -> int:
+        """Write the contacts file (read back by :meth:`contacts_import`) to ``path``;
+        an existing file is refused unless ``overwrite``.  Returns the number of contacts."""
+        from workstation.files import atomic_write
+
+        data = self.export()
+        if not overwrite and os.path.exists(path):
+            raise ContactError(f"{os.fspath(path)!r} already exists; choose another name.")
+        try:
+            atomic_write(path, _contacts_json(data).encode("utf-8"))
+        except OSError as exc:
+            raise ContactError(f"Cannot write the contacts file {os.fspath(path)!r}: "
+                               f"{exc.strerror or exc}.") from None
+        return len(data["contacts"])
+
+    def import_file(self, path: str | os.PathLike[str]) -> list[tuple[str, Contact]]:
+        """Add the contacts of an export file (they arrive unverified); (status, contact) each."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ContactError(f"Cannot read the contacts file {os.fspath(path)!r}: {exc}") \
+                from None
+        if not isinstance(data, dict) or data.get("format") != CONTACTS_FORMAT:
+            raise ContactError(f"{os.fspath(path)!r} is not a contacts file exported by "
+                               "`workstation contact export`.")
+        entries = data.get("contacts")
+        if not isinstance(entries, list):
+            raise ContactError("The contacts file has no 'contacts' list.")
+        planned: list[tuple[dict[str, Any], list[Recipient]]] = []
+        for n, entry in enumerate(entries, start=1):
+            try:
+                if not isinstance(entry, dict):
+                    raise ContactError("not an object")
+                platform = normalize_platform(str(entry.get("platform", "")))
+                keys_in = entry.get("recipients") or []
+                keys = self._parse_recipients(
+                    str(k.get("recipient", "")) + (f" {k['comment']}" if k.get("comment") else "")
+                    for k in keys_in)
+                for k, parsed in zip(keys_in, keys, strict=False):
+                    if k.get("fingerprint") and k["fingerprint"] != parsed.fingerprint:
+                        raise ContactError(f"the fingerprint of {parsed.text[:20]}… does not "
+                                           "match its key (the file was altered?)")
+                record: dict[str, Any] = {
+                    "platform": platform,
+                    "name": _clean(entry.get("name"), "contact name", required=True),
+                    "email": _check_email(entry.get("email")),
+                    "organisation": _clean(entry.get("organisation"), "organisation"),
+                    "role": _clean(entry.get("role"), "role"), "source": "import",
+                    "created_at": utc_now(), "created_by": self._ctx.analyst,
+                }
+            except (WorkstationError, ValueError) as exc:
+                raise ContactError(f"Contact {n} in {os.fspath(path)!r}: {exc}") from None
+            planned.append((record, keys))
+        results: list[tuple[str, int]] = []
+        with self._ctx.write():
+            for record, keys in planned:
+                duplicate = None
+                for row in self._repo.find_contact(record["platform"], record["email"]):
+                    have = {r["recipient"] for r in self._repo.recipients(row["id"])}
+                    if have == {k.text for k in keys}:
+                        duplicate = row["id"]
+                if duplicate is not None:
+                    results.append(("duplicate", duplicate))
+                    continue
+                results.append(("imported", self._insert_contact(record, keys)))
+        return [(status, self.get(cid)) for status, cid in results]

@@ -1,0 +1,191 @@
+"""The agency's keys (``ws.keys``): the minisign signing key and the age archive
+identity, created, rotated and exported; their secret halves in the secret store
+(OS keyring or passphrase-encrypted files), unlocked at most once per workspace object;
+and the SMTP password kept there too."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+from workstation.context import Context
+from workstation.crypto import signing
+from workstation.crypto.recipients import (
+    fingerprint_of,
+)
+from workstation.crypto.secretstore import PassphraseProvider, SecretStore
+from workstation.errors import NotFound, WorkstationError
+from workstation.packs.format.spec import (
+    compact_fingerprint,
+)
+from workstation.packs.models import (
+    AgencyKey,
+    AgencyKeyError,
+    OutboxError,
+    _agency_key,
+    pack_setting,
+    smtp_password_name,
+)
+from workstation.settings import get_text
+from workstation.storage.packs_repo import PacksRepo
+from workstation.storage.sqlitelib import sqlite3
+from workstation.timeutil import utc_now
+
+
+class KeyService:
+    """The agency's keys and the secret store."""
+
+    def __init__(self, ctx: Context, repo: PacksRepo) -> None:
+        self._ctx = ctx
+        self._repo = repo
+        self._secret_options: tuple[str | None, PassphraseProvider | None, str | None] | None = None
+        self._secret_cache: dict[str, bytes] | None = None
+
+    def use_secrets(self, *, passphrase_env: str | None = None,
+                    passphrase_provider: PassphraseProvider | None = None,
+                    backend: str | None = None) -> None:
+        """How to unlock the secret store: an environment variable, a prompt, a backend."""
+        self._secret_options = (passphrase_env, passphrase_provider, backend)
+        self.__dict__.pop("secret_store", None)
+
+    @cached_property
+    def secret_store(self) -> SecretStore:
+        env, provider, backend = self._secret_options or (None, None, None)
+        chosen = (backend or os.environ.get("WORKSTATION_SECRET_BACKEND")
+                  or get_text(self._ctx, "secret_backend"))
+        if chosen not in ("auto", "keyring", "file"):
+            raise WorkstationError(
+                f"secret_backend must be auto, keyring or file, not {chosen!r}.")
+        return SecretStore(self._ctx.root / "secrets", passphrase_env=env,
+                           passphrase_provider=provider, backend=chosen)  # type: ignore[arg-type]
+
+    def secret(self, name: str) -> bytes:
+        if self._secret_cache is None:
+            self._secret_cache = {}
+        if name not in self._secret_cache:
+            self._secret_cache[name] = self.secret_store.get(name)
+        return self._secret_cache[name]
+
+    def _put_secret(self, name: str, value: bytes) -> None:
+        self.secret_store.put(name, value)
+        if self._secret_cache is None:
+            self._secret_cache = {}
+        self._secret_cache[name] = value
+
+    def all(self) -> list[AgencyKey]:
+        return [_agency_key(r) for r in self._repo.agency_keys()]
+
+    def current_key_row(self, kind: str) -> sqlite3.Row:
+        row = self._repo.current_key(kind)
+        if row is None:
+            raise AgencyKeyError("The agency has no keys in this workspace yet: run "
+                            "`workstation key init` first.")
+        return row
+
+    def signing_public_key(self, key_id: str | None = None) -> signing.PublicKey:
+        """The current signing public key, or the (possibly retired) one with ``key_id``."""
+        if key_id is None:
+            row = self.current_key_row("signing")
+        else:
+            matches = [r for r in self._repo.agency_keys("signing")
+                       if r["key_id"].upper() == key_id.upper()]
+            if not matches:
+                raise NotFound(f"There is no agency signing key {key_id!r}.")
+            row = matches[0]
+        return signing.parse_public_key(row["public"], created=row["created_at"])
+
+    def export_public_key(self, key_id: str | None = None) -> str:
+        """The minisign ``.pub`` text of the (current) signing key, for platforms."""
+        key = self.signing_public_key(key_id)
+        agency = pack_setting(self._ctx, "agency_name")
+        return key.minisign_text(f"{agency} alert pack signing key {key.key_id_hex}")
+
+    def signing_key(self) -> signing.SigningKey:
+        row = self.current_key_row("signing")
+        key = signing.SigningKey.from_bytes(self.secret(row["secret_name"]),
+                                            created=row["created_at"])
+        if key.key_id_hex != row["key_id"]:
+            raise AgencyKeyError("The stored signing key does not match this workspace's key id.")
+        return key
+
+    def archive_identity(self) -> str:
+        """The agency's age archive identity (``AGE-SECRET-KEY-1…``); a secret."""
+        row = self.current_key_row("archive")
+        return self.secret(row["secret_name"]).decode("ascii")
+
+    def init(self) -> list[AgencyKey]:
+        """Create the agency's signing key and archive identity."""
+        import pyrage
+
+        if self._repo.current_key("signing") is not None:
+            raise AgencyKeyError("This workspace already has an agency signing key; use "
+                            "`workstation key rotate` to replace it.")
+        key = signing.generate_key()
+        public = key.public_key().base64()
+        created = utc_now()
+        sk_name = f"signing-key-{key.key_id_hex}"
+        archive_row = self._repo.current_key("archive")
+        new_archive: tuple[str, str, str] | None = None
+        if archive_row is None:
+            identity = pyrage.x25519.Identity.generate()
+            recipient = str(identity.to_public())
+            fp = fingerprint_of(recipient)
+            ar_name = f"archive-identity-{compact_fingerprint(fp)[:16]}"
+            new_archive = (recipient, fp, ar_name)
+            self._put_secret(ar_name, str(identity).encode("ascii"))
+        self._put_secret(sk_name, key.to_bytes())
+        with self._ctx.write():
+            self._repo.insert_key("signing", key.key_id_hex, public, fingerprint_of(public),
+                                       sk_name, created, self._ctx.analyst)
+            details: dict[str, Any] = {
+                "signing_key_id": key.key_id_hex, "signing_public_key": public,
+                "secret_store": self.secret_store.backend_description(),
+            }
+            if new_archive is not None:
+                recipient, fp, ar_name = new_archive
+                self._repo.insert_key("archive", compact_fingerprint(fp), recipient, fp,
+                                           ar_name, created, self._ctx.analyst)
+                details.update(archive_recipient=recipient, archive_fingerprint=fp)
+            self._ctx.audit.append(self._ctx.analyst, "key.create", f"key:{key.key_id_hex}",
+                                   details)
+        return self.all()
+
+    def rotate(self) -> list[AgencyKey]:
+        """A new signing key; the old public key is kept (retired) so old packs verify."""
+        old = self.current_key_row("signing")
+        key = signing.generate_key()
+        public = key.public_key().base64()
+        sk_name = f"signing-key-{key.key_id_hex}"
+        self._put_secret(sk_name, key.to_bytes())
+        now = utc_now()
+        with self._ctx.write():
+            self._repo.retire_key(old["id"], now)
+            self._repo.insert_key("signing", key.key_id_hex, public, fingerprint_of(public),
+                                       sk_name, now, self._ctx.analyst)
+            self._ctx.audit.append(self._ctx.analyst, "key.rotate", f"key:{key.key_id_hex}", {
+                "old_key_id": old["key_id"], "new_key_id": key.key_id_hex,
+                "signing_public_key": public,
+            })
+        return self.all()
+
+    def set_smtp_password(self, password: str) -> None:
+        host, user = self._ctx.setting("smtp_host"), self._ctx.setting("smtp_user")
+        if not host or not user:
+            raise OutboxError("Set smtp_host and smtp_user first (`workstation config smtp_host "
+                              "HOST`, `workstation config smtp_user USER`).")
+        if not password:
+            raise OutboxError("The SMTP password is empty.")
+        self._put_secret(smtp_password_name(host, user), password.encode("utf-8"))
+        with self._ctx.write():
+            self._ctx.audit.append(self._ctx.analyst, "smtp.password", f"smtp:{host}",
+                              {"host": host, "user": user,
+                               "secret_store": self.secret_store.backend_description()})
+
+    def smtp_password_stored(self) -> bool:
+        """Whether a password is stored for the configured SMTP host and user (never asks
+        for the passphrase: only whether the secret exists)."""
+        host, user = self._ctx.setting("smtp_host"), self._ctx.setting("smtp_user")
+        if not host or not user:
+            return False
+        return self.secret_store.has(smtp_password_name(host, user))
