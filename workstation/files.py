@@ -15,7 +15,8 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from types import TracebackType
+from typing import BinaryIO, Self
 
 #: Read and copy in 1 MiB chunks: flat memory whatever the file's size.
 CHUNK = 1 << 20
@@ -86,3 +87,25 @@ def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str],
             digest.update(chunk)
             fout.write(chunk)
     return digest.hexdigest()
+
+
+class CloseOrAbort:
+    """The context-manager protocol of the streaming writers (encryption, the pack ZIP):
+    ``close()`` when the ``with`` block succeeds, ``abort()`` when it raises, so a failed
+    write never leaves a half-written output behind."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()

@@ -27,7 +27,6 @@ import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, BinaryIO, Protocol
 
 import pyrage
@@ -39,7 +38,7 @@ except ImportError:  # Windows
 
 from workstation.crypto.recipients import Recipient, recipients_to_pyrage
 from workstation.errors import WorkstationError
-from workstation.files import atomic_output
+from workstation.files import CloseOrAbort, atomic_output
 
 __all__ = [
     "AgeError",
@@ -293,7 +292,7 @@ class HashingWriter:
             flush()
 
 
-class EncryptingWriter:
+class EncryptingWriter(CloseOrAbort):
     """A write-only binary file object whose bytes are age-encrypted on the fly.
 
     ``dst`` is a path (written atomically, removed again if anything fails)
@@ -424,19 +423,6 @@ class EncryptingWriter:
             with contextlib.suppress(EncryptionFailed):
                 atomic.__exit__(type(error), error, None)
 
-    def __enter__(self) -> EncryptingWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):

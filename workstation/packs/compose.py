@@ -35,7 +35,6 @@ from workstation.packs.format.spec import (
 )
 from workstation.packs.keys import KeyService
 from workstation.packs.models import (
-    LINK_KINDS,
     SENT_STATES,
     Contact,
     OutboxError,
@@ -47,8 +46,10 @@ from workstation.packs.models import (
     pack_setting,
     profile_url_of,
 )
+from workstation.packs.readiness import ItemReadiness, item_readiness, platform_mismatch
 from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback
+from workstation.reading.indicators.model import LINK_KINDS
 from workstation.reading.service import ReadingService
 from workstation.storage.packs_repo import PacksRepo, dumps
 from workstation.storage.sqlitelib import sqlite3
@@ -238,7 +239,7 @@ class PackService:
             raise PackError(f"Contact #{contact.id} has no recipient key.")
         captures = [self._captures.get(i) for i in ids]
         for c in captures:
-            if c.platform and contact.platform != "other" and c.platform != contact.platform:
+            if platform_mismatch(c.platform, contact.platform):
                 raise PackError(
                     f"Capture #{c.id} is from {c.platform} but contact #{contact.id} is for "
                     f"{contact.platform}: a pack goes to one platform. Leave #{c.id} out or "
@@ -277,6 +278,19 @@ class PackService:
             reply_to=(self._ctx.setting("smtp_from")
                       or pack_setting(self._ctx, "contact_24x7_email") or None),
         )
+
+    def readiness(self, capture_ids: Sequence[int],
+                  contact_id: int | None) -> list[ItemReadiness]:
+        """Each capture as the composer lists it, with what stands in the way of sending
+        it to the contact (:mod:`workstation.packs.readiness`); read-only."""
+        platform = self._contacts.get(contact_id).platform if contact_id is not None else None
+        result = []
+        for capture in self._captures.by_ids(capture_ids):
+            found = {(i.kind, i.normalized) for i in self._reading.indicators(capture.id)}
+            result.append(item_readiness(capture, platform, len(found),
+                                         self._reading.current_ocr(capture.id) is not None))
+        order = {capture_id: n for n, capture_id in enumerate(capture_ids)}
+        return sorted(result, key=lambda r: order.get(r.capture_id, len(order)))
 
     def policies(self, platform: str) -> list[dict[str, Any]]:
         """The terms clauses a pack to ``platform`` may cite (the default first), then

@@ -24,7 +24,6 @@ from workstation.storage.sqlitelib import sqlite3
 
 PACK_STATES = ("draft", "sealed", "queued", "sending", "sent", "acknowledged", "closed")
 SENT_STATES = ("sent", "acknowledged", "closed")
-LINK_KINDS = ("phone", "whatsapp", "telegram", "url", "handle", "email", "crypto")
 _REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _PROFILE_URLS = {
     "facebook": "https://www.facebook.com/{}", "instagram": "https://www.instagram.com/{}/",

@@ -18,6 +18,7 @@ from workstation.context import Context
 from workstation.errors import Cancelled, NotFound, WorkstationError
 from workstation.models import Capture
 from workstation.progress import CancelToken, ProgressCallback, report
+from workstation.reading.indicators.model import KINDS, LINK_KINDS
 from workstation.settings import get_int, get_list, get_text
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CaptureRepo
@@ -25,8 +26,6 @@ from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
 #: Indicator kinds that link captures (a shared price says little, so prices do not link).
-LINK_KINDS = ("phone", "whatsapp", "telegram", "url", "handle", "email", "crypto")
-INDICATOR_KINDS = ("phone", "whatsapp", "telegram", "url", "handle", "email", "price", "crypto")
 #: PDQ matching as in ThreatExchange's Hasher-Matcher-Actioner.
 PDQ_MAX_DISTANCE = 31
 PDQ_MIN_QUALITY = 50
@@ -324,9 +323,9 @@ class ReadingService:
                    ) -> list[IndicatorRecord]:
         if capture_id is not None:
             self._capture(capture_id)
-        if kind is not None and kind not in INDICATOR_KINDS:
+        if kind is not None and kind not in KINDS:
             raise WorkstationError(
-                f"Unknown indicator kind {kind!r}; choose one of {', '.join(INDICATOR_KINDS)}.")
+                f"Unknown indicator kind {kind!r}; choose one of {', '.join(KINDS)}.")
         return [IndicatorRecord(r["capture_id"], r["kind"], r["value"], r["normalized"],
                                 r["source"], tuple(json.loads(r["box"])) if r["box"] else None)
                 for r in self._repo.indicators(capture_id, kind)]

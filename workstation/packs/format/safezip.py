@@ -24,10 +24,10 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Literal
 
 from workstation.errors import Cancelled, RejectedInput, WorkstationError
+from workstation.files import CloseOrAbort
 from workstation.packs.format.zipbase import (
     CHUNK,
     ArchiveError,
@@ -68,7 +68,7 @@ def _default_compress(arcname: str) -> bool:
     return Path(arcname).suffix.lower() not in _ALREADY_COMPRESSED
 
 
-class ZipPackWriter:
+class ZipPackWriter(CloseOrAbort):
     """Write a ZIP member by member, streaming, with SHA-256/MD5 of each member.
 
     ``dst`` is a path (written atomically: the file appears only when
@@ -302,16 +302,3 @@ class ZipPackWriter:
         """The members written so far in ``sha256sum`` format."""
         return format_sha256sum(self.members)
 
-    def __enter__(self) -> ZipPackWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

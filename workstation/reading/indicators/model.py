@@ -17,6 +17,9 @@ IndicatorKind = Literal["phone", "whatsapp", "telegram", "url", "handle", "email
 
 KINDS: tuple[IndicatorKind, ...] = ("phone", "whatsapp", "telegram", "url", "handle", "email",
                                     "price", "crypto")
+#: The kinds that link captures and go to platforms as identifiers (a shared price says
+#: little, so prices do not link).
+LINK_KINDS: tuple[IndicatorKind, ...] = tuple(k for k in KINDS if k != "price")
 
 
 #: Where the people advertising crossings and their customers usually have numbers
