@@ -70,10 +70,10 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
     for platform, org in (("tiktok", "TikTok Trust and Safety"),
                           ("facebook", "Meta Law Enforcement Response")):
         recipient = str(pyrage.x25519.Identity.generate().to_public())
-        contacts[platform] = ws.contacts.list.add(platform, "Duty Lead", f"le@{platform}.example",
-                                            [recipient], organisation=org).id
-    ws.contacts.list.verify(contacts["tiktok"], "fingerprint read out on a call")
-    pack = ws.packs.list.build(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
+        contacts[platform] = ws.contacts.add(platform, "Duty Lead", f"le@{platform}.example",
+                                             [recipient], organisation=org).id
+    ws.contacts.verify(contacts["tiktok"], "fingerprint read out on a call")
+    pack = ws.packs.build(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
     out = tmp / "usb"
     out.mkdir(exist_ok=True)
     ws.outbox.send(pack.ref, via="folder", to=str(out))
@@ -132,9 +132,7 @@ def main() -> int:
     pause(1500)
     outbox.grab().save(str(OUT / "outbox.png"))
     outbox.close()
-    from ui.contacts import open_contacts
-
-    contacts = open_contacts(window)
+    contacts = window.show_contacts()
     contacts.resize(1300, 760)
     pause(1500)
     contacts.grab().save(str(OUT / "contacts.png"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import subprocess
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from ui.app import ask_analyst_name
 from ui.contactdialogs import ContactDialog, VerifyDialog
 from ui.contacts import ContactsWindow, offer_agency_keys
 from ui.mainwindow import MainWindow
+from ui.operations import Operations
 from ui.session import Session
 from workstation.crypto import signing
 from workstation.crypto.recipients import InvalidRecipient, parse_recipient
@@ -83,6 +85,11 @@ def ssh_recipient(comment: str = "trust@platform.example") -> str:
     return f"{text} {comment}"
 
 
+def offer(w: MainWindow) -> QMessageBox | None:
+    """The first-start offer, wired as ``ui.app.main`` wires it."""
+    return offer_agency_keys(w.reader, w.ops, w, notify=w.notify)
+
+
 def open_contacts(qtbot: QtBot, w: MainWindow) -> ContactsWindow:
     w.acts.contacts.trigger()
     found = w.findChild(ContactsWindow)
@@ -105,6 +112,12 @@ def text_of(parent: QDialog, name: str) -> str:
     label = parent.findChild(QLabel, name)
     assert isinstance(label, QLabel), name
     return label.text()
+
+
+def error_boxes() -> list[str]:
+    """The texts of the error boxes shown now."""
+    return [t.text() for t in QApplication.topLevelWidgets()
+            if isinstance(t, QMessageBox) and t.objectName() == "errorBox" and t.isVisible()]
 
 
 def table_rows(table: QTableWidget) -> list[list[str]]:
@@ -269,7 +282,8 @@ def test_contacts_are_exported_and_imported_as_the_cores_file(
     exported = tmp_path / "contacts.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(exported), "Contacts file (*.json)"))
-    click(qtbot, contacts, "exportContacts")
+    with qtbot.waitSignal(contacts.exported, timeout=10_000):  # written off the GUI thread
+        click(qtbot, contacts, "exportContacts")
     data = json.loads(exported.read_text(encoding="utf-8"))
     expected = window.reader.contacts.export()
     assert {k: v for k, v in data.items() if k != "exported_utc"} == {
@@ -350,9 +364,23 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
     assert QGuiApplication.clipboard().text() == public
     target = tmp_path / "agency.pub"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    click(qtbot, contacts, "exportPublicKey")
+    with qtbot.waitSignal(contacts.exported, timeout=10_000):  # the core writes it
+        click(qtbot, contacts, "exportPublicKey")
     assert target.read_text(encoding="utf-8") == public
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # public: readable by all
     assert str(target) in contacts.status.text()
+    # A folder that cannot hold it: the core's one-line sentence, in a box.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(blocked / "agency.pub"), ""))
+    click(qtbot, contacts, "exportPublicKey")
+    qtbot.waitUntil(lambda: bool(error_boxes()), timeout=10_000)
+    [message] = error_boxes()
+    assert message.startswith("Cannot write the public key file") and "\n" not in message
+    for top in QApplication.topLevelWidgets():
+        if isinstance(top, QMessageBox) and top.isVisible():
+            top.close()
 
     box = contacts.rotate_key()
     assert box.objectName() == "rotateConfirmBox"
@@ -379,7 +407,8 @@ def test_the_exported_public_key_verifies_with_minisign(
     wait_idle(qtbot, window)
     target = tmp_path / "agency.pub"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    click(qtbot, contacts, "exportPublicKey")
+    with qtbot.waitSignal(contacts.exported, timeout=10_000):
+        click(qtbot, contacts, "exportPublicKey")
     # Sign a file with the agency's (stored, encrypted) key, then check it with minisign.
     message = tmp_path / "SHA256SUMS"
     message.write_text("abc  file\n")
@@ -393,7 +422,7 @@ def test_the_exported_public_key_verifies_with_minisign(
 
 
 def test_first_start_offer_creates_the_keys(qtbot: QtBot, window: MainWindow) -> None:
-    box = offer_agency_keys(window)
+    box = offer(window)
     assert isinstance(box, QMessageBox) and box.objectName() == "keyOfferBox"
     assert box.text() == "Create the agency signing key now?"
     assert box.isVisible() and window.isEnabled()  # window-modal, not blocking the loop
@@ -403,28 +432,40 @@ def test_first_start_offer_creates_the_keys(qtbot: QtBot, window: MainWindow) ->
     wait_idle(qtbot, window)
     assert {k.kind for k in window.reader.keys.all()} == {"archive", "signing"}
     assert "agency keys were created" in window.statusBar().currentMessage()
-    assert offer_agency_keys(window) is None  # nothing more to offer
+    assert offer(window) is None  # nothing more to offer
 
 
 def test_first_start_offer_later_or_cancelled_passphrase_creates_nothing(
         qtbot: QtBot, window: MainWindow) -> None:
-    box = offer_agency_keys(window)
+    box = offer(window)
     assert box is not None
     click(qtbot, box, "keysLater")
     wait_idle(qtbot, window)
     assert window.reader.keys.all() == []
 
-    box = offer_agency_keys(window)
+    box = offer(window)
     assert box is not None
     with qtbot.waitSignal(window.passphrases.asked, timeout=20_000) as asked:
         click(qtbot, box, "createKeysNow")
     asked.args[0].reject()
     wait_idle(qtbot, window)
     assert window.reader.keys.all() == []
-    errors = [t.text() for t in QApplication.topLevelWidgets()
-              if isinstance(t, QMessageBox) and t.objectName() == "errorBox" and t.isVisible()]
-    assert errors == ["No passphrase was given; nothing was changed."]
+    assert error_boxes() == ["No passphrase was given; nothing was changed."]
 
 
 def test_no_offer_when_the_analyst_is_known(session: Session) -> None:
     assert ask_analyst_name(session) is None  # WORKSTATION_ANALYST is set: not a first start
+
+
+def test_the_window_gets_its_collaborators_not_the_main_window(
+        qtbot: QtBot, session: Session) -> None:
+    """Built from the session and the operations alone, it follows what they report."""
+    ops = Operations(session)
+    contacts = ContactsWindow(session, ops)
+    qtbot.addWidget(contacts)
+    with qtbot.waitSignal(contacts.reloaded, timeout=20_000):
+        ops.run("setup", lambda ws, _t: ws.contacts.add(
+            "x", "Xavi Trust", "xavi@x.example", [age_recipient()]),
+            changed=(ops.contactsChanged,))
+    assert [row[:2] for row in table_rows(contacts.contacts_table)] == [["x", "Xavi Trust"]]
+    qtbot.waitUntil(lambda: not session.tasks.busy, timeout=10_000)

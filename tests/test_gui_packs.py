@@ -15,6 +15,7 @@ from pathlib import Path
 import pyrage
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -76,12 +77,25 @@ def test_compose_preview_seal_export_and_outcomes(
     w, key_file, _recipient, ids = ready
     w.views.current_view().selectAll()  # all three; the TikTok one must be flagged
     composer = w.new_pack()
-    assert composer.items.rowCount() == 3
+    assert composer.items.rowCount() == 3  # listed at once, checked off the GUI thread
     assert "facebook — Trust and Safety" in composer.contact_box.currentText()
     assert composer.basis_box.currentText().startswith("Meta Community Standards: Human "
                                                        "Exploitation")
+    qtbot.waitUntil(lambda: composer.readiness() is not None, timeout=10_000)
+    readiness = composer.readiness()
+    assert readiness is not None
+    assert [r.capture_id for r in readiness] == composer.capture_ids()  # table order
+    [tiktok] = [r for r in readiness if r.platform == "tiktok"]
+    assert tiktok.blocking and tiktok.checks[0] == "from tiktok, not facebook"
+    assert not any(r.blocking for r in readiness if r is not tiktok)
     checks = [composer.items.item(r, 6).text() for r in range(3)]
     assert sum("from tiktok, not facebook" in c for c in checks) == 1
+    row = composer.capture_ids().index(tiktok.capture_id)
+    flagged = composer.items.item(row, 6)
+    assert flagged.foreground().color() == QColor(Qt.GlobalColor.darkRed)
+    assert flagged.font().bold() and "one platform" in flagged.toolTip()
+    assert composer.items.item(row, 1).text() == "tiktok"
+    assert composer.items.item(row, 4).text() == "Human Exploitation"
 
     # The contact's keys are not verified: sealing asks first; No does nothing.
     qtbot.mouseClick(composer.seal_button, Qt.MouseButton.LeftButton)
@@ -99,9 +113,12 @@ def test_compose_preview_seal_export_and_outcomes(
 
     tiktok_row = next(r for r in range(3) if "tiktok" in composer.items.item(r, 6).text())
     composer.items.selectRow(tiktok_row)
-    qtbot.mouseClick(composer.findChild(type(composer.seal_button), "removeItems"),
-                     Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(composer.checked, timeout=10_000) as rechecked:
+        qtbot.mouseClick(composer.findChild(type(composer.seal_button), "removeItems"),
+                         Qt.MouseButton.LeftButton)
     assert sorted(composer.capture_ids()) == ids
+    assert sorted(r.capture_id for r in rechecked.args[0]) == ids
+    assert not any(r.blocking for r in rechecked.args[0])
     composer.priority_box.setCurrentIndex(composer.priority_box.findData("urgent"))
 
     with qtbot.waitSignal(composer.previewed, timeout=20_000) as previewed:

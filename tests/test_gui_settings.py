@@ -29,9 +29,12 @@ from shiboken6 import isValid
 from tests.conftest import run_cli
 from tests.guiutil import GUI_MARKS, PASSPHRASE
 from ui.mainwindow import MainWindow
+from ui.operations import Operations
 from ui.passphrase import PassphraseDialog
 from ui.prefs import Preferences
+from ui.session import Session
 from ui.settings import SettingsDialog
+from ui.wellbeing import Wellbeing
 from workstation.crypto.secretstore import SecretStore
 from workstation.packs.models import smtp_password_name
 from workstation.settings import SETTINGS
@@ -322,3 +325,27 @@ def test_the_window_saves_settings_through_the_tables_check(
     assert any("from 0 to 64" in text for text in boxes)
     assert len(window.reader.audit_entries()) == before
     assert window.reader.setting("ocr_jobs") is None
+
+
+def test_the_dialog_gets_its_collaborators_not_the_main_window(
+        qtbot: QtBot, session: Session, prefs: Preferences) -> None:
+    """Built from the session, the operations, the preferences and the wellbeing alone;
+    what it saves is announced (``ops.settingsChanged``, ``wellbeing.changed``) for
+    whoever shows it — the main window's title and View menu follow those."""
+    ops = Operations(session)
+    images = Wellbeing(prefs)
+    dialog = SettingsDialog(session, ops, prefs, images)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not session.tasks.busy, timeout=10_000)  # the password check
+    retype(qtbot, field(dialog, "analyst"), "Robin Lee")
+    mode = dialog.findChild(QComboBox, "wellbeingMode")
+    assert isinstance(mode, QComboBox)
+    choose(mode, "grey")
+    with qtbot.waitSignal(ops.settingsChanged, timeout=10_000) as changed, \
+            qtbot.waitSignal(images.changed, timeout=10_000):
+        save(qtbot, dialog)
+    assert changed.args == ["analyst"]
+    assert session.reader.setting("analyst") == "Robin Lee"
+    assert images.mode == "grey" == prefs.wellbeing
+    qtbot.waitUntil(lambda: not session.tasks.busy, timeout=10_000)

@@ -6,6 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests import test_packs_support as support
 from tests.conftest import run_cli
 from tests.test_packs_support import (
@@ -17,6 +19,8 @@ from tests.test_packs_support import (
 )
 from workstation.crypto import signing
 from workstation.crypto.recipients import parse_recipient
+from workstation.packs.models import AgencyKeyError
+from workstation.workspace import Workspace
 
 template = support.template  # fixture
 
@@ -147,3 +151,32 @@ def test_contacts_add_verify_export_import(template: Template, tmp_path: Path) -
     actions = _audit_actions(ws)
     assert actions.count("contact.add") == 4 and actions.count("contact.verify") == 1
     assert _audit_actions(other).count("contact.add") == 4
+
+
+def test_the_public_key_file_is_written_by_the_core(template: Template,
+                                                    tmp_path: Path) -> None:
+    """What Contacts and keys → Export public key writes, from the read-only workspace
+    the window reads with: minisign's format, readable by all, atomically; an existing
+    file kept unless asked; a failure one sentence."""
+    with Workspace.open(copy_ws(template, tmp_path / "ws"), readonly=True) as ws:
+        target = tmp_path / "out" / "agency.pub"
+        text = ws.keys.write_public_key(target)
+        assert target.read_text(encoding="utf-8") == text == ws.keys.export_public_key()
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        key = signing.parse_public_key(text)
+        assert key.key_id_hex == ws.keys.signing_public_key().key_id_hex
+        assert sorted(p.name for p in target.parent.iterdir()) == ["agency.pub"]  # no temp
+
+        target.write_text("someone else's file")
+        with pytest.raises(AgencyKeyError, match="already exists; choose another name"):
+            ws.keys.write_public_key(target)
+        assert target.read_text() == "someone else's file"
+        ws.keys.write_public_key(target, overwrite=True)
+        assert target.read_text(encoding="utf-8") == text
+
+        blocked = tmp_path / "a-file"
+        blocked.write_text("x")
+        with pytest.raises(AgencyKeyError) as refused:
+            ws.keys.write_public_key(blocked / "agency.pub")
+        message = str(refused.value)
+        assert message.startswith("Cannot write the public key file") and "\n" not in message

@@ -227,3 +227,57 @@ def test_each_declarative_exception_still_exists(name: str) -> None:
                 names.add(f"{prefix}{node.name}")
     walk(tree.body, "")
     assert qualname in names
+
+
+#: The UI modules that may know the main window: the window itself, the launcher that
+#: builds it, and the menus that call its methods.  Every dialog and window gets the
+#: collaborators it uses (session, reader, operations, preferences ...), never the
+#: main window (STYLE.md, "Pass collaborators, not the window").
+KNOW_THE_MAIN_WINDOW = {"ui/mainwindow.py", "ui/app.py", "ui/mainactions.py"}
+
+
+def main_window_references(path: Path) -> list[str]:
+    """Where ``path`` imports ``ui.mainwindow`` (at run time, lazily or under
+    TYPE_CHECKING) or names ``MainWindow``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # ui is one flat package
+                base = f"ui.{base}" if base else "ui"
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Name) and node.id == "MainWindow":
+            names = ["MainWindow"]
+        found += [f"{rel(path)}:{node.lineno}: {name}" for name in names
+                  if name == "MainWindow" or name == "ui.mainwindow"
+                  or name.startswith("ui.mainwindow.")]
+    return found
+
+
+def test_dialogs_get_collaborators_not_the_main_window() -> None:
+    offenders = [ref for path in sources("ui") if rel(path) not in KNOW_THE_MAIN_WINDOW
+                 for ref in main_window_references(path)]
+    assert offenders == []
+    # Not vacuous: the launcher's import is seen.
+    assert main_window_references(ROOT / "ui" / "app.py")
+
+
+def test_the_ui_writes_no_files_of_its_own() -> None:
+    """File formats and file writing live in the core (``workstation.files``, the
+    services' ``write_file`` / ``write_public_key``); the UI asks the core."""
+    offenders = []
+    for path in sources("ui"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "") == "workstation.files":
+                offenders.append(f"{rel(path)}:{node.lineno}: imports workstation.files")
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id == "open":
+                    offenders.append(f"{rel(path)}:{node.lineno}: open()")
+                elif isinstance(func, ast.Attribute) and func.attr in (
+                        "write_text", "write_bytes", "dump"):
+                    offenders.append(f"{rel(path)}:{node.lineno}: .{func.attr}()")
+    assert offenders == []

@@ -33,8 +33,8 @@ def test_a_saved_workspace_for_every_schema_version() -> None:
     saved = sorted(int(p.name[1:]) for p in FIXTURES.iterdir() if p.name.startswith("v"))
     assert saved == list(range(1, latest_schema_version() + 1))
     for version in saved:
-        conn = sqlite3.connect(f"file:{FIXTURES / f'v{version}' / 'workspace.db'}?mode=ro",
-                               uri=True)
+        path = FIXTURES / f"v{version}" / "workspace.db"
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         finally:

@@ -176,10 +176,10 @@ def main(workspace: str | None = None, argv: list[str] | None = None,
         first_start = not session.analyst_known()
         name = ask_analyst_name(session)
         window = launch(session, prefs)
-        if name:  # stored through the writer, audited like every setting
-            window.ops.set_setting("analyst", name, on_done=lambda _r: window.update_title())
+        if name:  # stored through the writer, audited like every setting; the title follows
+            window.ops.set_setting("analyst", name)
         if first_start:  # "Create the agency signing key now?" (not blocking)
-            offer_agency_keys(window)
+            offer_agency_keys(window.reader, window.ops, window, notify=window.notify)
         quit_after = os.environ.get("WORKSTATION_GUI_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of the bundle: start, show, close
             QTimer.singleShot(int(quit_after), window.close)

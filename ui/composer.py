@@ -5,7 +5,11 @@ Everything it changes goes through :class:`~ui.operations.Operations` (the
 writer thread): sealing runs there with progress and Cancel, and the agency
 key's passphrase is asked for by the writer's
 :class:`~ui.passphrase.PassphraseBridge` only when no OS keyring holds it.
-Reads (contacts, captures, policies, the preview) use the read-only workspace.
+Reads (contacts, captures, policies) use the read-only workspace; the slow ones
+run off the GUI thread on the background connection: the preview, and each item's
+readiness (``ws.packs.readiness``: the core's per-item checks and its one platform
+rule, :mod:`workstation.packs.readiness`), a result overtaken by a newer change
+being dropped.
 """
 
 from __future__ import annotations
@@ -46,12 +50,14 @@ from workstation.errors import WorkstationError
 from workstation.models import Capture
 from workstation.packs.format.spec import ACTIONS, PRIORITIES
 from workstation.packs.models import Contact, Pack, SendResult
+from workstation.packs.readiness import ItemReadiness, fits
 from workstation.workspace import Workspace
 
 DEFAULT_REASON = ("Advert offering people-smuggling services (small-boat Channel crossings), "
                   "with contact details and prices.")
 ITEM_COLUMNS = ("Capture", "Platform", "Handle", "Source URL", "Policy cited", "Indicators",
                 "Check")
+POLICY_COLUMN, CHECK_COLUMN = 4, 6
 
 
 def contact_label(contact: Contact) -> str:
@@ -91,6 +97,8 @@ class PackComposer(QDialog):
         sealed(object): the sealed ``Pack``.
         sent(object): the ``SendResult`` of its export or e-mail.
         previewed(object): the ``ReportPreview`` window, once the report is rendered.
+        checked(list): the ``ItemReadiness`` of every item, once the core's checks for
+            the items and contact shown now have landed (see :meth:`readiness`).
 
     Attributes:
         contact_box, basis_box, action_box, priority_box, reason: the pack's choices.
@@ -106,6 +114,7 @@ class PackComposer(QDialog):
     sealed = Signal(object)
     sent = Signal(object)
     previewed = Signal(object)
+    checked = Signal(list)
 
     def __init__(self, session: Session, ops: Operations, *,
                  selection: Callable[[], list[int]] | None = None,
@@ -127,7 +136,10 @@ class PackComposer(QDialog):
         self.preview: ReportPreview | None = None
         self.confirm_box: QMessageBox | None = None
         self._reads = Background(1, self)
-        self.finished.connect(lambda _result: self._reads.shutdown())  # Esc, not only close
+        self._checks = Background(1, self)  # never queued behind a preview
+        self._check_seq = 0
+        self._readiness: list[ItemReadiness] | None = []
+        self.finished.connect(lambda _result: self._shutdown())  # Esc, not only close
 
         self.contact_box = QComboBox(self)
         self.contact_box.setObjectName("contactBox")
@@ -222,7 +234,7 @@ class PackComposer(QDialog):
         layout.addLayout(bottom)
 
         self.contact_box.currentIndexChanged.connect(self._contact_changed)
-        self.basis_box.currentIndexChanged.connect(lambda _i: self._refresh_items())
+        self.basis_box.currentIndexChanged.connect(lambda _i: self._show_policy())
         ops.contactsChanged.connect(self.reload_contacts)
         session.tasks.progressChanged.connect(self._progress)
         session.tasks.taskFinished.connect(self._task_finished)
@@ -254,8 +266,12 @@ class PackComposer(QDialog):
             self.contact_box.setCurrentIndex(index)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._reads.shutdown()
+        self._shutdown()
         super().closeEvent(event)
+
+    def _shutdown(self) -> None:
+        self._reads.shutdown()
+        self._checks.shutdown()
 
     def _contact_changed(self, _index: int = 0) -> None:
         contact = self.contact()
@@ -285,8 +301,9 @@ class PackComposer(QDialog):
             return
         self._ids += added
         contact = self.contact()
-        if contact is None or not self._fits(contact.platform):
-            self._pick_contact_for(self.reader.captures.by_ids(self._ids))
+        captures = self.reader.captures.by_ids(self._ids)
+        if contact is None or not fits(captures, contact.platform):
+            self._pick_contact_for(captures)
         self._refresh_items()
         self.status.setText(f"{len(self._ids)} capture(s) in the pack.")
 
@@ -312,12 +329,6 @@ class PackComposer(QDialog):
                 return
             self.add_captures(ids)
 
-    def _fits(self, platform: str) -> bool:
-        if platform == "other":
-            return True
-        return all(not c.platform or c.platform == platform
-                   for c in self.reader.captures.by_ids(self._ids))
-
     def _pick_contact_for(self, captures: list[Capture]) -> None:
         platforms = {c.platform for c in captures if c.platform}
         if len(platforms) != 1:
@@ -331,37 +342,83 @@ class PackComposer(QDialog):
                 return
 
     def _refresh_items(self) -> None:
-        contact = self.contact()
-        chosen = self._policies[self.basis_box.currentIndex()] if self._policies else {}
-        policy = str(chosen.get("title") or "—")
-        captures = {c.id: c for c in self.reader.captures.by_ids(self._ids)}
-        self.items.setRowCount(len(self._ids))
-        for row, capture_id in enumerate(self._ids):
-            c = captures[capture_id]
-            indicators = self.reader.reading.indicators(c.id)
-            checks = []
-            if contact is not None and c.platform and contact.platform not in (
-                    "other", c.platform):
-                checks.append(f"from {c.platform}, not {contact.platform}")
-            if not c.source_url:
-                checks.append("no source URL")
-            if self.reader.reading.current_ocr(c.id) is None:
-                checks.append("not OCR'd yet")
-            values = (f"#{c.id}", c.platform or "—", c.handle or "—", c.source_url or "—",
-                      policy, str(len({(i.kind, i.normalized) for i in indicators})),
-                      "; ".join(checks) or "ok")
-            for column, value in enumerate(values):
-                cell = QTableWidgetItem(value)
-                if column == 4:
-                    cell.setToolTip(self.basis_box.currentText())
-                if column == 6 and checks:
-                    cell.setForeground(Qt.GlobalColor.darkRed)
-                self.items.setItem(row, column, cell)
+        """List the items at once, then their checks when the core has computed them
+        off the GUI thread (``checked``); an answer overtaken by a newer change of the
+        items or the contact is dropped."""
+        self._check_seq += 1
+        seq, ids = self._check_seq, list(self._ids)
+        contact_id = self.contact_box.currentData()
+        self._readiness = None
+        self.items.setRowCount(len(ids))
+        for row, capture_id in enumerate(ids):  # rows always match self._ids
+            self._fill_row(row, f"#{capture_id}", ("", "", ""), "", "checking…")
+        self._show_policy()
         self._update_buttons()
+        self._checks.call(
+            lambda: self.session.read_in_background(
+                lambda ws: ws.packs.readiness(
+                    ids, int(contact_id) if contact_id is not None else None)),
+            lambda items: self._show_readiness(seq, ids, items),
+            lambda exc: self._readiness_failed(seq, exc))
+
+    def _show_readiness(self, seq: int, ids: list[int], items: list[ItemReadiness]) -> None:
+        if seq != self._check_seq:
+            return  # the items or the contact changed since
+        found = {item.capture_id: item for item in items}
+        for row, capture_id in enumerate(ids):
+            item = found.get(capture_id)
+            if item is None:
+                self._fill_row(row, f"#{capture_id}", ("—", "—", "—"), "—", "not found",
+                               problem=True)
+                continue
+            self._fill_row(row, f"#{capture_id}", (item.platform or "—", item.handle or "—",
+                                                   item.source_url or "—"),
+                           str(item.indicators), "; ".join(item.checks) or "ok",
+                           problem=bool(item.checks), blocking=item.blocking)
+        self._readiness = [found[i] for i in ids if i in found]
+        emit(self.checked, list(self._readiness))
+
+    def _readiness_failed(self, seq: int, exc: BaseException) -> None:
+        if seq == self._check_seq:
+            self.status.setText(f"The items could not be checked: {message_for(exc)}")
+
+    def _fill_row(self, row: int, capture: str, fields: tuple[str, str, str],
+                  indicators: str, check: str, *, problem: bool = False,
+                  blocking: bool = False) -> None:
+        """One row (the policy column is left to :meth:`_show_policy`): checks in dark
+        red, a blocking one (a pack goes to one platform) in bold too."""
+        values = {0: capture, 1: fields[0], 2: fields[1], 3: fields[2], 5: indicators,
+                  CHECK_COLUMN: check}
+        for column, value in values.items():
+            cell = QTableWidgetItem(value)
+            if column == CHECK_COLUMN and problem:
+                cell.setForeground(Qt.GlobalColor.darkRed)
+                if blocking:
+                    font = cell.font()
+                    font.setBold(True)
+                    cell.setFont(font)
+                    cell.setToolTip("A pack goes to one platform: remove this capture or "
+                                    "choose a contact for its platform.")
+            self.items.setItem(row, column, cell)
+
+    def _show_policy(self) -> None:
+        """The policy cited, on every row (no re-read: the basis changes no check)."""
+        index = self.basis_box.currentIndex()
+        chosen = self._policies[index] if 0 <= index < len(self._policies) else {}
+        policy = str(chosen.get("title") or "—")
+        for row in range(self.items.rowCount()):
+            cell = QTableWidgetItem(policy)
+            cell.setToolTip(self.basis_box.currentText())
+            self.items.setItem(row, POLICY_COLUMN, cell)
+
+    def readiness(self) -> list[ItemReadiness] | None:
+        """The core's checks of the items shown, in table order; ``None`` while they
+        are being computed."""
+        return list(self._readiness) if self._readiness is not None else None
 
     # ----------------------------------------------------------------- choices
     def choices(self) -> dict[str, Any]:
-        """The pack's options as ``Workspace.build_pack`` keywords."""
+        """The pack's options as ``ws.packs.build`` keywords."""
         return {"reason": self.reason.toPlainText(), "action": self.action_box.currentData(),
                 "priority": self.priority_box.currentData(),
                 "basis": self.basis_box.currentData()}

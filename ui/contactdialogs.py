@@ -28,7 +28,7 @@ from workstation.packs.models import Contact
 from workstation.platforms import PLATFORMS
 
 if TYPE_CHECKING:
-    from ui.mainwindow import MainWindow
+    from ui.operations import Operations
 
 
 def spoken(fingerprint: str) -> str:
@@ -71,6 +71,7 @@ class ContactDialog(QDialog):
         added(object): the stored ``Contact``.
 
     Attributes:
+        ops: the write side (the contact is stored on the writer).
         platform, name, organisation, role, email: the contact's details.
         recipients: the contact's public keys, one per line.
         problem: why the contact was refused, if it was.
@@ -78,11 +79,11 @@ class ContactDialog(QDialog):
 
     added = Signal(object)
 
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
+    def __init__(self, ops: Operations, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("contactDialog")
         self.setWindowTitle("Add a platform contact")
-        self.main = window
+        self.ops = ops
         self.platform = QComboBox(self)
         self.platform.setObjectName("platform")
         for name in PLATFORMS:
@@ -162,8 +163,8 @@ class ContactDialog(QDialog):
             return ws.contacts.add(platform, name, email, keys, organisation=org or None,
                                   role=role or None)
 
-        self.main.ops.run("Adding a contact", add, on_done=self._added,
-                          on_error=self.refuse, changed=(self.main.ops.contactsChanged,))
+        self.ops.run("Adding a contact", add, on_done=self._added, on_error=self.refuse,
+                     changed=(self.ops.contactsChanged,))
 
     def _added(self, contact: Contact) -> None:
         emit(self.added, contact)
@@ -174,17 +175,18 @@ class VerifyDialog(QDialog):
     """Record that a contact's fingerprints were compared out of band.
 
     Attributes:
+        ops: the write side (the verification is stored on the writer).
         contact: the contact.
         fingerprints: the grouped fingerprints, large and selectable.
         note: how they were checked (optional, audited).
     """
 
-    def __init__(self, window: MainWindow, contact: Contact,
+    def __init__(self, ops: Operations, contact: Contact,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
+        super().__init__(parent)
         self.setObjectName("verifyDialog")
         self.setWindowTitle(f"Verify {contact.name}")
-        self.main = window
+        self.ops = ops
         self.contact = contact
         intro = QLabel(f"Call {contact.name} ({contact.platform}) on a number you found "
                        "yourself — not one from their e-mail — and read these fingerprints "
@@ -214,7 +216,7 @@ class VerifyDialog(QDialog):
 
     def accept(self) -> None:
         contact_id, note = self.contact.id, self.note.text().strip() or None
-        self.main.ops.run("Verifying a contact",
-                          lambda ws, _task: ws.contacts.verify(contact_id, note),
-                          changed=(self.main.ops.contactsChanged,))
+        self.ops.run("Verifying a contact",
+                     lambda ws, _task: ws.contacts.verify(contact_id, note),
+                     changed=(self.ops.contactsChanged,))
         super().accept()

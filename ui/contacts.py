@@ -4,21 +4,24 @@ Two halves:
 
 * **the agency's keys** — the Ed25519 signing key (its minisign public key is
   what platforms verify packs with) and the age archive recipient: listed with
-  their fingerprints; created (``Workspace.key_init``) when there are none,
-  rotated (``key_rotate``, the old public key kept), and the public key shown,
-  copied or exported to a ``.pub`` file exactly as the core writes it
-  (``export_public_key``);
+  their fingerprints; created (``ws.keys.init``) when there are none,
+  rotated (``ws.keys.rotate``, the old public key kept), and the public key shown,
+  copied or exported to a ``.pub`` file, which the core writes
+  (``ws.keys.write_public_key``);
 * **platform contacts** — the people packs are encrypted to: added (the core
   checks every ``age1…`` / ``ssh-ed25519`` key and its message is shown), marked
   verified once their fingerprints were compared out of band, imported from and
-  exported to the core's contacts file (the same file ``workstation contact
-  export`` writes).
+  exported to the core's contacts file (written by ``ws.contacts.write_file``, as
+  ``workstation contact export`` does).
 
 Fingerprints are shown large, monospaced and selectable, in groups of four
 characters, so two people can read them to each other over the phone.  Every
 change runs on the writer through :meth:`ui.operations.Operations.run` (key
 creation may ask for the secret store's passphrase); the lists re-read through
-the read-only workspace when ``ops.contactsChanged`` fires.
+the read-only workspace when ``ops.contactsChanged`` fires.  Files are written by
+the core on the background connection, off the GUI thread; the window holds no
+file format of its own.  It gets the session and the operations, never the main
+window.
 
 :func:`offer_agency_keys` is the first-start question "Create the agency signing
 key now?" (``ui.app`` asks it after the analyst's name).  The add-contact and
@@ -27,7 +30,8 @@ verify dialogs, and the fingerprint labels, are in :mod:`ui.contactdialogs`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -46,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.background import Background
 from ui.contactdialogs import (
     ContactDialog,
     VerifyDialog,
@@ -53,42 +58,45 @@ from ui.contactdialogs import (
     fingerprint_label,
     spoken,
 )
-from ui.errors import show_error
+from ui.errors import message_for, show_error
+from ui.operations import Operations
 from ui.qtutil import buddy_label, emit, readonly_table
-from workstation.errors import WorkstationError
-from workstation.files import atomic_write
+from ui.session import Session
+from ui.tasks import Task
 from workstation.packs.models import AgencyKey, Contact
-
-if TYPE_CHECKING:
-    from ui.mainwindow import MainWindow
+from workstation.workspace import Workspace
 
 IdRole = Qt.ItemDataRole.UserRole + 1
+KEYS_CREATED = ("The agency keys were created. Give platforms the public key "
+                "(Workspace → Contacts and keys → Export public key).")
 
 
-def create_agency_keys(window: MainWindow, on_done: Any = None) -> Any:
+def create_agency_keys(ops: Operations, notify: Callable[[str], None] | None = None,
+                       on_done: Callable[[list[AgencyKey]], None] | None = None) -> Task:
     """Create the agency's signing key and archive identity on the writer (the
-    passphrase dialog appears when the keys go to encrypted files)."""
+    passphrase dialog appears when the keys go to encrypted files); ``notify`` gets
+    the sentence to show once they exist."""
 
     def created(keys: list[AgencyKey]) -> None:
-        window.statusBar().showMessage(
-            "The agency keys were created. Give platforms the public key "
-            "(Workspace → Contacts and keys → Export public key).", 10_000)
+        if notify is not None:
+            notify(KEYS_CREATED)
         if on_done is not None:
             on_done(keys)
 
-    return window.ops.run("Creating the agency keys", lambda ws, _task: ws.keys.init(),
-                          on_done=created, changed=(window.ops.contactsChanged,))
+    return ops.run("Creating the agency keys", lambda ws, _task: ws.keys.init(),
+                   on_done=created, changed=(ops.contactsChanged,))
 
 
-def offer_agency_keys(window: MainWindow) -> QMessageBox | None:
-    """When the workspace has no agency keys, ask (without blocking) whether to create
-    them now; Yes creates them, Later leaves it for Contacts and keys.  ``None`` when
-    there is nothing to offer."""
-    if window.reader.keys.all():
+def offer_agency_keys(reader: Workspace, ops: Operations, parent: QWidget | None = None,
+                      notify: Callable[[str], None] | None = None) -> QMessageBox | None:
+    """When the workspace has no agency keys, ask (without blocking, over ``parent``)
+    whether to create them now; Yes creates them, Later leaves it for Contacts and keys.
+    ``None`` when there is nothing to offer."""
+    if reader.keys.all():
         return None
     box = QMessageBox(QMessageBox.Icon.Question, "Agency keys",
                       "Create the agency signing key now?",
-                      QMessageBox.StandardButton.NoButton, window)
+                      QMessageBox.StandardButton.NoButton, parent)
     box.setObjectName("keyOfferBox")
     box.setInformativeText(
         "Alert packs are signed with it so platforms can check they come from the agency, "
@@ -103,7 +111,7 @@ def offer_agency_keys(window: MainWindow) -> QMessageBox | None:
 
     def answered(button: object) -> None:
         if button is yes:
-            create_agency_keys(window)
+            create_agency_keys(ops, notify)
 
     box.buttonClicked.connect(answered)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -116,9 +124,11 @@ class ContactsWindow(QDialog):
 
     Signals:
         reloaded(): both lists show what is stored now.
+        exported(str): a file was written (the sentence shown in ``status``).
 
     Attributes:
-        main: the main window (its reader and ``ops``).
+        session: the open ``Session`` (the read-only workspace, background reads).
+        ops: the write side (every change, on the writer).
         keys_table: the agency keys (kind, key id, fingerprint, created, retired).
         public_key: the current signing key in minisign's ``.pub`` format.
         agency_fingerprint: the current signing key's fingerprint, large.
@@ -132,13 +142,18 @@ class ContactsWindow(QDialog):
     """
 
     reloaded = Signal()
+    exported = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window, Qt.WindowType.Window)
+    def __init__(self, session: Session, ops: Operations,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("contactsWindow")
         self.setWindowTitle("Contacts and keys")
-        self.main = window
+        self.session = session
+        self.ops = ops
         self.dialog: QDialog | None = None
+        self._writes = Background(1, self)  # files written off the GUI thread
+        self.finished.connect(lambda _result: self._writes.shutdown())
         self._contacts: list[Contact] = []
         self._public_text = ""
 
@@ -219,7 +234,7 @@ class ContactsWindow(QDialog):
                               (self.copy_button, self.export_key_button)):
             QWidget.setTabOrder(first, second)
         self.resize(980, 720)
-        window.ops.contactsChanged.connect(self.reload)
+        ops.contactsChanged.connect(self.reload)
         self.reload()
         self.contacts_table.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -233,7 +248,7 @@ class ContactsWindow(QDialog):
     # ----------------------------------------------------------- reading
     def reload(self) -> None:
         """Re-read the keys and the contacts (the selection is kept)."""
-        reader = self.main.reader
+        reader = self.session.reader
         keys = reader.keys.all()
         self.keys_table.setRowCount(len(keys))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -316,7 +331,7 @@ class ContactsWindow(QDialog):
     # ----------------------------------------------------------- keys
     def create_keys(self) -> None:
         self.create_button.setEnabled(False)
-        create_agency_keys(self.main)
+        create_agency_keys(self.ops, self.status.setText)
 
     def rotate_key(self) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Question, "Rotate the signing key",
@@ -331,11 +346,10 @@ class ContactsWindow(QDialog):
 
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.main.ops.run("Rotating the signing key",
-                                  lambda ws, _task: ws.keys.rotate(),
-                                  changed=(self.main.ops.contactsChanged,),
-                                  on_done=lambda _keys: self.status.setText(
-                                      "New signing key; send platforms the new public key."))
+                self.ops.run("Rotating the signing key", lambda ws, _task: ws.keys.rotate(),
+                             changed=(self.ops.contactsChanged,),
+                             on_done=lambda _keys: self.status.setText(
+                                 "New signing key; send platforms the new public key."))
 
         box.finished.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -355,17 +369,30 @@ class ContactsWindow(QDialog):
             "minisign public key (*.pub);;All files (*)")
         if not path:
             return
-        try:
-            atomic_write(path, self._public_text.encode("utf-8"))
-        except OSError as exc:
-            show_error(self, "Export public key",
-                       f"Cannot write {path!r}: {exc.strerror or exc}.")
-            return
-        self.status.setText(f"Agency public key written to {path} (minisign format).")
+        # The file dialog asked before replacing a file.
+        self._write_file("Export public key",
+                         lambda ws: ws.keys.write_public_key(path, overwrite=True),
+                         lambda _text: f"Agency public key written to {path} (minisign "
+                                       "format).")
+
+    def _write_file(self, title: str, write: Callable[[Workspace], Any],
+                    done: Callable[[Any], str]) -> None:
+        """Have the core write a file (``write`` on the background connection, off the
+        GUI thread: a network share may be slow); then say so, or show why not."""
+
+        def written(result: Any) -> None:
+            sentence = done(result)
+            self.status.setText(sentence)
+            emit(self.exported, sentence)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, title, message_for(exc))
+
+        self._writes.call(lambda: self.session.read_in_background(write), written, failed)
 
     # ----------------------------------------------------------- contacts
     def add_contact(self) -> ContactDialog:
-        dialog = ContactDialog(self.main, self)
+        dialog = ContactDialog(self.ops, self)
         dialog.added.connect(lambda contact: self._added(contact))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
@@ -381,7 +408,7 @@ class ContactsWindow(QDialog):
         contact = self.selected_contact()
         if contact is None:
             return None
-        dialog = VerifyDialog(self.main, contact, self)
+        dialog = VerifyDialog(self.ops, contact, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()
@@ -401,27 +428,25 @@ class ContactsWindow(QDialog):
                 + (f"; {known} already here" if known else "")
                 + ". Imported contacts are unverified until you compare their fingerprints.")
 
-        self.main.ops.run("Importing contacts",
-                          lambda ws, _task: ws.contacts.import_file(path), on_done=imported,
-                          changed=(self.main.ops.contactsChanged,))
+        self.ops.run("Importing contacts", lambda ws, _task: ws.contacts.import_file(path),
+                     on_done=imported, changed=(self.ops.contactsChanged,))
 
     def export_contacts(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
             self, "Export contacts", "contacts.json", "Contacts file (*.json);;All files (*)")
         if not path:
             return
-        try:  # the file dialog asked before replacing a file
-            count = self.main.reader.contacts.write_file(path, overwrite=True)
-        except WorkstationError as exc:
-            show_error(self, "Export contacts", str(exc))
-            return
-        self.status.setText(f"Exported {count} contact(s) to {path}.")
+        # The file dialog asked before replacing a file.
+        self._write_file("Export contacts",
+                         lambda ws: ws.contacts.write_file(path, overwrite=True),
+                         lambda count: f"Exported {count} contact(s) to {path}.")
 
 
-def open_contacts(window: MainWindow) -> ContactsWindow:
-    """Show the Contacts and keys window of ``window`` (one per main window)."""
-    existing = window.findChild(ContactsWindow)
-    contacts = existing if isinstance(existing, ContactsWindow) else ContactsWindow(window)
+def open_contacts(session: Session, ops: Operations, parent: QWidget) -> ContactsWindow:
+    """Show the Contacts and keys window over ``parent`` (one per parent)."""
+    existing = parent.findChild(ContactsWindow)
+    contacts = (existing if isinstance(existing, ContactsWindow)
+                else ContactsWindow(session, ops, parent))
     contacts.reload()
     contacts.show()
     contacts.raise_()

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-from ui.contacts import open_contacts
 from ui.prefs import WELLBEING_MODES
-from ui.settings import open_settings
 
 if TYPE_CHECKING:
     from ui.mainwindow import MainWindow
@@ -111,6 +109,9 @@ def build_actions(w: MainWindow) -> Actions:
         action.setChecked(w.wellbeing.mode == mode)
         group.addAction(action)
         sub.addAction(action)
+    # The menu follows the mode whoever sets it (this menu, or the Settings dialog).
+    w.wellbeing.changed.connect(
+        lambda: getattr(a, f"wellbeing_{w.wellbeing.mode}").setChecked(True))
 
     menu = bar.addMenu("&Packs")
     menu.addAction(_make(w, a, "new_pack", "&New alert pack…", w.new_pack, "Ctrl+Shift+P",
@@ -122,11 +123,11 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "verify", "&Verify…", w.verify,
                          tip="Re-hash every evidence file and check the audit trail"))
     menu.addAction(_make(w, a, "audit", "&Audit trail…", w.show_audit, "Ctrl+L"))
-    menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", lambda: open_contacts(w),
+    menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", w.show_contacts,
                          "Ctrl+Shift+K",
                          tip="Platform contacts, their key fingerprints, the agency's keys"))
     menu.addSeparator()
-    menu.addAction(_make(w, a, "settings", "&Settings…", lambda: open_settings(w), "Ctrl+,",
+    menu.addAction(_make(w, a, "settings", "&Settings…", w.show_settings, "Ctrl+,",
                          tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))
     menu.addAction(_make(w, a, "analyst", "Analyst &name…", w.ask_analyst))
     auto = _make(w, a, "auto_ocr", "OCR &automatically after capture",

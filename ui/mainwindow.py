@@ -25,6 +25,7 @@ from ui.background import Background
 from ui.capture import FolderWatcher
 from ui.capturemodel import CaptureModel, CaptureProxy, IdRole
 from ui.composer import PackComposer
+from ui.contacts import ContactsWindow, open_contacts
 from ui.errors import message_for, show_error
 from ui.gallery import CaptureViews
 from ui.intake import IntakeMixin
@@ -37,6 +38,7 @@ from ui.prefs import Preferences
 from ui.qtutil import emit
 from ui.search import SearchPanel
 from ui.session import Session
+from ui.settings import SettingsDialog, open_settings
 from ui.sidebar import CaptureFilter, Sidebar
 from ui.taskstatus import TaskStatus
 from ui.thumbnails import ThumbnailLoader
@@ -164,6 +166,8 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.ops.casesChanged.connect(self._refresh_side)
         self.ops.packsChanged.connect(self._on_packs_changed)
         self.ops.failed.connect(lambda title, message: show_error(self, title, message))
+        self.ops.settingsChanged.connect(
+            lambda key: self.update_title() if key == "analyst" else None)
 
         self.update_title()
         self.reload()
@@ -195,6 +199,11 @@ class MainWindow(IntakeMixin, QMainWindow):
     def _on_packs_changed(self) -> None:
         self._sent_ids = self.reader.packs.sent_capture_ids()
         self._refresh_side()
+
+    def notify(self, text: str, msecs: int = 10_000) -> None:
+        """Show ``text`` in the status bar for ``msecs`` (what dialogs get to report
+        something done after they closed)."""
+        self.statusBar().showMessage(text, msecs)
 
     def update_title(self) -> None:
         self.setWindowTitle(f"Analyst Workstation — {self.session.path} — "
@@ -376,13 +385,21 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.outbox.raise_()
         return self.outbox
 
+    def show_contacts(self) -> ContactsWindow:
+        """The Contacts and keys window (one, raised again when open)."""
+        return open_contacts(self.session, self.ops, self)
+
+    def show_settings(self) -> SettingsDialog:
+        """The Settings dialog (window-modal, not blocking)."""
+        return open_settings(self.session, self.ops, self.prefs, self.wellbeing,
+                             notify=self.notify, parent=self)
+
     def ask_analyst(self) -> None:
         name, ok = QInputDialog.getText(self, "Analyst name",
                                         "Your name, recorded with every change you make:",
                                         text=self.reader.analyst)
         if ok and name.strip():
-            self.ops.set_setting("analyst", name.strip(),
-                                 on_done=lambda _result: self.update_title())
+            self.ops.set_setting("analyst", name.strip())  # the title follows
 
     def show_shortcuts(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",

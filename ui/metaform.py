@@ -33,7 +33,7 @@ class CaptureDetailsForm(QDialog):
     """Details for freshly captured evidence.
 
     Signals:
-        applied(list, dict): capture ids and the ``Workspace.edit`` changes to apply.
+        applied(list, dict): capture ids and the ``ws.captures.edit`` changes to apply.
 
     Attributes:
         capture_ids: the captures the form is for.
@@ -94,7 +94,7 @@ class CaptureDetailsForm(QDialog):
         self.url.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def changes(self) -> dict[str, Any]:
-        """The ``Workspace.edit`` keywords for the fields filled in."""
+        """The ``ws.captures.edit`` keywords for the fields filled in."""
         out: dict[str, Any] = {}
         if self.url.text().strip():
             out["source_url"] = self.url.text().strip()

@@ -36,6 +36,7 @@ class Operations(QObject):
         casesChanged(): a case was created or changed.
         packsChanged(): a pack was built, sent or had outcomes recorded.
         contactsChanged(): a contact or an agency key was added or changed.
+        settingsChanged(str): a workspace setting (the key) was stored.
         failed(str, str): a task failed — title and the sentence to show.
 
     Attributes:
@@ -45,6 +46,7 @@ class Operations(QObject):
     imported = Signal(list)
     packsChanged = Signal()
     contactsChanged = Signal()
+    settingsChanged = Signal(str)
     importFinished = Signal(list, str)
     ocrLanded = Signal(list)
     ocrFinished = Signal(list)
@@ -146,7 +148,7 @@ class Operations(QObject):
 
     def edit(self, capture_ids: Iterable[int], changes: dict[str, Any],
              on_done: Callable[[Any], None] | None = None) -> Task:
-        """Apply the same metadata ``changes`` (``Workspace.edit`` keywords) to each capture."""
+        """Apply the same metadata ``changes`` (``ws.captures.edit`` keywords) to each capture."""
         ids = list(capture_ids)
 
         def run(ws: Workspace) -> list[Capture]:
@@ -169,8 +171,16 @@ class Operations(QObject):
 
     def set_setting(self, key: str, value: str,
                     on_done: Callable[[Any], None] | None = None) -> Task:
+        """Store a workspace setting (checked and audited by the core); then
+        ``settingsChanged(key)``."""
+
+        def done(result: Any) -> None:
+            emit(self.settingsChanged, key)
+            if on_done is not None:
+                on_done(result)
+
         return self.tasks.submit(f"Saving {key}", lambda ws, _t: ws.set_setting(key, value),
-                                 on_done=on_done, on_error=self._fail("Settings"),
+                                 on_done=done, on_error=self._fail("Settings"),
                                  cancellable=False)
 
     # --------------------------------------------------------------------- OCR

@@ -1,4 +1,4 @@
-"""Search results: hits from ``Workspace.search`` with their highlighted snippets.
+"""Search results: hits from ``ws.reading.search`` with their highlighted snippets.
 
 The core marks matches in a snippet with ``[`` and ``]``; they are shown as
 highlighted text (the snippet is HTML-escaped first).  Snippets may be Arabic

@@ -17,13 +17,17 @@ Three kinds of setting, kept where they belong:
 * **this analyst's display choices** — how images are shown until revealed
   (applied at once through the window's :class:`~ui.wellbeing.Wellbeing`) and
   the workspace folder for the next start, kept in :class:`~ui.prefs.Preferences`.
+
+The dialog gets exactly what it uses — the session, the operations, the
+preferences and the wellbeing — never the main window, which follows the
+changes through ``ops.settingsChanged`` and ``wellbeing.changed``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -43,14 +47,14 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ui.prefs import WELLBEING_MODES
+from ui.operations import Operations
+from ui.prefs import WELLBEING_MODES, Preferences
 from ui.qtutil import buddy_label, emit
+from ui.session import Session
+from ui.wellbeing import Wellbeing
 from workstation.errors import WorkstationError
 from workstation.settings import SETTINGS, SMTP_PORTS, check, get_int, get_text
 from workstation.workspace import default_workspace_dir
-
-if TYPE_CHECKING:
-    from ui.mainwindow import MainWindow
 
 WELLBEING_CHOICES = {"blur": "Blurred", "grey": "Greyscale", "off": "Shown as they are"}
 SECURITY_CHOICES = {"starttls": "STARTTLS (usually port 587)",
@@ -74,7 +78,10 @@ class SettingsDialog(QDialog):
             was accepted (the writer stores them in order).
 
     Attributes:
-        main: the main window (its reader, ``ops``, ``prefs`` and ``wellbeing``).
+        session: the open ``Session`` (its read-only workspace and folder).
+        ops: the write side (settings and the SMTP password are saved on the writer).
+        prefs: this analyst's ``Preferences`` (the folder for the next start).
+        images: the ``Wellbeing`` whose mode the dialog sets.
         tabs: the pages (General, Reading, E-mail).
         analyst, ocr_languages, ocr_jobs, region_hints: workspace settings.
         smtp_host, smtp_port, smtp_security, smtp_user, smtp_from: the SMTP server.
@@ -87,12 +94,20 @@ class SettingsDialog(QDialog):
 
     saved = Signal(dict)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, session: Session, ops: Operations, prefs: Preferences,
+                 wellbeing: Wellbeing, *, notify: Callable[[str], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        """``notify`` gets a sentence to show (in the status bar) once the writer has
+        stored the SMTP password, after the dialog has closed."""
+        super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
-        self.main = window
-        reader = window.reader
+        self.session = session
+        self.ops = ops
+        self.prefs = prefs
+        self.images = wellbeing
+        self._notify = notify
+        reader = session.reader
         self._initial: dict[str, str] = {}
 
         def line(name: str, key: str | None, value: str, placeholder: str = "") -> QLineEdit:
@@ -111,11 +126,11 @@ class SettingsDialog(QDialog):
         self.wellbeing.setObjectName("wellbeingMode")
         for mode in WELLBEING_MODES:
             self.wellbeing.addItem(WELLBEING_CHOICES[mode], mode)
-        self.wellbeing.setCurrentIndex(WELLBEING_MODES.index(window.wellbeing.mode))
-        self.workspace_path = QLabel(str(window.session.path), general)
+        self.wellbeing.setCurrentIndex(WELLBEING_MODES.index(wellbeing.mode))
+        self.workspace_path = QLabel(str(session.path), general)
         self.workspace_path.setObjectName("workspacePath")
         self.workspace_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.next_workspace = line("nextWorkspace", None, window.prefs.workspace_location,
+        self.next_workspace = line("nextWorkspace", None, prefs.workspace_location,
                                    f"the default: {default_workspace_dir()}")
         choose = QPushButton("C&hoose…", general)
         choose.setObjectName("chooseWorkspace")
@@ -193,10 +208,10 @@ class SettingsDialog(QDialog):
         self.smtp_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_state = QLabel(mail)
         self.password_state.setObjectName("smtpPasswordState")
-        window.ops.run("Checking the SMTP password",
-                       lambda ws, _task: ws.keys.smtp_password_stored(),
-                       on_done=self._password_checked,
-                       on_error=lambda _message: None)  # only a courtesy
+        ops.run("Checking the SMTP password",
+                lambda ws, _task: ws.keys.smtp_password_stored(),
+                on_done=self._password_checked,
+                on_error=lambda _message: None)  # only a courtesy
         self.smtp_security.currentIndexChanged.connect(self._security_changed)
         self._security_changed()
         for key, (widget, _text) in self._values().items():
@@ -254,7 +269,7 @@ class SettingsDialog(QDialog):
                                           "security)")
 
     def choose_workspace(self) -> None:
-        start = self.next_workspace.text().strip() or str(self.main.session.path.parent)
+        start = self.next_workspace.text().strip() or str(self.session.path.parent)
         folder = QFileDialog.getExistingDirectory(self, "Workspace folder for the next start",
                                                   start)
         if folder:
@@ -333,30 +348,33 @@ class SettingsDialog(QDialog):
         except SettingsRefused as refused:
             self.refuse(refused)
             return
-        w = self.main
-        for key, value in changes.items():
-            done = (lambda _r: w.update_title()) if key == "analyst" else None
-            w.ops.set_setting(key, value, on_done=done)
+        for key, value in changes.items():  # ops.settingsChanged follows each one
+            self.ops.set_setting(key, value)
         password = self.smtp_password.text()
         self.smtp_password.clear()
         if password:
-            w.ops.run("Storing the SMTP password",
-                      lambda ws, _task: ws.keys.set_smtp_password(password),
-                      on_done=lambda _r: w.statusBar().showMessage(
-                          "The SMTP password is stored in the secret store.", 5000))
-        mode = str(self.wellbeing.currentData())
-        w.wellbeing.set_mode(mode)
-        getattr(w.acts, f"wellbeing_{mode}").setChecked(True)  # the View menu's choice
-        if location != w.prefs.workspace_location:
-            w.prefs.workspace_location = location
-            w.prefs.sync()
+            notify = self._notify
+
+            def stored(_result: object) -> None:  # after this dialog is gone
+                if notify is not None:
+                    notify("The SMTP password is stored in the secret store.")
+
+            self.ops.run("Storing the SMTP password",
+                         lambda ws, _task: ws.keys.set_smtp_password(password),
+                         on_done=stored)
+        self.images.set_mode(str(self.wellbeing.currentData()))  # the View menu follows
+        if location != self.prefs.workspace_location:
+            self.prefs.workspace_location = location
+            self.prefs.sync()
         emit(self.saved, changes)
         super().accept()
 
 
-def open_settings(window: MainWindow) -> SettingsDialog:
-    """Open the Settings dialog over ``window`` (window-modal, not blocking)."""
-    dialog = SettingsDialog(window)
+def open_settings(session: Session, ops: Operations, prefs: Preferences,
+                  wellbeing: Wellbeing, *, notify: Callable[[str], None] | None = None,
+                  parent: QWidget | None = None) -> SettingsDialog:
+    """Open the Settings dialog over ``parent`` (window-modal, not blocking)."""
+    dialog = SettingsDialog(session, ops, prefs, wellbeing, notify=notify, parent=parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

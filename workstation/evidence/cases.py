@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from workstation.context import Context
 from workstation.errors import NotFound, WorkstationError
-from workstation.models import (
-    Case,
-)
+from workstation.models import Case
 from workstation.storage.repositories import CaseRepo
 from workstation.timeutil import utc_now
 

@@ -22,9 +22,9 @@ from workstation.packs.models import (
     Contact,
     ContactError,
     ContactKey,
-    _check_email,
-    _clean,
-    _contacts_json,
+    check_contact_email,
+    clean_text,
+    contacts_json,
 )
 from workstation.platforms import normalize_platform
 from workstation.storage.packs_repo import PacksRepo
@@ -75,9 +75,10 @@ class ContactService:
         except ValueError as exc:
             raise ContactError(str(exc)) from None
         record = {
-            "platform": platform, "name": _clean(name, "contact name", required=True),
-            "email": _check_email(email), "organisation": _clean(organisation, "organisation"),
-            "role": _clean(role, "role"), "source": source, "created_at": utc_now(),
+            "platform": platform, "name": clean_text(name, "contact name", required=True),
+            "email": check_contact_email(email),
+            "organisation": clean_text(organisation, "organisation"),
+            "role": clean_text(role, "role"), "source": source, "created_at": utc_now(),
             "created_by": self._ctx.analyst,
         }
         keys = self._parse_recipients(recipients)
@@ -123,7 +124,7 @@ class ContactService:
 
     def export_text(self) -> str:
         """:meth:`contacts_export` as the JSON text of a contacts file."""
-        return _contacts_json(self.export())
+        return contacts_json(self.export())
 
     def write_file(self, path: str | os.PathLike[str], *,
                             overwrite: bool = False) -> int:
@@ -135,7 +136,7 @@ class ContactService:
         if not overwrite and os.path.exists(path):
             raise ContactError(f"{os.fspath(path)!r} already exists; choose another name.")
         try:
-            atomic_write(path, _contacts_json(data).encode("utf-8"))
+            atomic_write(path, contacts_json(data).encode("utf-8"))
         except OSError as exc:
             raise ContactError(f"Cannot write the contacts file {os.fspath(path)!r}: "
                                f"{exc.strerror or exc}.") from None
@@ -170,10 +171,10 @@ class ContactService:
                                            "match its key (the file was altered?)")
                 record: dict[str, Any] = {
                     "platform": platform,
-                    "name": _clean(entry.get("name"), "contact name", required=True),
-                    "email": _check_email(entry.get("email")),
-                    "organisation": _clean(entry.get("organisation"), "organisation"),
-                    "role": _clean(entry.get("role"), "role"), "source": "import",
+                    "name": clean_text(entry.get("name"), "contact name", required=True),
+                    "email": check_contact_email(entry.get("email")),
+                    "organisation": clean_text(entry.get("organisation"), "organisation"),
+                    "role": clean_text(entry.get("role"), "role"), "source": "import",
                     "created_at": utc_now(), "created_by": self._ctx.analyst,
                 }
             except (WorkstationError, ValueError) as exc:

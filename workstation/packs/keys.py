@@ -11,19 +11,16 @@ from typing import Any
 
 from workstation.context import Context
 from workstation.crypto import signing
-from workstation.crypto.recipients import (
-    fingerprint_of,
-)
+from workstation.crypto.recipients import fingerprint_of
 from workstation.crypto.secretstore import PassphraseProvider, SecretStore
 from workstation.errors import NotFound, WorkstationError
-from workstation.packs.format.spec import (
-    compact_fingerprint,
-)
+from workstation.files import atomic_text
+from workstation.packs.format.spec import compact_fingerprint
 from workstation.packs.models import (
     AgencyKey,
     AgencyKeyError,
     OutboxError,
-    _agency_key,
+    agency_key_from_row,
     pack_setting,
     smtp_password_name,
 )
@@ -74,7 +71,7 @@ class KeyService:
         self._secret_cache[name] = value
 
     def all(self) -> list[AgencyKey]:
-        return [_agency_key(r) for r in self._repo.agency_keys()]
+        return [agency_key_from_row(r) for r in self._repo.agency_keys()]
 
     def current_key_row(self, kind: str) -> sqlite3.Row:
         row = self._repo.current_key(kind)
@@ -100,6 +97,22 @@ class KeyService:
         key = self.signing_public_key(key_id)
         agency = pack_setting(self._ctx, "agency_name")
         return key.minisign_text(f"{agency} alert pack signing key {key.key_id_hex}")
+
+    def write_public_key(self, path: str | os.PathLike[str], *, overwrite: bool = False,
+                         key_id: str | None = None) -> str:
+        """Write :meth:`export_public_key` (minisign's ``.pub`` format) to ``path``,
+        atomically and readable by all (0644: it is public); an existing file is refused
+        unless ``overwrite``.  Returns the text written.  Read-only on the workspace, so
+        a read-only workspace (the window's background reads) can do it."""
+        text = self.export_public_key(key_id)
+        if not overwrite and os.path.exists(path):
+            raise AgencyKeyError(f"{os.fspath(path)!r} already exists; choose another name.")
+        try:
+            atomic_text(path, text, mode=0o644)
+        except OSError as exc:
+            raise AgencyKeyError(f"Cannot write the public key file {os.fspath(path)!r}: "
+                                 f"{exc.strerror or exc}.") from None
+        return text
 
     def signing_key(self) -> signing.SigningKey:
         row = self.current_key_row("signing")

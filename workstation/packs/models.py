@@ -204,7 +204,7 @@ def smtp_password_name(host: str, user: str) -> str:
     return f"smtp-password-{digest}"
 
 
-def _parse_time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
@@ -243,13 +243,16 @@ def profile_url_of(platform: str | None, handle: str | None) -> str | None:
     return template.format(handle)
 
 
-def _account_id(platform: str | None, handle: str | None) -> str | None:
+def account_id_of(platform: str | None, handle: str | None) -> str | None:
     if platform in ("facebook", "whatsapp") and handle and handle.isdigit():
         return handle
     return None
 
 
-def _clean(text: str | None, what: str, *, required: bool = False, limit: int = 200) -> str | None:
+def clean_text(text: str | None, what: str, *, required: bool = False,
+               limit: int = 200) -> str | None:
+    """``text`` with runs of white space folded; ``None`` when empty (refused when
+    ``required``), refused when longer than ``limit``."""
     cleaned = " ".join((text or "").split())
     if not cleaned:
         if required:
@@ -260,7 +263,7 @@ def _clean(text: str | None, what: str, *, required: bool = False, limit: int = 
     return cleaned
 
 
-def _check_email(email: str | None) -> str:
+def check_contact_email(email: str | None) -> str:
     """A contact's e-mail address, normalised (:func:`workstation.addresses.check_email`)."""
     try:
         return check_email(email)
@@ -290,7 +293,7 @@ def _canonical_row(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_outcome_rows(raw: bytes, file: Path) -> list[tuple[int, dict[str, Any]]]:
+def read_outcome_rows(raw: bytes, file: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -319,11 +322,11 @@ def _read_outcome_rows(raw: bytes, file: Path) -> list[tuple[int, dict[str, Any]
     return [(reader.line_num, _canonical_row(d)) for d in reader]
 
 
-def _contacts_json(data: dict[str, Any]) -> str:
+def contacts_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _agency_key(row: sqlite3.Row) -> AgencyKey:
+def agency_key_from_row(row: sqlite3.Row) -> AgencyKey:
     return AgencyKey(row["kind"], row["key_id"], row["public"], row["fingerprint"],
                      row["created_at"], row["created_by"], row["retired_at"])
 

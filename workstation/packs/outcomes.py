@@ -20,8 +20,8 @@ from workstation.packs.models import (
     OutcomeImport,
     OutcomeImportError,
     PlatformStats,
-    _parse_time,
-    _read_outcome_rows,
+    parse_time,
+    read_outcome_rows,
 )
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.sqlitelib import sqlite3
@@ -46,7 +46,7 @@ class OutcomeService:
         except OSError as exc:
             raise OutcomeImportError(f"Cannot read {os.fspath(file)!r}: {exc.strerror}.") \
                 from None
-        planned = self._plan_rows(_read_outcome_rows(raw, file), file)
+        planned = self._plan_rows(read_outcome_rows(raw, file), file)
         return self._apply(planned, file, hashlib.sha256(raw).hexdigest())
 
     def _plan_rows(self, rows: list[tuple[int, dict[str, Any]]], file: Path) -> list[_Planned]:
@@ -156,7 +156,7 @@ class OutcomeService:
             hours = []
             for r in rows:
                 if r["outcome"] in ("removed", "restricted") and r["outcome_at"] and r["sent_at"]:
-                    delta = _parse_time(r["outcome_at"]) - _parse_time(r["sent_at"])
+                    delta = parse_time(r["outcome_at"]) - parse_time(r["sent_at"])
                     hours.append(max(0.0, delta.total_seconds() / 3600))
             result.append(PlatformStats(
                 platform=platform, packs_sent=len({r["ref"] for r in rows}), items=len(rows),

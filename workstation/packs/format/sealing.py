@@ -38,10 +38,10 @@ from workstation.packs.format.spec import (
     PackItem,
     PackSpec,
     SealResult,
-    _json_bytes,
     _sha256,
-    _zip_time,
+    json_bytes,
     trusted_comment,
+    zip_time,
 )
 from workstation.packs.format.stix import stix_bundle
 from workstation.progress import CancelToken, ProgressCallback, report
@@ -179,7 +179,7 @@ def seal(
     if key.key_id_hex != spec.signing_key_id:
         raise PackError("The signing key does not match the pack's signing key id.")
     recipients = [r.recipient for r in spec.recipients]
-    manifest = _json_bytes(build_manifest(spec, items))
+    manifest = json_bytes(build_manifest(spec, items))
     comment = trusted_comment(spec)
     sink = _FilesSink(destinations, modes or [0o644] * len(destinations))
     out_sha = hashlib.sha256()
@@ -190,7 +190,7 @@ def seal(
                                  workers=min(4, (os.cpu_count() or 2) - 1))
         with (
             EncryptingWriter(HashingWriter(sink, out_sha), recipients) as enc,
-            ZipPackWriter(enc, compression="auto", date_time=_zip_time(spec.created_at),
+            ZipPackWriter(enc, compression="auto", date_time=zip_time(spec.created_at),
                           cancel=cancel) as zw,
         ):
             zw.add_bytes(MANIFEST, manifest)

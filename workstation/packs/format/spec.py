@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workstation.errors import WorkstationError
-from workstation.packs.format.safezip import (
-    MemberDigest,
-)
+from workstation.packs.format.safezip import MemberDigest
 
 FORMAT = "alertpack"
 
@@ -213,11 +211,11 @@ def _md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _json_bytes(value: Any) -> bytes:
+def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _zip_time(iso: str) -> tuple[int, int, int, int, int, int]:
+def zip_time(iso: str) -> tuple[int, int, int, int, int, int]:
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 

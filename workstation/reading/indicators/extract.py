@@ -19,16 +19,16 @@ from workstation.reading.indicators.model import (
     _MASK,
     DEFAULT_REGIONS,
     KINDS,
+    Found,
     Indicator,
     InvalidRegionHint,
     WordLike,
-    _Found,
-    _masked,
-    _prepare,
     align_words,
     box_for_span,
+    masked,
+    prepare_text,
 )
-from workstation.reading.indicators.phones import _international, _phones
+from workstation.reading.indicators.phones import e164_of, find_phones
 
 """A box in image pixels: ``(x, y, w, h)``."""
 
@@ -42,21 +42,21 @@ _CRYPTO_RE = re.compile(
     r")(?![A-Za-z0-9])")
 
 
-def _crypto(work: str) -> list[_Found]:
+def _crypto(work: str) -> list[Found]:
     found = []
     for m in _CRYPTO_RE.finditer(work):
         address = m.group()
         if m.group("eth"):
             if is_valid_eth_address(address):
-                found.append(_Found("crypto", m.start(), m.end(), "ETH:" + address.lower()))
+                found.append(Found("crypto", m.start(), m.end(), "ETH:" + address.lower()))
         elif m.group("bech"):
             if is_valid_segwit_address(address):
-                found.append(_Found("crypto", m.start(), m.end(), "BTC:" + address.lower()))
+                found.append(Found("crypto", m.start(), m.end(), "BTC:" + address.lower()))
         elif m.group("b58"):
             if is_valid_base58_address(address, (0x00,) if address[0] == "1" else (0x05,)):
-                found.append(_Found("crypto", m.start(), m.end(), "BTC:" + address))
+                found.append(Found("crypto", m.start(), m.end(), "BTC:" + address))
         elif is_valid_base58_address(address, (0x41,)):
-            found.append(_Found("crypto", m.start(), m.end(), "TRX:" + address))
+            found.append(Found("crypto", m.start(), m.end(), "TRX:" + address))
     return found
 
 
@@ -68,8 +68,8 @@ _EMAIL_RE = re.compile(
     r"(?![A-Za-z0-9\-])")
 
 
-def _emails(work: str) -> list[_Found]:
-    return [_Found("email", m.start(), m.end(), m.group().lower())
+def _emails(work: str) -> list[Found]:
+    return [Found("email", m.start(), m.end(), m.group().lower())
             for m in _EMAIL_RE.finditer(work)]
 
 
@@ -130,8 +130,8 @@ _TELEGRAM_HANDLE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _WHATSAPP_SEND_HOSTS = frozenset({"api.whatsapp.com", "whatsapp.com", "web.whatsapp.com"})
 
 
-def _urls(work: str) -> list[_Found]:
-    found: list[_Found] = []
+def _urls(work: str) -> list[Found]:
+    found: list[Found] = []
     for m in _URL_RE.finditer(work):
         if m.group("bare") is not None:
             bare, tld = m.group("bare"), m.group("tld")
@@ -151,50 +151,50 @@ def _urls(work: str) -> list[_Found]:
         rest_start = m.start("rest") if m.group("rest") else end
         rest = work[rest_start:end] if rest_start < end else ""
         port = m.group("port") or ""
-        found.append(_Found("url", start, end, scheme + host.lower() + port + rest))
+        found.append(Found("url", start, end, scheme + host.lower() + port + rest))
         found.extend(_messenger_links(host.lower(), rest, rest_start))
     return found
 
 
-def _messenger_links(host: str, rest: str, rest_start: int) -> list[_Found]:
+def _messenger_links(host: str, rest: str, rest_start: int) -> list[Found]:
     """The WhatsApp/Telegram indicator inside a link, spanning the number or handle."""
     host = host.removeprefix("www.")
     path, _, query = rest.partition("?")
     if host == "wa.me":
         m = re.match(r"/(\+?\d{7,15})(?!\d)", path)
         if m:
-            number = _international("+" + m.group(1).lstrip("+"))
+            number = e164_of("+" + m.group(1).lstrip("+"))
             if number:
-                return [_Found("whatsapp", rest_start + m.start(1), rest_start + m.end(1), number)]
+                return [Found("whatsapp", rest_start + m.start(1), rest_start + m.end(1), number)]
         return []
     if host in _WHATSAPP_SEND_HOSTS and path.rstrip("/") in ("/send", ""):
         m = re.search(r"(?:^|&)phone=(?:\+|%2[Bb])?(\d{7,15})(?!\d)", query)
         if m:
-            number = _international("+" + m.group(1))
+            number = e164_of("+" + m.group(1))
             if number:
                 offset = rest_start + len(path) + 1
-                return [_Found("whatsapp", offset + m.start(1), offset + m.end(1), number)]
+                return [Found("whatsapp", offset + m.start(1), offset + m.end(1), number)]
         return []
     if host == "chat.whatsapp.com":
         m = re.match(r"/(?:invite/)?([A-Za-z0-9]{16,32})(?![A-Za-z0-9])", path)
         if m:
-            return [_Found("whatsapp", rest_start + m.start(1), rest_start + m.end(1),
+            return [Found("whatsapp", rest_start + m.start(1), rest_start + m.end(1),
                            "group:" + m.group(1))]
         return []
     if host in _TELEGRAM_HOSTS:
         m = re.match(r"/(?:joinchat/|\+)([A-Za-z0-9_\-]{10,})(?![A-Za-z0-9_\-])", path)
         if m and not m.group(1).isdigit():
-            return [_Found("telegram", rest_start + m.start(1), rest_start + m.end(1),
+            return [Found("telegram", rest_start + m.start(1), rest_start + m.end(1),
                            "invite:" + m.group(1))]
         m = re.match(r"/\+(\d{7,15})(?!\d)", path)
         if m:
-            number = _international("+" + m.group(1))
-            return [_Found("phone", rest_start + m.start(1) - 1, rest_start + m.end(1), number)
+            number = e164_of("+" + m.group(1))
+            return [Found("phone", rest_start + m.start(1) - 1, rest_start + m.end(1), number)
                     ] if number else []
         m = re.match(r"/(?:s/)?([A-Za-z0-9_]+)(?![A-Za-z0-9_])", path)
         if m and m.group(1).lower() not in _TELEGRAM_RESERVED \
                 and _TELEGRAM_HANDLE.fullmatch(m.group(1)):
-            return [_Found("telegram", rest_start + m.start(1), rest_start + m.end(1),
+            return [Found("telegram", rest_start + m.start(1), rest_start + m.end(1),
                            m.group(1).lower())]
     return []
 
@@ -275,8 +275,8 @@ def _format_amount(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
-def _prices(work: str) -> list[_Found]:
-    options: list[tuple[_Found, int]] = []
+def _prices(work: str) -> list[Found]:
+    options: list[tuple[Found, int]] = []
     for pattern in (_PRICE_BEFORE_RE, _PRICE_AFTER_RE):
         for m in pattern.finditer(work):
             amount = _price_amount(m)
@@ -289,15 +289,15 @@ def _prices(work: str) -> list[_Found]:
             else:
                 gap = work[m.end("amount"):m.start("cur")]
             attached = " " not in gap and "\u00a0" not in gap
-            options.append((_Found("price", m.start(), m.end(),
+            options.append((Found("price", m.start(), m.end(),
                                    f"{code} {_format_amount(amount)}"), 3 if attached else 2))
     return _best_non_overlapping(options)
 
 
-def _best_non_overlapping(options: list[tuple[_Found, int]]) -> list[_Found]:
+def _best_non_overlapping(options: list[tuple[Found, int]]) -> list[Found]:
     """The set of non-overlapping spans with the greatest total weight."""
     options.sort(key=lambda o: (o[0].end, o[0].start))
-    best: list[tuple[int, list[_Found]]] = [(0, [])]
+    best: list[tuple[int, list[Found]]] = [(0, [])]
     ends = [0]
     for found, weight in options:
         k = bisect_right(ends, found.start) - 1
@@ -313,16 +313,16 @@ _HANDLE_RE = re.compile(
     r"(?![A-Za-z0-9_@])")
 
 
-def _handles(work: str) -> list[_Found]:
+def _handles(work: str) -> list[Found]:
     found = []
     for m in _HANDLE_RE.finditer(work):
         name = m.group("name")
         if not any(ch.isalpha() for ch in name):
             continue
-        found.append(_Found("handle", m.start(), m.end(), name.lower()))
+        found.append(Found("handle", m.start(), m.end(), name.lower()))
         if _labelled(work, m.start(), m.end(), _TELEGRAM_LABELS) and \
                 _TELEGRAM_HANDLE.fullmatch(name):
-            found.append(_Found("telegram", m.start(), m.end(), name.lower()))
+            found.append(Found("telegram", m.start(), m.end(), name.lower()))
     return found
 
 
@@ -342,18 +342,18 @@ def extract_indicators(
     Every occurrence is reported; see :func:`dedupe` for one per indicator.
     """
     regions = _check_regions(region_hints)
-    prepared = work = _prepare(text)
-    found: list[_Found] = []
-    phases: tuple[Callable[[str], list[_Found]], ...] = (
+    prepared = work = prepare_text(text)
+    found: list[Found] = []
+    phases: tuple[Callable[[str], list[Found]], ...] = (
         _crypto, _emails, _urls,
-        lambda w: _phones(w, text, regions), _prices, _handles)
+        lambda w: find_phones(w, text, regions), _prices, _handles)
     for phase in phases:
         new = phase(work)
         found.extend(new)
-        work = _masked(work, ((f.start, f.end) for f in new))
+        work = masked(work, ((f.start, f.end) for f in new))
         for f in new:
             if f.kind == "phone" and _labelled(prepared, f.start, f.end, _WHATSAPP_LABELS):
-                found.append(_Found("whatsapp", f.start, f.end, f.normalized, f.alternatives))
+                found.append(Found("whatsapp", f.start, f.end, f.normalized, f.alternatives))
 
     spans = align_words(text, words) if words else []
     result = []

@@ -101,7 +101,7 @@ class Indicator:
 
 
 @dataclass(slots=True)
-class _Found:
+class Found:
     """An indicator before it becomes an :class:`Indicator` (offsets into the text)."""
 
     kind: IndicatorKind
@@ -122,7 +122,7 @@ _PREPARE = {
 }
 
 
-def _prepare(text: str) -> str:
+def prepare_text(text: str) -> str:
     """The working copy of ``text``: one character for one, ASCII digits, and invisible
     format characters (direction marks, zero-width joiners) turned into spaces."""
     out = []
@@ -146,7 +146,7 @@ def _prepare(text: str) -> str:
 _MASK = "\x00"
 
 
-def _masked(work: str, spans: Iterable[tuple[int, int]]) -> str:
+def masked(work: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(work)
     for start, end in spans:
         chars[start:end] = _MASK * (end - start)

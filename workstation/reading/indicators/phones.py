@@ -10,7 +10,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
-from workstation.reading.indicators.model import _Found, _masked
+from workstation.reading.indicators.model import Found, masked
 
 # ------------------------------------------------------------------ phones
 _DRAMA_RE = re.compile(
@@ -38,7 +38,7 @@ def _parse(number: str, region: str | None) -> tuple[str, bool] | None:
     return None
 
 
-def _international(number: str) -> str | None:
+def e164_of(number: str) -> str | None:
     parsed = _parse(number, None)
     return parsed[0] if parsed else None
 
@@ -53,7 +53,7 @@ def _readings(digits: str, international: bool, regions: Sequence[str]
               ) -> tuple[str, tuple[str, ...]] | None:
     """The best E.164 reading of ``digits`` and the other valid ones."""
     if international:
-        number = _international("+" + digits)
+        number = e164_of("+" + digits)
         return (number, ()) if number else None
     options: list[tuple[str, bool]] = []
     trunk = digits.startswith("0")
@@ -108,9 +108,9 @@ _CURRENCY_AFTER = re.compile(r"[ \u00a0]?(?:[€£$]|(?i:eur|gbp|usd|euros?|poun
 _CURRENCY_BEFORE = re.compile(r"(?:[€£$]|(?i:eur|gbp|usd))[ \u00a0]?$")
 
 
-def _phones(work: str, original: str, regions: Sequence[str]) -> list[_Found]:
-    work = _masked(work, (m.span() for m in _DATE_RE.finditer(work)))
-    found: list[_Found] = []
+def find_phones(work: str, original: str, regions: Sequence[str]) -> list[Found]:
+    work = masked(work, (m.span() for m in _DATE_RE.finditer(work)))
+    found: list[Found] = []
     for m in _PHONE_RE.finditer(work):
         groups = [g.span() for g in _DIGITS_RE.finditer(work, m.start(), m.end())]
         plus = work[m.start()] in "+(" and "+" in work[m.start():groups[0][0]]
@@ -132,11 +132,11 @@ def _strong_separator(sep: str) -> bool:
 
 def _phone_run(work: str, original: str, candidate_start: int,
                groups: Sequence[tuple[int, int]], run: range, plus: bool,
-               regions: Sequence[str]) -> list[_Found]:
+               regions: Sequence[str]) -> list[Found]:
     """The numbers in digit groups ``run``: each group must belong to one, except years
     in front ("since 2019 07911 123456"); otherwise the run is something else (a
     table of figures, a reference number) and gives nothing."""
-    found: list[_Found] = []
+    found: list[Found] = []
     covered: set[int] = set()
     next_free = run.start
     for i in run:
@@ -197,7 +197,7 @@ def _plausible_shape(work: str, groups: Sequence[tuple[int, int]], i: int, j: in
 
 def _phone_segment(work: str, original: str, candidate_start: int,
                    groups: Sequence[tuple[int, int]], i: int, j: int, plus: bool,
-                   regions: Sequence[str]) -> _Found | None:
+                   regions: Sequence[str]) -> Found | None:
     digits = "".join(work[a:b] for a, b in groups[i:j + 1])
     international = plus
     if not international and digits.startswith("00"):
@@ -219,7 +219,7 @@ def _phone_segment(work: str, original: str, candidate_start: int,
     readings = _readings(digits, international, ordered)
     if readings is None:
         return None
-    return _Found("phone", start, end, readings[0], readings[1])
+    return Found("phone", start, end, readings[0], readings[1])
 
 
 def _script_order(written: str, regions: Sequence[str]) -> Sequence[str]:
