@@ -12,7 +12,7 @@ Prints:
    the writer thread (target ≤ 50 ms): a 10 ms ``QTimer`` records the gap
    between its ticks while the main window receives the results as they land.
    The run starts once the app's start-up work is done (OCR modules imported
-   in the background and the heap frozen, see ``ui/gcpolicy.py``).
+   in the background and the heap frozen, see ``ui/common/gcpolicy.py``).
 
 The workspace is built once through the façade (tiny generated images, the
 first ``--ocr-images`` of them small adverts with text) and cached in the temp
@@ -99,8 +99,8 @@ def _window(ws: Path, prefs_dir: Path) -> tuple[Any, Any, Any, dict[str, float]]
     from PySide6.QtCore import QEvent, QObject
 
     from ui.app import application, launch
-    from ui.prefs import Preferences
-    from ui.session import Session
+    from ui.common.prefs import Preferences
+    from ui.common.session import Session
 
     imported = time.perf_counter()
     app = application([])

@@ -64,7 +64,7 @@ from bench.common import cpu_note  # noqa: E402
 
 #: Bump when the generated content changes, so cached workspaces are rebuilt.
 GENERATOR_VERSION = 1
-GUI_SEARCH_LIMIT = 500  # ui/mainwindow.py SEARCH_LIMIT
+GUI_SEARCH_LIMIT = 500  # ui/main/mainwindow.py SEARCH_LIMIT
 
 # ------------------------------------------------------------------ text
 #: Advert sentences per language; {phone}, {price}, {handle}, {link}, {place} are filled in.

@@ -90,9 +90,9 @@ def main() -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.mainwindow import MainWindow
-    from ui.prefs import Preferences
-    from ui.session import Session
+    from ui.common.prefs import Preferences
+    from ui.common.session import Session
+    from ui.main.mainwindow import MainWindow
 
     tmp = Path(tempfile.mkdtemp(prefix="aw-screens-"))
     build_demo(tmp / "ws")

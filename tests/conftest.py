@@ -20,8 +20,6 @@ from tests.imagegen import make_image
 from workstation.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The desktop-app fixtures (``prefs``, ``session``, ``window``), see tests/guiutil.py.
-pytest_plugins = ["tests.guiutil"]
 
 
 @pytest.fixture(scope="session", autouse=True)

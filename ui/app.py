@@ -18,14 +18,14 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QProgressDialog, QWidget
 
-from ui.background import Background
-from ui.contacts import offer_agency_keys
-from ui.errors import install_excepthook, message_for, show_error_blocking
-from ui.gcpolicy import favour_gui_thread, settle_heap, warm_up
-from ui.mainwindow import MainWindow
-from ui.prefs import Preferences
-from ui.session import Session
-from ui.theme import follow_system
+from ui.common.background import Background
+from ui.common.errors import install_excepthook, message_for, show_error_blocking
+from ui.common.gcpolicy import favour_gui_thread, settle_heap, warm_up
+from ui.common.prefs import Preferences
+from ui.common.session import Session
+from ui.common.theme import follow_system
+from ui.contacts.contacts import offer_agency_keys
+from ui.main.mainwindow import MainWindow
 from workstation import __version__
 from workstation.errors import WorkstationError
 from workstation.logs import setup_logging
@@ -141,7 +141,7 @@ def start_workspace(workspace: str | None, prefs: Preferences) -> str | None:
 
 
 def launch(session: Session, prefs: Preferences) -> MainWindow:
-    """Show the main window on ``session``, then (see :mod:`ui.gcpolicy`) import
+    """Show the main window on ``session``, then (see :mod:`ui.common.gcpolicy`) import
     the OCR modules in the background, freeze the start-up heap, and keep it
     settled after every task."""
     window = MainWindow(session, prefs)

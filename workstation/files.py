@@ -42,27 +42,85 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+class AtomicFile:
+    """A file written under a temporary name beside ``path``: :meth:`commit` moves it
+    into place (flush, fsync when ``durable``, chmod, rename, fsync of the folder);
+    :meth:`discard` removes it.  Either happens once; for writers that stay open across
+    calls (the pack ZIP, the sealed pack's outputs).  ``folder_sync_required=False``
+    tolerates a folder that cannot be synced (some removable drives).
+
+    Attributes:
+        path: where the file will be.
+        file: the open binary file to write to.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], mode: int = 0o644, *,
+                 durable: bool = True, buffering: int = -1, make_parents: bool = True,
+                 folder_sync_required: bool = True) -> None:
+        self.path = Path(path)
+        if make_parents:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                         suffix=".tmp")
+        try:
+            self.file: BinaryIO = os.fdopen(fd, "wb", buffering=buffering)
+        except BaseException:
+            os.close(fd)
+            Path(self._tmp).unlink(missing_ok=True)
+            raise
+        self._mode = mode
+        self._durable = durable
+        self._folder_sync_required = folder_sync_required
+        self._done = False
+
+    def commit(self) -> None:
+        """Move the file into place; on failure it is removed and the error raised."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self.file.flush()
+            if self._durable:
+                os.fsync(self.file.fileno())
+            self.file.close()
+            os.chmod(self._tmp, self._mode)
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self._remove()
+            raise
+        if self._durable:
+            try:
+                fsync_dir(self.path.parent)
+            except OSError:
+                # Some removable drives' file systems refuse to sync a folder; the file
+                # itself was synced before the rename.
+                if self._folder_sync_required:
+                    raise
+
+    def discard(self) -> None:
+        """Remove the temporary file; ``path`` is left as it was."""
+        if not self._done:
+            self._done = True
+            self._remove()
+
+    def _remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        Path(self._tmp).unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str], mode: int = 0o644,
                   durable: bool = True) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` when the block succeeds and vanishes when it
-    fails: temp file in the same folder (+ fsync when ``durable``) + rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fails (see :class:`AtomicFile`)."""
+    out = AtomicFile(path, mode, durable=durable)
     try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            if durable:
-                os.fsync(out.fileno())
-        os.chmod(name, mode)
-        os.replace(name, target)
+        yield out.file
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        out.discard()
         raise
-    if durable:
-        fsync_dir(target.parent)
+    out.commit()
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,

@@ -20,14 +20,13 @@ import hashlib
 import io
 import os
 import stat
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from workstation.errors import Cancelled, RejectedInput, WorkstationError
-from workstation.files import CloseOrAbort
+from workstation.files import AtomicFile, CloseOrAbort
 from workstation.packs.format.zipbase import (
     CHUNK,
     ArchiveError,
@@ -91,24 +90,20 @@ class ZipPackWriter(CloseOrAbort):
         self._compression = compression
         self._date_time = date_time
         self._cancel = cancel
-        self._tmp_path: str | None = None
-        self._final_path: Path | None = None
+        self._out: AtomicFile | None = None
         self._failure: BaseException | None = None
         self._closed = False
         self._keys: set[str] = set()
         self._dir_keys: set[str] = set()
         self.members: list[MemberDigest] = []
         if isinstance(dst, str | os.PathLike):
-            self._final_path = Path(dst)
             try:
-                fd, self._tmp_path = tempfile.mkstemp(
-                    dir=self._final_path.parent, prefix=f".{self._final_path.name}.", suffix=".tmp"
-                )
+                self._out = AtomicFile(dst, 0o600, make_parents=False)  # plaintext: owner only
             except OSError as exc:
                 raise WorkstationError(
                     f"Cannot create the pack {os.fspath(dst)!r}: {exc.strerror}."
                 ) from None
-            self._fh: Any = os.fdopen(fd, "wb")
+            self._fh: Any = self._out.file
         else:
             self._fh = dst
         self._zip = zipfile.ZipFile(self._fh, "w", allowZip64=True)
@@ -270,12 +265,9 @@ class ZipPackWriter(CloseOrAbort):
         self._closed = True
         try:
             self._zip.close()
-            if self._tmp_path is not None and self._final_path is not None:
-                self._fh.flush()
-                os.fsync(self._fh.fileno())
-                self._fh.close()
-                os.replace(self._tmp_path, self._final_path)
-                self._tmp_path = None
+            if self._out is not None:
+                self._out.commit()
+                self._out = None
         except BaseException:
             self._discard()
             raise
@@ -291,12 +283,9 @@ class ZipPackWriter(CloseOrAbort):
         self._discard()
 
     def _discard(self) -> None:
-        if self._tmp_path is not None:
-            with contextlib.suppress(OSError):
-                self._fh.close()
-            with contextlib.suppress(OSError):
-                os.unlink(self._tmp_path)
-            self._tmp_path = None
+        if self._out is not None:
+            self._out.discard()
+            self._out = None
 
     def sha256sum_manifest(self) -> str:
         """The members written so far in ``sha256sum`` format."""

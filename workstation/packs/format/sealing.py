@@ -4,21 +4,19 @@ output file(s) -- no plaintext copy on disk and flat memory whatever the size.""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from workstation.crypto import signing
 from workstation.crypto.age import (
     EncryptingWriter,
     HashingWriter,
 )
-from workstation.files import fsync_dir
+from workstation.files import AtomicFile
 from workstation.packs.format.members import (
     build_manifest,
     indicators_csv,
@@ -70,24 +68,24 @@ class _IterReader:
 
 
 class _FilesSink:
-    """Writes the same bytes to temporary files beside each destination; renamed on commit."""
+    """Writes the same bytes to each destination (:class:`AtomicFile`): all are moved
+    into place on commit, or all removed on discard."""
 
     def __init__(self, destinations: Sequence[Path], modes: Sequence[int]) -> None:
-        self._files: list[tuple[Path, str, Any, int]] = []
+        self._files: list[AtomicFile] = []
         self.size = 0
         try:
             for dest, mode in zip(destinations, modes, strict=True):
-                fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.",
-                                           suffix=".tmp")
-                self._files.append((dest, tmp, os.fdopen(fd, "wb", buffering=1 << 20), mode))
+                self._files.append(AtomicFile(dest, mode, buffering=1 << 20,
+                                              make_parents=False, folder_sync_required=False))
         except OSError as exc:
             self.discard()
             raise PackError(f"Cannot create the pack file: {exc.strerror} ({exc.filename}).") \
                 from None
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        for _dest, _tmp, fh, _mode in self._files:
-            fh.write(data)
+        for out in self._files:
+            out.file.write(data)
         n = len(data)
         self.size += n
         return n
@@ -96,23 +94,17 @@ class _FilesSink:
         """Bytes are flushed on commit."""
 
     def commit(self) -> None:
-        for _dest, tmp, fh, mode in self._files:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            os.chmod(tmp, mode)
-        for dest, tmp, _fh, _mode in self._files:
-            os.replace(tmp, dest)
-            with contextlib.suppress(OSError):
-                fsync_dir(dest.parent)
+        try:
+            for out in self._files:
+                out.commit()
+        except BaseException:
+            self.discard()
+            raise
         self._files = []
 
     def discard(self) -> None:
-        for _dest, tmp, fh, _mode in self._files:
-            with contextlib.suppress(OSError):
-                fh.close()
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        for out in self._files:
+            out.discard()
         self._files = []
 
 

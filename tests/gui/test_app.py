@@ -1,0 +1,179 @@
+"""Starting the desktop app with ``ui.app.main``: clear dialogs instead of tracebacks
+when the workspace cannot be opened, and the analyst's name asked on first start."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+)
+from pytestqt.qtbot import QtBot
+
+from ui import app
+from ui.common.prefs import Preferences
+from ui.main.mainwindow import MainWindow
+from workstation.storage.db import latest_schema_version
+from workstation.storage.sqlitelib import sqlite3
+from workstation.workspace import Workspace
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+]
+
+
+class Answerer:
+    """Answers the dialogs ``main`` shows (it blocks in them, as with a real user)."""
+
+    def __init__(self, analyst: str | None = None) -> None:
+        self.messages: list[str] = []
+        self.key_offers: list[str] = []
+        self.analyst = analyst
+        self.window_seen = False
+        self._timer = QTimer()
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QMessageBox) and modal.objectName() == "keyOfferBox":
+            self.key_offers.append(modal.text())
+            later = modal.findChild(QPushButton, "keysLater")
+            assert later is not None
+            later.click()
+        elif isinstance(modal, QMessageBox):
+            self.messages.append(modal.text())
+            modal.accept()
+        elif isinstance(modal, QInputDialog):
+            modal.setTextValue(self.analyst or "")
+            modal.accept()
+        for top in QApplication.topLevelWidgets():
+            if isinstance(top, MainWindow) and top.isVisible() and not top.session.tasks.busy:
+                self.window_seen = True
+                top.close()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+@pytest.fixture(autouse=True)
+def restore_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``main`` installs its own excepthook, shortens the GIL switch interval and
+    freezes the heap (see ``ui.common.gcpolicy``): undo all three after each test."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+    gc.unfreeze()
+
+
+def test_workspace_in_use_is_explained(qtbot: QtBot, ws_path: Path, tmp_path: Path) -> None:
+    holder = Workspace.open(ws_path)
+    answer = Answerer()
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+        holder.close()
+    assert code == 1
+    assert len(answer.messages) == 1
+    assert "in use" in answer.messages[0] and "Traceback" not in answer.messages[0]
+
+
+def test_newer_schema_is_explained(qtbot: QtBot, ws_path: Path, tmp_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    with sqlite3.connect(ws_path / "workspace.db") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    answer = Answerer()
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+    assert code == 1
+    assert "newer" in answer.messages[0] and "999" in answer.messages[0]
+
+
+def test_first_start_asks_the_analysts_name(qtbot: QtBot, ws_path: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORKSTATION_ANALYST", raising=False)
+    answer = Answerer(analyst="Dana Analyst")
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+    assert code == 0 and answer.window_seen and answer.messages == []
+    # A first start also offers to create the agency keys; "Later" leaves none.
+    assert answer.key_offers == ["Create the agency signing key now?"]
+    with Workspace.open(ws_path, readonly=True) as ws:
+        assert ws.setting("analyst") == "Dana Analyst"
+        entry = ws.audit_entries()[-1]
+        assert entry.action == "settings.set" and entry.details["new"] == "Dana Analyst"
+        assert ws.keys.all() == []
+
+
+def test_the_folder_chosen_in_settings_is_opened_at_the_next_start(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKSTATION_ANALYST", "Dana Analyst")
+    monkeypatch.delenv("WORKSTATION_HOME", raising=False)
+    prefs = Preferences.at(str(tmp_path / "ui.ini"))
+    chosen = tmp_path / "elsewhere" / "ws"
+    prefs.workspace_location = str(chosen)
+    assert app.start_workspace("/given", prefs) == "/given"  # --workspace wins
+    answer = Answerer()
+    try:
+        code = app.main(None, [], prefs=prefs)
+    finally:
+        answer.stop()
+    assert code == 0 and answer.window_seen and answer.key_offers == []
+    assert (chosen / "workspace.db").is_file()
+    monkeypatch.setenv("WORKSTATION_HOME", str(tmp_path / "home"))
+    assert app.start_workspace(None, prefs) is None  # the core opens $WORKSTATION_HOME
+
+
+class ProgressSpy(QObject):
+    """Records the text of every progress dialog shown (however briefly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QProgressDialog):
+            self.labels.append(watched.labelText())
+        return False
+
+
+def test_an_old_workspace_is_upgraded_behind_a_progress_dialog(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    from tests.core.storage.test_migrations import FIXTURES, copy_fixture
+
+    old = copy_fixture(FIXTURES / "v3", tmp_path / "v3")
+    assert Workspace.pending_upgrade(old) == (3, latest_schema_version())
+    spy = ProgressSpy()
+    QApplication.instance().installEventFilter(spy)
+    answer = Answerer()
+    try:
+        code = app.main(str(old), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+        QApplication.instance().removeEventFilter(spy)
+    assert code == 0 and answer.window_seen and answer.messages == []
+    assert len(spy.labels) == 1
+    assert f"from version 3 to {latest_schema_version()}" in spy.labels[0]
+    assert Workspace.pending_upgrade(old) is None
+    with Workspace.open(old, readonly=True) as ws:
+        assert ws.status().schema_version == latest_schema_version()
+        assert [h.capture_id for h in ws.reading.search("edited")] == [2]

@@ -1,0 +1,2 @@
+"""Contacts and keys: platform contacts with their fingerprints, verification, and
+the agency's keys."""

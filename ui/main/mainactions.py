@@ -1,0 +1,164 @@
+"""The main window's menus, actions and keyboard shortcuts.
+
+Every frequent action has a shortcut; Help → Keyboard shortcuts lists them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from ui.common.prefs import WELLBEING_MODES
+
+if TYPE_CHECKING:
+    from ui.main.mainwindow import MainWindow
+
+WELLBEING_LABELS = {"blur": "&Blurred", "grey": "&Greyscale", "off": "&Shown as they are"}
+
+
+class Actions:
+    """The main window's ``QAction`` objects, by name (``actions.ocr`` ...).
+
+    Attributes:
+        all: every action, in menu order (for the shortcut list).
+    """
+
+    def __init__(self) -> None:
+        self.all: list[QAction] = []
+
+    def __getattr__(self, name: str) -> Any:  # typed access for dynamic attributes
+        raise AttributeError(name)
+
+
+def _make(window: MainWindow, actions: Actions, name: str, text: str, slot: Any,
+          shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+          checkable: bool = False, tip: str = "") -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(f"action_{name}")
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setCheckable(checkable)
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    setattr(actions, name, action)
+    actions.all.append(action)
+    return action
+
+
+def build_actions(w: MainWindow) -> Actions:
+    """Create the actions, the menu bar and the tool bar of ``w``."""
+    a = Actions()
+    bar = w.menuBar()
+
+    menu = bar.addMenu("&File")
+    menu.addAction(_make(w, a, "import_files", "&Import files…", w.ask_import_files,
+                         QKeySequence.StandardKey.Open, tip="Import screenshots (Ctrl+O)"))
+    menu.addAction(_make(w, a, "import_folder", "Import &folder…", w.ask_import_folder,
+                         "Ctrl+Shift+O", tip="Import every image in a folder"))
+    menu.addAction(_make(w, a, "paste", "&Paste image", w.paste,
+                         QKeySequence.StandardKey.Paste,
+                         tip="Capture the image on the clipboard (Ctrl+V)"))
+    menu.addAction(_make(w, a, "capture_region", "Capture screen &region…",
+                         lambda: w.capture_screen_region(), "Ctrl+Shift+S",
+                         tip="Hide the window and drag a rectangle on the screen "
+                             "(Ctrl+Shift+S)"))
+    menu.addAction(_make(w, a, "watch", "&Watch a folder…", w.ask_watch_folder,
+                         tip="Import new screenshots saved into a folder"))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "quit", "&Quit", w.close, QKeySequence.StandardKey.Quit))
+
+    menu = bar.addMenu("&Evidence")
+    open_action = _make(w, a, "open", "&Open in viewer", w.open_current, "Return")
+    open_action.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+    open_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    w.removeAction(open_action)
+    w.views.addAction(open_action)
+    menu.addAction(open_action)
+    menu.addAction(_make(w, a, "details", "Edit &details…", w.edit_details, "F2",
+                         tip="URL, handle, case and notes of the selected captures"))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "ocr", "&OCR selected", w.ocr_selected, "Ctrl+R",
+                         tip="Read the text of the selected captures (Ctrl+R)"))
+    menu.addAction(_make(w, a, "ocr_pending", "OCR all &pending", w.ocr_pending,
+                         "Ctrl+Shift+R", tip="Read every capture not yet OCR'd"))
+    menu.addAction(_make(w, a, "cancel", "&Cancel running task", w.cancel_task, "Ctrl+.",
+                         tip="Stop after the current item; finished work is kept"))
+
+    menu = bar.addMenu("&View")
+    menu.addAction(_make(w, a, "search", "&Search…", w.focus_search,
+                         QKeySequence.StandardKey.Find))
+    menu.addAction(_make(w, a, "gallery", "&Gallery", lambda: w.set_view_mode("gallery"),
+                         "Ctrl+1"))
+    menu.addAction(_make(w, a, "table", "&Table", lambda: w.set_view_mode("table"),
+                         "Ctrl+2"))
+    menu.addAction(_make(w, a, "refresh", "&Refresh", w.reload, QKeySequence.StandardKey.Refresh))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "reveal", "Re&veal images", w.wellbeing.set_reveal_all,
+                         "Ctrl+Shift+V", checkable=True,
+                         tip="Show every image as it is until toggled back"))
+    sub = menu.addMenu("Images &until revealed")
+    group = QActionGroup(w)
+    for mode in WELLBEING_MODES:
+        action = _make(w, a, f"wellbeing_{mode}", WELLBEING_LABELS[mode],
+                       lambda _checked=False, m=mode: w.wellbeing.set_mode(m), checkable=True)
+        action.setChecked(w.wellbeing.mode == mode)
+        group.addAction(action)
+        sub.addAction(action)
+    # The menu follows the mode whoever sets it (this menu, or the Settings dialog).
+    w.wellbeing.changed.connect(
+        lambda: getattr(a, f"wellbeing_{w.wellbeing.mode}").setChecked(True))
+
+    menu = bar.addMenu("&Packs")
+    menu.addAction(_make(w, a, "new_pack", "&New alert pack…", w.new_pack, "Ctrl+Shift+P",
+                         tip="Compose a pack for a platform from the selected captures"))
+    menu.addAction(_make(w, a, "outbox", "&Outbox…", w.show_outbox, "Ctrl+Shift+B",
+                         tip="Every pack, its state and the platforms' answers"))
+
+    menu = bar.addMenu("&Workspace")
+    menu.addAction(_make(w, a, "verify", "&Verify…", w.verify,
+                         tip="Re-hash every evidence file and check the audit trail"))
+    menu.addAction(_make(w, a, "audit", "&Audit trail…", w.show_audit, "Ctrl+L"))
+    menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", w.show_contacts,
+                         "Ctrl+Shift+K",
+                         tip="Platform contacts, their key fingerprints, the agency's keys"))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "settings", "&Settings…", w.show_settings, "Ctrl+,",
+                         tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))
+    menu.addAction(_make(w, a, "analyst", "Analyst &name…", w.ask_analyst))
+    auto = _make(w, a, "auto_ocr", "OCR &automatically after capture",
+                 lambda on: setattr(w.prefs, "auto_ocr", on), checkable=True)
+    auto.setChecked(w.prefs.auto_ocr)
+    menu.addAction(auto)
+    ask = _make(w, a, "ask_details", "Ask for &details after capture",
+                lambda on: setattr(w.prefs, "ask_details", on), checkable=True)
+    ask.setChecked(w.prefs.ask_details)
+    menu.addAction(ask)
+
+    menu = bar.addMenu("&Help")
+    menu.addAction(_make(w, a, "shortcuts", "&Keyboard shortcuts",
+                         w.show_shortcuts, QKeySequence.StandardKey.HelpContents))
+
+    tools = w.addToolBar("Main")
+    tools.setObjectName("mainToolbar")
+    for action in (a.import_files, a.paste, a.ocr, a.ocr_pending):
+        tools.addAction(action)
+    tools.addSeparator()
+    tools.addAction(a.reveal)
+    tools.addSeparator()
+    tools.addWidget(w.search_box)
+    return a
+
+
+def shortcut_lines(actions: Actions) -> list[str]:
+    """"Shortcut — action" for every action that has a shortcut."""
+    lines = []
+    for action in actions.all:
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if keys:
+            lines.append(f"{keys:<16} {action.text().replace('&', '').rstrip('…')}")
+    return lines

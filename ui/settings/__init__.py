@@ -1,0 +1,1 @@
+"""The Settings dialog, driven by the settings table in :mod:`workstation.settings`."""

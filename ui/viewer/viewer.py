@@ -1,0 +1,241 @@
+"""The capture viewer: the image with its OCR word boxes, the OCR text, indicators and
+links, near-duplicates, metadata and hashes, audit history, notes and tags.
+
+Everything is read through the read-only workspace; the full-size image is
+decoded off the GUI thread.  Edits go through :class:`~ui.common.operations.Operations`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from ui.common.background import Background
+from ui.common.operations import Operations
+from ui.common.qtutil import emit
+from ui.common.session import Session
+from ui.gallery.thumbnails import read_image
+from ui.gallery.wellbeing import Wellbeing, treat
+from ui.viewer.annotate import AnnotationPanel
+from ui.viewer.imageview import ImageView
+from ui.viewer.textpanel import OcrTextPanel
+from ui.viewer.viewerpanels import DetailsPanel, HistoryPanel, IndicatorsPanel
+from workstation.errors import WorkstationError
+from workstation.models import Capture
+
+MAX_VIEW = QSize(8192, 8192)
+
+
+class ViewerWindow(QMainWindow):
+    """One capture in detail (a separate, non-modal window, reused).
+
+    Signals:
+        stepRequested(int): show the next (+1) or previous (-1) capture of the gallery.
+        captureShown(int): a capture's data is on screen.
+        imageShown(int): its image is on screen.
+
+    Attributes:
+        capture: the capture shown, if any.
+        image: the ``ImageView``.
+        text: the ``OcrTextPanel``.
+        indicators, details, history: the side panels.
+        annotations: the notes and tags editor.
+    """
+
+    stepRequested = Signal(int)
+    captureShown = Signal(int)
+    imageShown = Signal(int)
+
+    def __init__(self, session: Session, ops: Operations, wellbeing: Wellbeing,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("viewer")
+        self.setWindowTitle("Capture")
+        self.resize(1200, 800)
+        self._session = session
+        self._reader = session.reader
+        self._ops = ops
+        self._wellbeing = wellbeing
+        self._background = Background(1, self)
+        self._original = QImage()
+        self._image_for: int | None = None
+        self.capture: Capture | None = None
+
+        self.image = ImageView(self)
+        self.text = OcrTextPanel(self)
+        self.indicators = IndicatorsPanel(self)
+        self.details = DetailsPanel(self)
+        self.history = HistoryPanel(self)
+        self.annotations = AnnotationPanel(ops, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.text, "&Text")
+        self.tabs.addTab(self.indicators, "&Indicators")
+        self.tabs.addTab(self.annotations, "&Notes && tags")
+        self.tabs.addTab(self.details, "&Details")
+        self.tabs.addTab(self.history, "&History")
+        splitter = QSplitter(self)
+        splitter.addWidget(self.image)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([700, 500])
+        self.setCentralWidget(splitter)
+        self.banner = QLabel(self)
+        self.statusBar().addWidget(self.banner, 1)
+
+        self.image.wordChosen.connect(self._word_chosen)
+        self.indicators.captureOpened.connect(self.show_capture)
+        self.indicators.boxChosen.connect(self.image.highlight)
+        wellbeing.changed.connect(self._show_treated)
+        self._build_actions()
+
+    # ----------------------------------------------------------------- actions
+    def _action(self, text: str,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None, slot: object,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Viewer", self)
+        bar.setObjectName("viewerToolbar")
+        self.addToolBar(bar)
+        self.prev_action = self._action("Previous", "PgUp", lambda: emit(self.stepRequested, -1))
+        self.next_action = self._action("Next", "PgDown", lambda: emit(self.stepRequested, 1))
+        self.zoom_in_action = self._action("Zoom in", QKeySequence.StandardKey.ZoomIn,
+                                           self.image.zoom_in)
+        self.zoom_out_action = self._action("Zoom out", QKeySequence.StandardKey.ZoomOut,
+                                            self.image.zoom_out)
+        self.fit_action = self._action("Fit", "Ctrl+0", self.image.fit)
+        self.actual_action = self._action("100 %", "Ctrl+1", self.image.actual_size)
+        self.boxes_action = self._action("Word boxes", "B", self.image.set_boxes_visible,
+                                         checkable=True)
+        self.boxes_action.setChecked(True)
+        self.reveal_action = self._action("Reveal image", "R", self._reveal, checkable=True)
+        self.copy_action = self._action("Copy all text", "Ctrl+Shift+C", self._copy_text)
+        self.close_action = self._action("Close", "Esc", self.close)
+        for action in (self.prev_action, self.next_action, self.zoom_out_action,
+                       self.zoom_in_action, self.fit_action, self.actual_action,
+                       self.boxes_action, self.reveal_action, self.copy_action):
+            bar.addAction(action)
+        undo = self.annotations.undo_group.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        redo = self.annotations.undo_group.createRedoAction(self, "Redo")
+        redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        self.undo_action, self.redo_action = undo, redo
+        for action in (undo, redo):
+            self.addAction(action)
+            bar.addAction(action)
+
+    # ------------------------------------------------------------------ content
+    def show_capture(self, capture_id: int) -> None:
+        """Show ``capture_id`` (its image loads in the background)."""
+        try:
+            capture = self._reader.captures.get(capture_id)
+        except WorkstationError as exc:
+            self.banner.setText(str(exc))
+            return
+        new_image = self.capture is None or self.capture.id != capture_id
+        self.capture = capture
+        self.setWindowTitle(f"Capture #{capture.id} — {capture.platform or 'unknown platform'}")
+        self.refresh()
+        if new_image:
+            self._load_image(capture)
+        self.reveal_action.setChecked(self._wellbeing.is_revealed(capture.id))
+
+    def refresh(self) -> None:
+        """Re-read everything but the image (after an edit or an OCR run)."""
+        if self.capture is None:
+            return
+        cid = self.capture.id
+        reader = self._reader
+        try:
+            capture = self.capture = reader.captures.get(cid)
+            run = reader.reading.current_ocr(cid)
+            self.text.set_text(run.text if run else "")
+            self.image.set_words(run.words if run else [])
+            self.image.set_boxes_visible(self.boxes_action.isChecked())
+            self.indicators.set_data(reader.reading.indicators(cid), reader.reading.links(cid),
+                                     reader.reading.similar(cid), reader.reading.keyword_hits(cid))
+            self.details.set_data(capture, run, reader.reading.pdq_of(cid))
+            self.history.set_entries(reader.audit_entries(capture_id=cid))
+            self.annotations.set_capture(capture)
+        except WorkstationError as exc:
+            self.banner.setText(str(exc))
+            return
+        self.banner.setText("" if run else "Not yet OCR'd — Ctrl+R in the main window.")
+        emit(self.captureShown, cid)
+
+    def _load_image(self, capture: Capture) -> None:
+        self._original = QImage()
+        self._image_for = None
+        original = self._reader.captures.evidence_path(capture)
+        session = self._session
+
+        def load() -> tuple[int, QImage, bool]:
+            image = read_image(original, MAX_VIEW)
+            if not image.isNull():
+                return capture.id, image, False
+            # A format Qt cannot decode (HEIC ...): show the thumbnail, scaled to the original.
+            return capture.id, read_image(session.thumbnail_path(capture)), True
+
+        def done(result: tuple[int, QImage, bool]) -> None:
+            cid, image, stand_in = result
+            if self.capture is None or cid != self.capture.id:
+                return
+            self._original = image
+            self._image_for = cid
+            if stand_in:
+                self.banner.setText("This format cannot be shown at full size here; "
+                                    "showing the thumbnail.")
+            self._show_treated()
+            emit(self.imageShown, cid)
+
+        def failed(exc: BaseException) -> None:
+            self.banner.setText(f"The image cannot be shown: {exc}")
+
+        self._background.call(load, done, failed)
+
+    def _show_treated(self) -> None:
+        if self.capture is None or self._image_for != self.capture.id:
+            return
+        mode = self._wellbeing.treatment(self.capture.id)
+        self.image.set_image(treat(self._original, mode),
+                             (self.capture.width, self.capture.height))
+        self.reveal_action.setChecked(mode == "off")
+
+    @property
+    def image_loaded(self) -> bool:
+        return self.capture is not None and self._image_for == self.capture.id
+
+    # ------------------------------------------------------------------ slots
+    def _reveal(self, on: bool) -> None:
+        if self.capture is not None:
+            self._wellbeing.set_revealed(self.capture.id, on)
+
+    def _word_chosen(self, word: str) -> None:
+        self.text.find_word(word)
+        self.statusBar().showMessage(f"Copied “{word}”", 3000)
+
+    def _copy_text(self) -> None:
+        QGuiApplication.clipboard().setText(self.text.toPlainText())
+        self.statusBar().showMessage("Copied the OCR text", 3000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.capture is not None:
+            self.annotations.save_notes()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self._background.shutdown()
