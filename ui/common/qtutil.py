@@ -7,9 +7,10 @@ import ctypes
 import sys
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QDir, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -97,3 +98,9 @@ def emit(signal: Any, *args: Any) -> None:
     result = signal.emit(*args)
     if _DROPS_TRUE and result is not None:
         _incref(result)
+
+
+def ask_export_folder(parent: QWidget) -> str:
+    """Ask where to export a sealed pack (a folder or a removable drive); "" if cancelled."""
+    return QFileDialog.getExistingDirectory(
+        parent, "Export the pack to a folder or removable drive", QDir.homePath())

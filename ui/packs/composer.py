@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QDir, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 from ui.common.background import Background
 from ui.common.errors import message_for, show_error
 from ui.common.operations import Operations
-from ui.common.qtutil import buddy_label, emit, readonly_table
+from ui.common.qtutil import ask_export_folder, buddy_label, emit, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
 from ui.packs.outbox import describe_send
@@ -542,8 +541,7 @@ class PackComposer(QDialog):
 
     # -------------------------------------------------------------------- send
     def ask_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Export the pack to a folder or removable drive", QDir.homePath())
+        folder = ask_export_folder(self)
         if folder:
             self.export_to(folder)
 

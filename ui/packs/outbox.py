@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ui.common.errors import show_error
 from ui.common.operations import Operations
-from ui.common.qtutil import emit, readonly_cell, readonly_table
+from ui.common.qtutil import ask_export_folder, emit, readonly_cell, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
 from workstation.packs.models import OutcomeImport, Pack, PlatformStats, SendResult
@@ -304,8 +304,7 @@ class OutboxWindow(QMainWindow):
                             changed=(self.ops.packsChanged,))
 
     def ask_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Export the pack to a folder or removable drive", QDir.homePath())
+        folder = ask_export_folder(self)
         if folder:
             self.export_to(folder)
 
