@@ -13,18 +13,33 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cli.backup import register_backup_commands
 from cli.packs import register as register_pack_commands
-from cli.util import ProgressBar, capture_id, platform_arg, print_json, table
+from cli.reading import register as register_reading_commands
+from cli.util import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Parser,
+    ProgressBar,
+    capture_id,
+    error_line,
+    failure,
+    iso_time,
+    platform_arg,
+    print_json,
+    shown,
+    table,
+)
+from cli.workspaces import open_workspace, unreferenced_note
+from cli.workspaces import register as register_workspace_commands
 from workstation import __version__
-from workstation.errors import WorkstationError
+from workstation.errors import DiskFull, WorkstationError
 from workstation.logs import redact_env, setup_logging
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
-from workstation.progress import CancelToken
 from workstation.settings import InvalidSetting, describe, read
 from workstation.workspace import Workspace
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 log = logging.getLogger("workstation.cli")
 
@@ -91,11 +106,14 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
             if args.json:
                 emit(json.dumps(result.to_dict(), ensure_ascii=False))
             elif result.status == "imported":
-                emit(f"imported   #{result.id}  {result.path}")
+                emit(f"imported   #{result.id}  {shown(result.path)}")
             elif result.status == "duplicate":
-                emit(f"duplicate  {result.path}: already captured as #{result.id}")
+                emit(f"duplicate  {shown(result.path)}: already captured as #{result.id}")
             else:
-                emit(f"rejected   {result.path}: {result.error}")
+                emit(f"rejected   {shown(result.path)}: {shown(result.error)}")
+    except DiskFull as exc:  # "disk full: N imported, M not; nothing half-written"
+        bar.close()
+        return error_line(exc)
     except KeyboardInterrupt:
         bar.close()
         print(f"\nInterrupted: {counts['imported']} imported before the interruption are kept.",
@@ -145,8 +163,8 @@ def _show_capture(ws: Workspace, capture: Capture) -> None:
         value = data.get(key)
         if isinstance(value, list):
             value = ", ".join(value)
-        print(f"{label + ':':<19}{'' if value is None else value}")
-    print(f"{'Evidence file:':<19}{ws.captures.evidence_path(capture)}")
+        print(f"{label + ':':<19}{'' if value is None else shown(value)}")
+    print(f"{'Evidence file:':<19}{shown(ws.captures.evidence_path(capture))}")
 
 
 def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
@@ -179,12 +197,12 @@ def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"{'OCR:':<19}{run.engine} {run.engine_version}, {run.languages}, "
               f"confidence {run.confidence or 0:.0f}, {run.created_at}")
         for line in run.text.strip().splitlines():
-            print(f"{'':<19}{line}")
+            print(f"{'':<19}{shown(line)}")
     else:
         print(f"{'OCR:':<19}(not yet read: workstation ocr {capture.id})")
     for ind in ws.reading.indicators(capture.id):
-        print(f"{'Indicator:':<19}{ind.kind:<9} {ind.normalized}  (read as {ind.value!r}, "
-              f"from {ind.source})")
+        print(f"{'Indicator:':<19}{ind.kind:<9} {shown(ind.normalized)}  "
+              f"(read as {shown(repr(ind.value))}, from {ind.source})")
     return EXIT_OK
 
 
@@ -222,7 +240,7 @@ def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
     bar = ProgressBar("Verifying", enabled=not args.json)
-    result = ws.verify(progress=bar.progress)
+    result = ws.verify(progress=bar.progress, thumbnails=args.thumbnails)
     bar.close()
     if args.json:
         print_json(result.to_dict())
@@ -230,8 +248,7 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(f"PROBLEM: {problem.message}")
         if result.unreferenced_files:
-            print(f"note: {result.unreferenced_files} evidence file(s) are not referenced by any "
-                  "capture (left by an interrupted import; harmless)")
+            print(unreferenced_note(ws, result))
         print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAIL
 
@@ -247,101 +264,6 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
         rows.append([str(e.seq), e.at[:19].replace("T", " "), e.analyst, e.action, e.subject,
                      details if len(details) <= 80 else details[:77] + "..."])
     print(table(rows, ["SEQ", "TIME (UTC)", "ANALYST", "ACTION", "SUBJECT", "DETAILS"]))
-    return EXIT_OK
-
-
-def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.all:
-        ids = [c.id for c in ws.captures.all()]
-    elif args.pending or not args.ids:
-        ids = ws.reading.pending_ocr()
-    else:
-        ids = args.ids
-        for cid in ids:
-            ws.captures.get(cid)
-    lang = args.lang or ws.reading.ocr_languages()
-    if not ids:
-        print("Nothing to OCR: every capture has been read (use --all or IDs to read again).",
-              file=sys.stderr)
-        return EXIT_OK
-    bar = ProgressBar("OCR", unit="image")
-    emit = bar.emit
-    cancel = CancelToken()
-    counts = {"done": 0, "failed": 0}
-    outcomes = ws.reading.run_ocr(ids, lang=lang, jobs=args.jobs, progress=bar.progress,
-                                  cancel=cancel)
-    try:
-        for outcome in outcomes:
-            counts[outcome.status] += 1
-            if args.json:
-                emit(json.dumps(outcome.to_dict(), ensure_ascii=False))
-            elif outcome.status == "done":
-                emit(f"read       #{outcome.capture_id}  {outcome.languages}  "
-                     f"confidence {outcome.confidence or 0:.0f}")
-            else:
-                emit(f"failed     #{outcome.capture_id}: {outcome.error}")
-    except KeyboardInterrupt:
-        cancel.cancel()
-        outcomes.close()
-        bar.close()
-        print(f"\nInterrupted: {counts['done']} finished results are kept.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    print(f"{counts['done']} read, {counts['failed']} failed", file=sys.stderr)
-    return EXIT_FAIL if counts["failed"] else EXIT_OK
-
-
-def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
-    hits = ws.reading.search(args.query, limit=args.limit)
-    captures = {c.id: c for c in ws.captures.by_ids([h.capture_id for h in hits])}
-    if args.json:
-        print_json([{**h.to_dict(), "platform": captures[h.capture_id].platform,
-                      "case": captures[h.capture_id].case} for h in hits])
-        return EXIT_OK
-    if not hits:
-        print("No matches.")
-        return EXIT_OK
-    for h in hits:
-        c = captures[h.capture_id]
-        print(f"#{h.capture_id:<5} {c.platform or '':<10} {c.case or '':<16} {h.snippet}")
-    return EXIT_OK
-
-
-def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
-    found = ws.reading.indicators(args.id, kind=args.kind)
-    if args.json:
-        print_json([i.to_dict() for i in found])
-        return EXIT_OK
-    rows = [[str(i.capture_id), i.kind, i.normalized, i.value, i.source] for i in found]
-    print(table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
-          else "No indicators.")
-    return EXIT_OK
-
-
-def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
-    links = ws.reading.links(args.id)
-    if args.json:
-        print_json([link.to_dict() for link in links])
-        return EXIT_OK
-    if not links:
-        print(f"No other capture shares an indicator or image with #{args.id}.")
-    for link in links:
-        reasons = [f"{s['kind']} {s['normalized']}" for s in link.shared]
-        if link.pdq_distance is not None:
-            reasons.append(f"near-duplicate image (PDQ distance {link.pdq_distance})")
-        print(f"#{link.capture_id:<5} " + "; ".join(reasons))
-    return EXIT_OK
-
-
-def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
-    found = ws.reading.similar(args.id)
-    if args.json:
-        print_json([s.to_dict() for s in found])
-        return EXIT_OK
-    if not found:
-        print(f"No near-duplicate of #{args.id}.")
-    for s in found:
-        print(f"#{s.capture_id:<5} PDQ distance {s.distance} (quality {s.quality})")
     return EXIT_OK
 
 
@@ -398,15 +320,15 @@ def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- parser
-READ_ONLY = {"status", "list", "show", "verify", "audit", "search", "indicators", "links",
-             "similar"}
+#: The most hits ``search --limit`` returns.
+READ_ONLY = {"status", "list", "show", "verify", "audit"}  # + what the command modules add
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
                         help="workspace folder (default: $WORKSTATION_HOME or the user data dir)")
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = Parser(
         prog="workstation", parents=[common],
         description="Analyst Workstation: capture, verify and refer evidence of smuggling adverts.",
     )
@@ -445,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content-id", metavar="ID", help="the platform's content id")
     p.add_argument("--note", metavar="TEXT", help="notes")
     p.add_argument("--tag", action="append", metavar="TAG", help="tag (repeatable)")
-    p.add_argument("--captured-at", metavar="ISO",
+    p.add_argument("--captured-at", metavar="ISO", type=iso_time,
                    help="when the advert was seen (ISO 8601; no zone means UTC); "
                         "default: the file's modification time")
     p.add_argument("--method", choices=("import", "paste", "screen", "watch"), default="import",
@@ -476,40 +398,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--platform", type=platform_arg, metavar="P")
     p.add_argument("--handle", metavar="H")
     p.add_argument("--content-id", metavar="ID")
-    p.add_argument("--captured-at", metavar="ISO")
+    p.add_argument("--captured-at", metavar="ISO", type=iso_time)
     p.add_argument("--case", metavar="NAME")
 
-    add("verify", cmd_verify, "re-hash all evidence and check the audit trail")
+    p = add("verify", cmd_verify, "re-hash all evidence and check the audit trail")
+    p.add_argument("--thumbnails", action="store_true",
+                   help="also remake every cached thumbnail from its original (slow)")
 
     p = add("audit", cmd_audit, "print the audit trail")
     p.add_argument("--capture", type=capture_id, metavar="ID")
     p.add_argument("--case", metavar="NAME")
 
-    p = add("ocr", cmd_ocr, "read captures with OCR (default: those not yet read)")
-    p.add_argument("ids", nargs="*", type=capture_id, metavar="ID")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--pending", action="store_true", help="captures not yet read")
-    which.add_argument("--all", action="store_true", help="every capture (again)")
-    p.add_argument("--lang", metavar="auto|LANGS",
-                   help="auto (default: detect the script and choose) or e.g. ara+eng")
-    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
-
-    p = add("search", cmd_search, "full-text search over OCR text, notes, metadata, indicators")
-    p.add_argument("query", metavar="QUERY")
-    p.add_argument("--limit", type=int, default=50, metavar="N")
-
-    p = add("indicators", cmd_indicators, "list indicators (of one capture, or all)")
-    p.add_argument("id", nargs="?", type=capture_id, metavar="ID")
-    p.add_argument("--kind", choices=("phone", "whatsapp", "telegram", "url", "handle", "email",
-                                      "price", "crypto"))
-
-    p = add("links", cmd_links, "captures sharing an indicator or a near-identical image")
-    p.add_argument("id", type=capture_id, metavar="ID")
-
-    p = add("similar", cmd_similar, "near-duplicate images (PDQ)")
-    p.add_argument("id", type=capture_id, metavar="ID")
+    READ_ONLY.update(register_reading_commands(add))
 
     READ_ONLY.update(register_pack_commands(sub, common, add))
+    register_workspace_commands(add)
+    register_backup_commands(add)
 
     p = add("gui", cmd_gui, "open the desktop window", json_flag=False)
     p.set_defaults(no_workspace=True)
@@ -545,19 +449,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"workstation: upgrading the workspace database from version {upgrade[0]} "
                   f"to {upgrade[1]}; once only, and it can take a minute on a large "
                   "workspace...", file=sys.stderr, flush=True)
-        with Workspace.open(root, readonly=readonly) as ws:
+        with open_workspace(args, readonly) as ws:  # cli/workspaces.py: who may create
             return int(args.handler(ws, args))
     except UsageError as exc:
         log.warning("usage error shown: %s", exc)
-        parser.error(str(exc))
+        parser.error(shown(exc))
     except WorkstationError as exc:
-        log.warning("error shown: %s", exc)
-        print(f"workstation: error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
+        return error_line(exc)
     except KeyboardInterrupt:
         log.info("interrupted")
         print("\nInterrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a damaged database, a full disk ... or a bug: one line
+        return failure(exc)
     return EXIT_OK
 
 

@@ -25,43 +25,48 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cli.util import platform_arg, print_json, table
+from cli.util import EXIT_FAIL, EXIT_OK, platform_arg, print_json, record_id, shown, table
 from workstation.errors import WorkstationError
 from workstation.logs import redact_value
+from workstation.packs.compose import MAX_PACK_ITEMS
 from workstation.platforms import PLATFORMS
 
 if TYPE_CHECKING:
     from workstation.crypto.secretstore import PassphraseRequest
     from workstation.workspace import Workspace
 
-EXIT_OK, EXIT_FAIL = 0, 1
 
 
 def _capture_ids(text: str) -> list[int]:
-    ids: list[int] = []
+    """``12,13,20-22`` as ids; ranges are counted before they are expanded, and more
+    than :data:`MAX_PACK_ITEMS` captures are refused before anything is allocated."""
+    parts: list[tuple[int, int]] = []
     for part in text.replace(" ", ",").split(","):
         part = part.strip().lstrip("#")
         if not part:
             continue
-        if "-" in part:
-            low, _, high = part.partition("-")
-            if low.isdigit() and high.isdigit() and int(low) <= int(high):
-                ids.extend(range(int(low), int(high) + 1))
-                continue
-        if not part.isdigit():
+        low, dash, high = part.partition("-")
+        try:
+            first = record_id(low, "a capture id", "12")
+            last = record_id(high.lstrip("#"), "a capture id", "12") if dash else first
+        except argparse.ArgumentTypeError:
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not a list of capture ids (e.g. 12,13,20-22)")
-        ids.append(int(part))
-    if not ids:
+                f"{shown(repr(text))} is not a list of capture ids (e.g. 12,13,20-22)") from None
+        if first > last:
+            raise argparse.ArgumentTypeError(
+                f"{shown(repr(part))} is not a range of capture ids (the first is the lower)")
+        parts.append((first, last))
+    if not parts:
         raise argparse.ArgumentTypeError("give at least one capture id")
-    return ids
+    if sum(last - first + 1 for first, last in parts) > MAX_PACK_ITEMS:
+        raise argparse.ArgumentTypeError(
+            f"{shown(repr(text))} names more than {MAX_PACK_ITEMS:,} captures, the most "
+            "one pack holds; split them over several packs")
+    return [i for first, last in parts for i in range(first, last + 1)]
 
 
 def _positive_int(text: str) -> int:
-    value = text.lstrip("#")
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a number such as 3)")
-    return int(value)
+    return record_id(text)
 
 
 def _prompt(request: PassphraseRequest) -> str:
@@ -196,15 +201,15 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             sys.stdout.write(ws.contacts.export_text())
         else:
             count = ws.contacts.write_file(args.file)
-            print(f"Exported {count} contact(s) to {args.file}")
+            print(f"Exported {count} contact(s) to {shown(args.file)}")
     elif action == "import":
         results = ws.contacts.import_file(args.file)
         if args.json:
             print_json([{"status": s, **c.to_dict()} for s, c in results])
         else:
             for status, contact in results:
-                print(f"{status:<10} #{contact.id} {contact.platform} {contact.name} "
-                      f"<{contact.email}>")
+                print(shown(f"{status:<10} #{contact.id} {contact.platform} {contact.name} "
+                            f"<{contact.email}>"))
             print("Imported contacts are unverified until you check their fingerprints "
                   "(workstation contact verify ID).")
     return EXIT_OK
@@ -263,7 +268,7 @@ def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
     else:
         print(f"Sealed {pack.ref}: {len(pack.items)} item(s) for {pack.platform}, "
               f"{pack.priority}, deadline {pack.deadline_at}")
-        print(f"  written to {args.output} and kept in the outbox ({pack.file})")
+        print(f"  written to {shown(args.output)} and kept in the outbox ({shown(pack.file)})")
         print(f"  sha256 {pack.file_sha256}")
         for r in pack.recipients:
             print(f"  encrypted to {r['fingerprint']}  ({r['role']})")
@@ -313,7 +318,7 @@ def _pack_outcomes(ws: Workspace, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        print(f"Imported {result.rows} outcome(s) from {result.file}:")
+        print(f"Imported {result.rows} outcome(s) from {shown(result.file)}:")
         for ref, state in sorted(result.packs.items()):
             print(f"  {ref}: {state}")
     return EXIT_OK
@@ -362,23 +367,63 @@ def _pack_send(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.status == "sent" for r in results) else EXIT_FAIL
 
 
-def _pack_open(args: argparse.Namespace) -> int:
-    from workstation.packs.format.opening import open_pack
+class _Stopped(BaseException):
+    """A signal asked ``pack open`` to stop (raised where the process is, so a blocking
+    read is interrupted too); its plaintext and staging folder are removed on the way out."""
 
-    result = open_pack(args.file, args.identity, args.trust, args.output)
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _open_stopping_on_signals(args: argparse.Namespace) -> Any:
+    """``open_pack`` with SIGTERM/SIGHUP turned into a clean stop (nothing is kept)."""
+    import signal
+
+    from workstation.errors import Cancelled
+    from workstation.packs.format.opening import open_pack
+    from workstation.progress import CancelToken
+
+    token = CancelToken()
+    received: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        if not token.cancelled:
+            received.append(signum)
+            token.cancel()
+            raise _Stopped(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        return open_pack(args.file, args.identity, args.trust, args.output, cancel=token)
+    except Cancelled:  # the signal's exception was turned into a cancellation on its way
+        raise _Stopped(received[0] if received else signal.SIGTERM) from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _pack_open(args: argparse.Namespace) -> int:
+    try:
+        result = _open_stopping_on_signals(args)
+    except _Stopped as exc:
+        print(f"workstation: pack open was stopped (signal {exc.signum}); nothing unverified "
+              "was kept.", file=sys.stderr)
+        return 128 + exc.signum
     if args.json:
         print_json(result.to_dict())
     else:
         for check in result.checks:
-            print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<10} {check.detail}")
+            print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<10} {shown(check.detail)}")
         if result.valid:
             print(f"VALID: {result.ref} ({result.platform}), {result.items} item(s), signed by "
                   f"agency key {result.signer_key_id}")
-            print(f"Trusted comment: {result.trusted_comment}")
+            print(f"Trusted comment: {shown(result.trusted_comment)}")
             if result.extracted_to:
-                print(f"Verified files are in {result.extracted_to}")
+                print(f"Verified files are in {shown(result.extracted_to)}")
         else:
-            print(f"INVALID: {result.failure}")
+            print(f"INVALID: {shown(result.failure)}")
             if args.output:
                 print("Nothing was kept.")
     return EXIT_OK if result.valid else EXIT_FAIL

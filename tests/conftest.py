@@ -28,6 +28,8 @@ def _test_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     temporary folder, never into the user's log folder."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WORKSTATION_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+        # The per-user copies of the audit anchors (workstation/storage/anchor.py) too.
+        mp.setenv("WORKSTATION_ANCHOR_DIR", str(tmp_path_factory.mktemp("anchors")))
         yield
 
 

@@ -105,7 +105,11 @@ def open_session(workspace: str | None, parent: QWidget | None = None) -> Sessio
     explain in a dialog why it cannot be opened."""
     try:
         upgrade_with_progress(workspace, parent)
-        return Session.open(workspace)
+        new = not Workspace.exists(workspace)  # the window's first start makes one
+        session = Session.open(workspace)
+        if new:
+            log.info("created a new workspace at %s", Workspace.resolve(workspace))
+        return session
     except WorkstationError as exc:
         show_error_blocking(parent, "Cannot open the workspace", str(exc))
     except Exception as exc:  # a bug: still no traceback for the analyst

@@ -35,3 +35,25 @@ class MissingDependency(WorkstationError):
 
 class Cancelled(WorkstationError):
     """Long work was cancelled by the user; finished parts are kept."""
+
+
+class NoWorkspace(WorkstationError):
+    """There is no workspace at the path (and this command does not create one)."""
+
+
+class MissingDatabase(WorkstationError):
+    """The folder holds a workspace's evidence or anchor but its ``workspace.db`` is gone."""
+
+
+class BehindAnchor(WorkstationError):
+    """The database is behind its audit anchor (rolled back, or its newest entries
+    deleted): refused for writing until restored or the gap is acknowledged."""
+
+
+class DiskFull(WorkstationError):
+    """The disk (or the file-size limit) ran out while writing; what was half-written was
+    removed, what finished before is kept."""
+
+
+class DamagedDatabase(WorkstationError):
+    """``workspace.db`` is not a readable SQLite database (garbage, flipped bytes)."""

@@ -24,13 +24,13 @@ def parse_iso(text: str) -> str:
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        # OverflowError: a time at the edge of the calendar has no UTC equivalent.
+        return format_utc(datetime.fromisoformat(value))
+    except (ValueError, OverflowError):
         raise ValueError(
             f"{text!r} is not an ISO 8601 time; write it like 2026-11-20T14:03:00Z "
             "or 2026-11-20T15:03:00+01:00"
         ) from None
-    return format_utc(moment)
 
 
 def from_timestamp(seconds: float) -> str:

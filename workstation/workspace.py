@@ -4,12 +4,14 @@ A workspace is a folder::
 
     workspace.db        SQLite (WAL), migrations (workstation/storage/migrations) on open
     workspace.lock      exclusive lock held by the one process that writes
-    audit.head          sidecar copy of the audit chain's head
+    audit.head          the audit chain's head, anchored outside the database (and a
+                        per-user copy: workstation/storage/anchor.py)
     evidence/ab/cd/<sha256>   original files, byte-exact, read-only
     evidence/tmp/       staging for atomic writes
     thumbs/ab/<sha256>.jpg    derived thumbnails (regenerable, not evidence)
 
-``Workspace.open`` opens the database, takes the lock and migrates; then it
+``Workspace.open`` opens the database (creating one only when asked; never where a
+database went missing), takes the lock, checks the audit anchors and migrates; then it
 composes the services over one shared :class:`~workstation.context.Context`::
 
     ws.cases      evidence/cases.py      ws.keys      packs/keys.py
@@ -26,28 +28,32 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 from workstation import __version__
 from workstation.context import Context, ReadOnlyWorkspace
-from workstation.errors import WorkstationError
+from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace, WorkstationError
 from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
 from workstation.evidence.intake import Intake
 from workstation.evidence.store import EvidenceStore
 from workstation.evidence.verify import Verifier
-from workstation.models import AuditEntry, VerifyReport, WorkspaceStatus
+from workstation.models import AuditEntry, Problem, VerifyReport, WorkspaceStatus
 from workstation.packs.compose import PackService
 from workstation.packs.contacts import ContactService
 from workstation.packs.keys import KeyService
 from workstation.packs.outcomes import OutcomeService
 from workstation.packs.sending import Outbox
+from workstation.permissions import tighten
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.service import ReadingService
 from workstation.settings import check as check_setting
-from workstation.storage import ranking
+from workstation.storage import anchor, ranking
+from workstation.storage.anchor import ANCHOR_NAME
 from workstation.storage.audit import AuditLog
 from workstation.storage.db import (
     WriteLock,
@@ -102,6 +108,8 @@ class Workspace:
         self._lock = WriteLock(root / "workspace.lock")
         self._conn: sqlite3.Connection | None = None
         self._ctx: Context | None = None
+        #: what the anchors say is wrong (opened with ``allow_rollback``, or read-only)
+        self.anchor_problems: list[Problem] = []
 
     # ----------------------------------------------------------------- opening
     @staticmethod
@@ -124,22 +132,67 @@ class Workspace:
         latest = latest_schema_version()
         return (version, latest) if 0 < version < latest else None
 
+    @staticmethod
+    def resolve(root: Path | str | None = None) -> Path:
+        """The workspace folder ``root`` names (default: :func:`default_workspace_dir`)."""
+        return Path(root).expanduser() if root is not None else default_workspace_dir()
+
+    @staticmethod
+    def exists(root: Path | str | None = None) -> bool:
+        """Whether ``root`` holds a workspace database."""
+        return (Workspace.resolve(root) / DB_NAME).is_file()
+
+    @staticmethod
+    def can_create(root: Path | str | None = None) -> bool:
+        """Whether a new workspace may be made at ``root`` without asking: the folder
+        does not exist yet, or is empty."""
+        path = Workspace.resolve(root)
+        try:
+            if not path.exists():
+                return True
+            # workspace.lock alone: a first start interrupted before the database was made
+            return path.is_dir() and {p.name for p in path.iterdir()} <= {"workspace.lock"}
+        except OSError:
+            return False
+
+    @staticmethod
+    def refuse_without_database(path: Path, *, create: bool) -> None:
+        """``workspace.db`` is absent: a folder that held a workspace (evidence, the
+        audit anchor) reports it missing; otherwise there is no workspace unless
+        ``create``.  Nothing ever recreates a missing database."""
+        if (path / ANCHOR_NAME).exists() or (path / "evidence").exists():
+            raise MissingDatabase(
+                f"{DB_NAME} is missing from {path}; restore it from a backup "
+                "(`workstation restore BACKUP DIR`). Nothing was recreated.")
+        if not create:
+            raise NoWorkspace(f"no workspace at {path} (create one with `workstation init "
+                              f"{path}`); nothing was created")
+
     @classmethod
-    def open(cls, root: Path | str | None = None, *, readonly: bool = False) -> Workspace:
-        """Open (creating if needed) the workspace at ``root``.
+    def open(cls, root: Path | str | None = None, *, readonly: bool = False,
+             create: bool = True, allow_rollback: bool = False) -> Workspace:
+        """Open the workspace at ``root``; with ``create`` (and not ``readonly``) make a
+        new one there when the folder holds none.
 
         For writing, the workspace's lock is taken; a second writer gets
-        :class:`WorkspaceInUse`.  Read-only opens take no lock.
+        :class:`WorkspaceInUse`, and a database behind its audit anchor
+        (:mod:`workstation.storage.anchor`) gets :class:`BehindAnchor` unless
+        ``allow_rollback`` (to record the gap: :meth:`acknowledge_rollback`).  Read-only
+        opens take no lock, never create, and open a database behind its anchor
+        (``verify`` reports it).  A folder whose database is missing raises
+        :class:`MissingDatabase`, one without a workspace :class:`NoWorkspace`.
         """
-        path = Path(root).expanduser() if root is not None else default_workspace_dir()
+        path = cls.resolve(root)
         db_path = path / DB_NAME
-        if readonly and db_path.exists():
+        if not db_path.exists():
+            cls.refuse_without_database(path, create=create and not readonly)
+        if readonly:
             ws = cls(path, readonly=True)
             ws._conn = connect(db_path, readonly=True)
             if check_schema(ws.conn, db_path) < latest_schema_version():
                 ws.conn.close()
                 # Upgrading needs the write lock; do it, then reopen read-only.
-                cls.open(path).close()
+                cls.open(path, create=False).close()
                 return cls.open(path, readonly=True)
             ws._init_repos()
             return ws
@@ -150,27 +203,68 @@ class Workspace:
             raise WorkstationError(f"Cannot create the workspace folder {path}: {exc}") from None
         ws._lock.acquire()
         try:
-            new = not db_path.exists()
-            ws._conn = connect(db_path)
-            applied = migrate(ws.conn, db_path)
-            ws._init_repos()
-            ws.store.ensure()
-            ws.store.clean_tmp()
-            if applied and not new:
-                ws.reading.backfill_derived()
-            if new:
-                with ws.ctx.write():
-                    ws.audit.append(
-                        ws.analyst, "workspace.create", "workspace",
-                        {"app_version": __version__, "schema": schema_version(ws.conn)},
-                    )
+            ws._open_for_writing(db_path, create=create, allow_rollback=allow_rollback)
         except BaseException:
             ws.close()
             raise
-        if readonly:
-            ws.close()
-            return cls.open(path, readonly=True)
         return ws
+
+    def _open_for_writing(self, db_path: Path, *, create: bool, allow_rollback: bool) -> None:
+        """Under the lock: connect, check the anchors, migrate, and create or re-anchor."""
+        new = not db_path.exists()
+        if new:  # checked again under the lock
+            self.refuse_without_database(self.root, create=create)
+        self._conn = connect(db_path)
+        tighten(self.root)  # 0700/0600 whatever the umask or an older version made
+        anchors: list[anchor.Anchor] = []
+        if not new:
+            entries = anchor.entry_count(self.conn)
+            anchors = anchor.anchors_of(self.conn, self.root)
+            problems = [p for a in anchors for p in anchor.check_anchor(self.conn, a, entries)]
+            if problems and not allow_rollback:
+                raise BehindAnchor(anchor.behind_message(self.root, problems))
+            self.anchor_problems = problems
+            # a first start killed before its first entry: finish creating the workspace
+            new = entries == 0 and not problems
+        applied = migrate(self.conn, db_path)
+        self._init_repos()
+        self.store.ensure()
+        self.store.clean_tmp()
+        if applied and not new:
+            self.reading.backfill_derived()
+        if new:
+            with self.ctx.write():
+                self.audit.append(
+                    self.analyst, "workspace.create", "workspace",
+                    {"app_version": __version__, "schema": schema_version(self.conn),
+                     "random": secrets.token_hex(16)},
+                )
+        elif not self.anchor_problems:
+            anchor.refresh(self.conn, self.root, anchors)
+
+    def acknowledge_rollback(self, reason: str) -> dict[str, Any]:
+        """Record, as an audit entry, that this database is behind its anchor (what the
+        anchors recorded and where the database ends, with ``reason``), and re-anchor on
+        the database.  Needs a workspace opened with ``allow_rollback``; returns the
+        entry's details."""
+        reason = " ".join(reason.split())
+        if not reason:
+            raise WorkstationError("Give the reason for accepting the loss (--reason TEXT).")
+        if not self.anchor_problems:
+            raise WorkstationError(
+                f"The workspace at {self.root} matches its audit anchors: nothing to acknowledge.")
+        anchors = anchor.anchors_of(self.conn, self.root)
+        db_head = self.audit.head()
+        details: dict[str, Any] = {
+            "reason": reason,
+            "database_head": db_head.to_dict() if db_head else None,
+            "anchors": [a.to_dict() for a in anchors],
+            "problems": [p.message for p in self.anchor_problems],
+        }
+        with self.ctx.write():
+            self.audit.append(self.analyst, "audit.rollback-acknowledged", "workspace", details)
+        self.anchor_problems = []
+        return details
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -206,7 +300,7 @@ class Workspace:
                                  self.contacts)
         self.outbox = Outbox(ctx, packs_repo, self.packs, self.keys, self.contacts)
         self.outcomes = OutcomeService(ctx, packs_repo)
-        self._verifier = Verifier(ctx, captures_repo, cases_repo, reading_repo)
+        self._verifier = Verifier(ctx, captures_repo, cases_repo, reading_repo, packs_repo)
         self._captures_repo = captures_repo
         self._cases_repo = cases_repo
 
@@ -278,7 +372,9 @@ class Workspace:
         return self.audit.entries(subjects)
 
     def verify(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+        *, thumbnails: bool = False,
     ) -> VerifyReport:
-        """Re-hash every evidence file, walk the audit chain, and replay it against the tables."""
-        return self._verifier.verify(progress, cancel)
+        """Re-hash every evidence file, walk the audit chain, and replay it against the tables
+        (``thumbnails``: also remake and compare the gallery's cached thumbnails, slow)."""
+        return self._verifier.verify(progress, cancel, thumbnails=thumbnails)

@@ -84,6 +84,7 @@ def test_cases_tags_notes_edit_audit(tmp_path: Path, image_file) -> None:
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
+    run_cli("init", workspace=ws, check=True)
     assert run_cli("frobnicate", workspace=ws).returncode == 2
     assert run_cli("show", "abc", workspace=ws).returncode == 2
     assert run_cli("import", workspace=ws).returncode == 2
@@ -95,6 +96,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_workspace_from_environment_and_status(tmp_path: Path) -> None:
     home = tmp_path / "from-env"
+    run_cli("init", env={"WORKSTATION_HOME": str(home)}, check=True)
     result = run_cli("status", "--json", env={"WORKSTATION_HOME": str(home),
                                                "WORKSTATION_ANALYST": "A. Analyst"})
     assert result.returncode == 0, result.stderr
@@ -107,6 +109,7 @@ def test_workspace_from_environment_and_status(tmp_path: Path) -> None:
 
 def test_analyst_setting_is_recorded(tmp_path: Path, image_file) -> None:
     ws = tmp_path / "ws"
+    run_cli("init", workspace=ws, check=True)
     run_cli("config", "analyst", "Jane Smith", workspace=ws, check=True)
     out = run_cli("import", str(image_file()), "--json", workspace=ws, check=True)
     cid = str(json.loads(out.stdout)["id"])
@@ -116,7 +119,7 @@ def test_analyst_setting_is_recorded(tmp_path: Path, image_file) -> None:
 
 def test_second_writer_gets_workspace_in_use(tmp_path: Path, image_file) -> None:
     ws = tmp_path / "ws"
-    run_cli("status", workspace=ws, check=True)
+    run_cli("init", workspace=ws, check=True)
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys,time; from workstation.workspace import Workspace; "

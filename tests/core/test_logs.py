@@ -33,6 +33,7 @@ def _python(code: str, log_dir: Path, **env: str) -> subprocess.CompletedProcess
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_a_cli_run_writes_a_private_log_naming_the_command(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
+    run_cli("init", str(tmp_path / "ws"), check=True, env={"WORKSTATION_LOG_DIR": str(logs)})
     run_cli("status", workspace=tmp_path / "ws", check=True,
             env={"WORKSTATION_LOG_DIR": str(logs)})
     refused = run_cli("case", "close", "no-such-case", workspace=tmp_path / "ws",
@@ -53,7 +54,7 @@ def test_an_existing_log_file_is_made_private(tmp_path: Path) -> None:
     logs.mkdir()
     (logs / "cli.log").write_text("older lines\n")
     (logs / "cli.log").chmod(0o644)
-    run_cli("status", workspace=tmp_path / "ws", check=True,
+    run_cli("init", workspace=tmp_path / "ws", check=True,
             env={"WORKSTATION_LOG_DIR": str(logs)})
     assert _mode(logs / "cli.log") == 0o600
     assert (logs / "cli.log").read_text().startswith("older lines\n")
@@ -112,6 +113,7 @@ def test_cli_runs_with_a_passphrase_and_an_smtp_password_log_neither(tmp_path: P
     env = {"WORKSTATION_LOG_DIR": str(logs), PASS_ENV: PASSPHRASE, "SMTP_PW": SMTP_PASSWORD,
            "WORKSTATION_SECRET_BACKEND": "file", "WORKSTATION_ANALYST": "Log Tester"}
     ws = tmp_path / "ws"
+    run_cli("init", workspace=ws, env=env, check=True)
     run_cli("key", "init", "--passphrase-env", PASS_ENV, workspace=ws, env=env, check=True)
     run_cli("config", "smtp_host", "smtp.example", workspace=ws, env=env, check=True)
     run_cli("config", "smtp_user", "ops", workspace=ws, env=env, check=True)

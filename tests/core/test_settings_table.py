@@ -49,6 +49,7 @@ def listed(root: Path) -> list[dict[str, object]]:
 @pytest.fixture
 def cli_ws(ws_path: Path) -> Path:
     """A workspace made by the real CLI, with the analyst's name set."""
+    run_cli("init", workspace=ws_path, check=True)
     run_cli("config", "analyst", "Jane Smith", workspace=ws_path, check=True)
     return ws_path
 

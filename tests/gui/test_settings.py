@@ -277,6 +277,7 @@ def test_data_location_shows_this_workspace_and_keeps_the_next_one(
 
 
 def test_config_refuses_what_the_settings_dialog_refuses(ws_path: Path) -> None:
+    run_cli("init", workspace=ws_path, check=True)
     bad = run_cli("config", "region_hints", "GB,XX", workspace=ws_path)
     assert bad.returncode == 2 and "Unknown phone region hint XX" in bad.stderr
     good = run_cli("config", "region_hints", "gb, fr", workspace=ws_path, check=True)

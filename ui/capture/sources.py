@@ -136,6 +136,14 @@ class FolderWatcher(QObject):
             return {}
         return out
 
+    def retry(self, paths: list[str]) -> None:
+        """Report these files again once they have settled (the import found one still
+        being written: "file changed while being read")."""
+        for path in paths:
+            self._seen.discard(path)
+        if paths and self.folder is not None:
+            self._settle.start()
+
     def scan(self) -> None:
         """Report files that are new and finished growing since the last scan."""
         listing = self._listing()

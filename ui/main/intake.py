@@ -34,6 +34,7 @@ from ui.gallery.capturemodel import CaptureModel
 from ui.gallery.gallery import CaptureViews
 from ui.main.taskstatus import TaskStatus
 from workstation.errors import WorkstationError
+from workstation.evidence.intake import FILE_CHANGED
 from workstation.models import ImportResult
 from workstation.reading.service import OcrOutcome
 from workstation.workspace import Workspace
@@ -187,6 +188,10 @@ class IntakeMixin(_Window):
         new = [r.id for r in results if r.status == "imported" and r.id is not None]
         dup = [r for r in results if r.status == "duplicate"]
         rejected = [r for r in results if r.status == "rejected"]
+        if method == "watch":  # still being written: the watcher tries again once it settles
+            growing = [r.path for r in rejected if r.error == FILE_CHANGED]
+            rejected = [r for r in rejected if r.error != FILE_CHANGED]
+            self.watcher.retry(growing)
         parts = [f"{len(new)} imported"]
         if dup:
             parts.append(f"{len(dup)} already captured")

@@ -58,7 +58,12 @@ __all__ = [
 
 _OPENSSH_BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 _AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
-_MAX_IDENTITY_FILE = 1 << 20
+_AGE_INTRO = b"age-encryption.org/v1\n"
+_ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
+#: An age header (intro, one stanza per recipient, MAC) ends within this many bytes.
+MAX_HEADER = 64 << 10
+#: An identity file is a few lines (age-keygen) or one OpenSSH key: read at most this much.
+MAX_IDENTITY_FILE = 64 << 10
 
 
 class AgeError(WorkstationError):
@@ -129,6 +134,22 @@ def _identities_from_text(data: bytes, origin: str) -> list[Any]:
     return result
 
 
+def read_identity_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an identity file, at most :data:`MAX_IDENTITY_FILE` of them (a device
+    or a huge file is refused after reading that much)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_IDENTITY_FILE + 1)
+    except OSError as exc:
+        raise InvalidIdentity(
+            f"Cannot read the identity file {os.fspath(path)!r}: {exc.strerror or exc}."
+        ) from None
+    if len(data) > MAX_IDENTITY_FILE:
+        raise InvalidIdentity(f"{os.fspath(path)!r} is too large to be an identity file "
+                              f"(more than {MAX_IDENTITY_FILE} bytes).")
+    return data
+
+
 def load_identities(source: IdentitiesSource) -> list[Any]:
     """Identities (pyrage objects) from an identity file or from texts/objects.
 
@@ -137,16 +158,7 @@ def load_identities(source: IdentitiesSource) -> list[Any]:
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(_MAX_IDENTITY_FILE + 1)
-        except OSError as exc:
-            raise InvalidIdentity(
-                f"Cannot read the identity file {str(path)!r}: {exc.strerror}."
-            ) from None
-        if len(data) > _MAX_IDENTITY_FILE:
-            raise InvalidIdentity(f"{str(path)!r} is too large to be an identity file.")
-        return _identities_from_text(data, f"identity file {str(path)!r}")
+        return _identities_from_text(read_identity_file(path), f"identity file {str(path)!r}")
     result: list[Any] = []
     for item in source:
         if isinstance(item, str):
@@ -196,6 +208,44 @@ def encrypt_stream(
         raise _encrypt_error(exc) from None
 
 
+class _CheckedSource:
+    """The ciphertext, its start checked before pyrage sees it: an age header ends within
+    :data:`MAX_HEADER` bytes (``/dev/zero`` or a huge line would otherwise be buffered
+    whole in memory)."""
+
+    def __init__(self, src: IO[bytes] | BinaryIO, origin: str) -> None:
+        self._src = src
+        head = bytearray()
+        while len(head) < MAX_HEADER and b"\n---" not in head:
+            chunk = src.read(min(4096, MAX_HEADER - len(head)))
+            if not chunk:
+                break
+            head += chunk
+        if head.lstrip().startswith(_ARMOR_BEGIN):
+            pass  # armored: pyrage reads it line by line, each line bounded
+        elif not head.startswith(_AGE_INTRO):
+            raise DecryptionFailed(f"{origin} is not an age-encrypted file.")
+        elif b"\n---" not in head:
+            raise DecryptionFailed(f"{origin} is not a valid age file (no end of header in its "
+                                   f"first {MAX_HEADER} bytes).")
+        self._head = memoryview(bytes(head))
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            size = len(self._head) if n is None or n < 0 else min(n, len(self._head))
+            out, self._head = bytes(self._head[:size]), self._head[size:]
+            return out
+        return self._src.read(n)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(memoryview(buffer)))
+        memoryview(buffer).cast("B")[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+
 def decrypt_stream(
     src: IO[bytes] | BinaryIO,
     dst: Any,
@@ -207,11 +257,12 @@ def decrypt_stream(
 
     Plaintext is written as it is authenticated chunk by chunk: if this
     raises, ``dst`` may hold a partial, untrustworthy plaintext that the
-    caller must discard (the file helpers do).
+    caller must discard (the file helpers do).  What is not an age file is
+    refused after reading at most :data:`MAX_HEADER` bytes.
     """
     ids = load_identities(identities)
     try:
-        pyrage.decrypt_io(src, dst, ids)
+        pyrage.decrypt_io(_CheckedSource(src, origin), dst, ids)
     except (pyrage.DecryptError, OSError) as exc:
         raise _decrypt_error(exc, origin) from None
 

@@ -11,12 +11,14 @@ from typing import Any
 from workstation.context import Context
 from workstation.errors import NotFound, RejectedInput, WorkstationError
 from workstation.evidence.cases import CaseService
-from workstation.evidence.images import derive, probe_bytes
+from workstation.evidence.images import probe_bytes
+from workstation.evidence.thumbs import thumbnail_file, thumbnail_from_original
 from workstation.files import atomic_write
 from workstation.models import (
     EDITABLE_FIELDS,
     Capture,
 )
+from workstation.permissions import FILE_MODE, private_dir
 from workstation.platforms import normalize_platform, parse_source_url
 from workstation.reading.service import ReadingService
 from workstation.storage.repositories import CaptureRepo
@@ -68,15 +70,20 @@ class CaptureService:
         return self._ctx.store.read_verified(self.get(capture_id).sha256)
 
     def thumbnail_path(self, capture: Capture) -> Path:
-        """The capture's thumbnail, regenerated from the verified original if missing."""
-        path = self._ctx.thumbs / capture.sha256[:2] / f"{capture.sha256}.jpg"
+        """The capture's cached thumbnail (for viewing), regenerated from the verified
+        original if missing.  What leaves the workstation uses :meth:`verified_thumbnail`."""
+        path = thumbnail_file(self._ctx, capture.sha256)
         if not path.exists():
-            data = self._ctx.store.read_verified(capture.sha256)
             # The original passed the import checks: no settings (SQL) needed here, so this
             # is safe from a thumbnail-loading thread.
-            _info, image = probe_bytes(data, capture.width * capture.height + 1)
-            write_derived(path, derive(image).thumbnail)
+            write_derived(path, self.verified_thumbnail(capture))
         return path
+
+    def verified_thumbnail(self, capture: Capture) -> bytes:
+        """The capture's thumbnail made afresh from its verified original (never the cached
+        file, which could have been swapped outside the application)."""
+        return thumbnail_from_original(self._ctx, capture.sha256, capture.width,
+                                       capture.height)
 
     def edit(self, capture_id: int, **changes: Any) -> Capture:
         """Change editable metadata; the old and new values go into the audit trail."""
@@ -174,7 +181,8 @@ def source_fields(
 def write_derived(path: Path, data: bytes) -> None:
     """Derived files (thumbnails) are atomic but not fsynced: they can be regenerated."""
     with contextlib.suppress(OSError):  # a missing thumbnail is regenerated on demand
-        atomic_write(path, data, durable=False)
+        private_dir(path.parent)
+        atomic_write(path, data, mode=FILE_MODE, durable=False)
 
 
 def clean_tag(tag: str) -> str:

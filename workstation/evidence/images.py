@@ -85,8 +85,8 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
             + (", HEIC" if HEIF else "")
             + ")"
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        message = str(exc) or exc.__class__.__name__
+    except Exception as exc:  # a hostile file can make a decoder raise anything
+        message = " ".join(str(exc).split()) or exc.__class__.__name__
         if "truncated" in message.lower() or isinstance(exc, EOFError):
             message = "image data is truncated or incomplete"
         raise RejectedInput(f"image cannot be decoded: {message}") from None

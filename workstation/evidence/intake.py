@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from workstation import __version__
 from workstation.context import Context
-from workstation.errors import RejectedInput
+from workstation.errors import DiskFull, RejectedInput
 from workstation.evidence.captures import clean_tag, source_fields, write_derived
 from workstation.evidence.cases import CaseService
 from workstation.evidence.images import derive, probe
@@ -23,11 +24,16 @@ from workstation.models import (
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.service import ReadingService
 from workstation.settings import get_int
+from workstation.storage.db import DISK_FULL, is_disk_full
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CaptureRepo
 from workstation.timeutil import from_timestamp, parse_iso, utc_now
 
 CAPTURE_METHODS = ("import", "paste", "screen", "watch")
+
+#: Why a file that grew or was rewritten while it was copied is refused (the watched
+#: folder tries such a file again once it has settled).
+FILE_CHANGED = "file changed while being read; try again"
 
 
 class Intake:
@@ -62,26 +68,44 @@ class Intake:
         """Import files and folders (recursively), yielding one result per file.
 
         Each file is committed on its own, so stopping (cancel, Ctrl-C, crash)
-        keeps every file already reported.
+        keeps every file already reported.  A full disk stops the import with
+        :class:`DiskFull` ("disk full: N imported, M not; nothing half-written").
         """
         meta = meta or CaptureMeta()
         if meta.case:
             self._cases.check_open(meta.case)
+        if meta.captured_at:
+            try:
+                parse_iso(meta.captured_at)
+            except ValueError as exc:
+                raise RejectedInput(str(exc)) from None
         files = list(expand_paths(paths))
-        total = len(files)
+        total, imported = len(files), 0
         for done, path in enumerate(files):
             if cancel is not None and cancel.cancelled:
                 return
             report(progress, done, total, str(path))
-            yield self.import_file(path, meta, method=method)
+            try:
+                result = self.import_file(path, meta, method=method)
+            except DiskFull:
+                raise DiskFull(f"{DISK_FULL}: {imported} imported, {total - imported} not; "
+                               "nothing half-written. Free some space and import again "
+                               "(files already imported show as duplicates).") from None
+            imported += result.status == "imported"
+            yield result
         report(progress, total, total)
 
     def import_file(
         self, path: str | Path, meta: CaptureMeta | None = None, *, method: str = "import"
     ) -> ImportResult:
-        """Import one file; never raises for a bad input, returns ``rejected`` instead."""
+        """Import one file; never raises for a bad input, returns ``rejected`` instead.
+
+        Its size is checked before a byte is copied, and its size and modification time
+        again after: a file still being written is refused (:data:`FILE_CHANGED`), never
+        stored as a snapshot.  A full disk raises :class:`DiskFull`, nothing half-written.
+        """
         path = Path(path)
-        display = str(path)
+        display = storable(str(path))
         try:
             st = path.stat()
             if stat.S_ISDIR(st.st_mode):
@@ -90,10 +114,23 @@ class Intake:
                 raise RejectedInput("is not a regular file")
             if st.st_size == 0:
                 raise RejectedInput("file is empty")
+            self._check_size(st.st_size)
             with open(path, "rb") as fh:
+                before = os.fstat(fh.fileno())
+                self._check_size(before.st_size)
+
+                def unchanged(size: int) -> None:
+                    after = os.fstat(fh.fileno())
+                    if size != before.st_size or _signature(after) != _signature(before) \
+                            or _signature(path.stat()) != _signature(before):
+                        raise RejectedInput(FILE_CHANGED)
+
                 return self._import_stream(
-                    fh, display, path.name, st.st_mtime, meta or CaptureMeta(), method
+                    fh, display, path.name, st.st_mtime, meta or CaptureMeta(), method,
+                    unchanged,
                 )
+        except DiskFull:
+            raise
         except RejectedInput as exc:
             return ImportResult(display, "rejected", error=str(exc))
         except FileNotFoundError:
@@ -101,7 +138,15 @@ class Intake:
         except PermissionError:
             return ImportResult(display, "rejected", error="permission denied: cannot read file")
         except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(f"{DISK_FULL}: nothing half-written") from None
             return ImportResult(display, "rejected", error=f"cannot read file: {exc.strerror}")
+
+    def _check_size(self, size: int) -> None:
+        """Refuse a file above ``max_file_mb`` from its size alone, before copying it."""
+        if size > self.max_file_bytes:
+            raise RejectedInput(f"file is larger than the import limit of "
+                                f"{self.max_file_bytes // (1 << 20)} MB")
 
     def import_bytes(
         self,
@@ -121,6 +166,10 @@ class Intake:
             )
         except RejectedInput as exc:
             return ImportResult(display, "rejected", error=str(exc))
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(f"{DISK_FULL}: nothing half-written") from None
+            raise
 
     def _import_stream(
         self,
@@ -130,24 +179,65 @@ class Intake:
         mtime: float | None,
         meta: CaptureMeta,
         method: str,
+        unchanged: Callable[[int], None] | None = None,
     ) -> ImportResult:
+        """Stage, check, store and record one input.  Whatever fails (a bad image, a full
+        disk at the copy or at the database commit, Ctrl-C) leaves neither a staged copy
+        nor an evidence file that no capture references."""
         if method not in CAPTURE_METHODS:
             raise ValueError(f"unknown capture method {method!r}")
         self._ctx.check_writable()
-        staged = self._ctx.store.stage(source, self.max_file_bytes)
+        display = storable(display)
+        original_filename = None if original_filename is None else storable(original_filename)
+        store = self._ctx.store
+        staged = store.stage(source, self.max_file_bytes)
+        stored = False
         try:
+            if unchanged is not None:
+                unchanged(staged.size)
             existing = self._captures_repo.id_for_sha256(staged.sha256)
             if existing is not None:
                 return ImportResult(display, "duplicate", existing, staged.sha256)
-            info, image = probe(staged.path, self.max_pixels)
-            derived = derive(image)
-            del image
+            with warnings.catch_warnings():  # Pillow's about a damaged file: not for the user
+                warnings.simplefilter("ignore")
+                info, image = probe(staged.path, self.max_pixels)
+                try:
+                    derived = derive(image)
+                except Exception as exc:  # a decoded but malformed image
+                    raise RejectedInput(
+                        f"image cannot be decoded: {exc.__class__.__name__}") from None
+                del image
             record = self._new_record(meta, info, staged.sha256, staged.md5, staged.size,
                                       original_filename, mtime, method)
-            self._ctx.store.commit(staged)
-        except BaseException:
-            self._ctx.store.discard(staged)
+            stored = True
+            store.commit(staged)
+            capture_id = self._record(record, meta, display, derived)
+        except BaseException as exc:
+            if stored:
+                self._remove_if_unrecorded(staged.sha256)
+            if is_disk_full(exc):
+                raise DiskFull(f"{DISK_FULL}: nothing half-written") from None
             raise
+        finally:
+            store.discard(staged)  # a duplicate's or a refused file's copy; no-op once stored
+        write_derived(self._ctx.thumbs / staged.sha256[:2] / f"{staged.sha256}.jpg",
+                      derived.thumbnail)
+        return ImportResult(display, "imported", capture_id, staged.sha256)
+
+    def _remove_if_unrecorded(self, sha256: str) -> None:
+        """Remove a stored file that no capture records (its database write failed: a full
+        disk).  When that cannot be checked the file is kept: an unreferenced file is
+        harmless, a lost original is not."""
+        try:
+            recorded = self._captures_repo.id_for_sha256(sha256) is not None
+        except Exception:
+            return
+        if not recorded:
+            self._ctx.store.remove_unreferenced(sha256)
+
+    def _record(self, record: dict[str, Any], meta: CaptureMeta, display: str,
+                derived: Any) -> int:
+        """The capture's row, tags, PDQ hash and audit entry, in one transaction."""
         with self._ctx.write():
             case_id = self._cases.id_for(meta.case, create=True)
             record["case_id"] = case_id
@@ -161,9 +251,7 @@ class Intake:
             if derived.pdq is not None:
                 self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
             self._reading.refresh_derived(capture_id)
-        write_derived(self._ctx.thumbs / staged.sha256[:2] / f"{staged.sha256}.jpg",
-                      derived.thumbnail)
-        return ImportResult(display, "imported", capture_id, staged.sha256)
+        return capture_id
 
     def _new_record(
         self, meta: CaptureMeta, info: Any, sha256: str, md5: str, size: int,
@@ -183,6 +271,20 @@ class Intake:
             "capture_method": method, "original_filename": original_filename,
             **fields, "notes": meta.notes or "", "app_version": __version__,
         }
+
+
+def storable(name: str) -> str:
+    """A file name as text the database can hold: the bytes of a name that is not UTF-8
+    (Python's surrogate escapes) are kept as ``\\xff`` escapes."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name's bytes give
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What changes when a file is written to or replaced: size, mtime, inode, device."""
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from workstation.errors import RejectedInput, WorkstationError
 from workstation.files import CHUNK, fsync_dir, sha256_file
+from workstation.permissions import EVIDENCE_MODE, private_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class EvidenceStore:
         self.tmp = root / "tmp"
 
     def ensure(self) -> None:
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        private_dir(self.tmp)
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -91,14 +92,24 @@ class EvidenceStore:
                 return final
             # A damaged copy from an earlier crash: replace it with the good bytes.
             os.chmod(final, stat.S_IRUSR | stat.S_IWUSR)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(staged.path, stat.S_IRUSR | stat.S_IRGRP)
+        private_dir(final.parent)
+        os.chmod(staged.path, EVIDENCE_MODE)  # read-only, and for its owner only
         os.replace(staged.path, final)
         fsync_dir(final.parent)
         return final
 
     def discard(self, staged: StagedFile) -> None:
         staged.path.unlink(missing_ok=True)
+
+    def remove_unreferenced(self, sha256: str) -> None:
+        """Remove a stored file whose capture was never recorded (the database write
+        failed after the file was stored: a full disk); only ever called for such a file."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink(missing_ok=True)
+            fsync_dir(path.parent)
+        except OSError:
+            pass  # left for `verify` to report as unreferenced
 
     def verify(self, sha256: str) -> str | None:
         """Return None when the stored file matches ``sha256``, else what is wrong."""

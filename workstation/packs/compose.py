@@ -34,6 +34,7 @@ from workstation.packs.format.spec import (
     SealResult,
 )
 from workstation.packs.keys import KeyService
+from workstation.packs.leftovers import clean_stale_outputs
 from workstation.packs.models import (
     SENT_STATES,
     Contact,
@@ -47,6 +48,7 @@ from workstation.packs.models import (
     profile_url_of,
 )
 from workstation.packs.readiness import ItemReadiness, item_readiness, platform_mismatch
+from workstation.permissions import private_dir
 from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.indicators.model import LINK_KINDS
@@ -54,6 +56,9 @@ from workstation.reading.service import ReadingService
 from workstation.storage.packs_repo import PacksRepo, dumps
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import format_utc, utc_now
+
+#: The most captures one pack holds (``pack build --captures`` refuses more up front).
+MAX_PACK_ITEMS = 10_000
 
 
 class PackService:
@@ -139,6 +144,8 @@ class PackService:
         archive_row = self._keys.current_key_row("archive")
         chosen_basis = choose_basis(contact.platform, basis)
         out_path = self._output_path(output)
+        if out_path is not None:  # what a killed build left there
+            clean_stale_outputs(out_path.parent)
         key = self._keys.signing_key()  # unlock before anything is written
 
         created_dt = datetime.now(UTC).replace(microsecond=0)
@@ -180,7 +187,7 @@ class PackService:
                     ) -> SealResult:
         """Seal into the outbox (and ``out_path``); a failure is noted on the pack."""
         destinations = [self._outbox() / spec.file_name]
-        modes = [0o444]
+        modes = [0o400]  # the outbox's copy: read-only, its owner's only
         if out_path is not None:
             destinations.append(out_path)
             modes.append(0o644)
@@ -234,7 +241,10 @@ class PackService:
         ids = list(dict.fromkeys(int(i) for i in capture_ids))
         if not ids:
             raise PackError("A pack needs at least one capture (--captures ID,ID...).")
-        contact = self._contacts.get(contact_id)
+        if len(ids) > MAX_PACK_ITEMS:
+            raise PackError(f"A pack holds at most {MAX_PACK_ITEMS:,} captures, not "
+                            f"{len(ids):,}; split them over several packs.")
+        contact = self._contacts.trusted(contact_id)
         if not contact.recipients:
             raise PackError(f"Contact #{contact.id} has no recipient key.")
         captures = [self._captures.get(i) for i in ids]
@@ -277,7 +287,14 @@ class PackService:
             signing_key_id=signing_key_id, app_version=__version__,
             reply_to=(self._ctx.setting("smtp_from")
                       or pack_setting(self._ctx, "contact_24x7_email") or None),
+            audit_head=self._audit_head(),
         )
+
+    def _audit_head(self) -> dict[str, Any] | None:
+        """The audit head at sealing (the pack's ``pack.create`` entry), recorded in the
+        manifest so that a later rollback of the workspace below it is provable."""
+        head = self._ctx.audit.head()
+        return None if head is None else head.to_dict()
 
     def readiness(self, capture_ids: Sequence[int],
                   contact_id: int | None) -> list[ItemReadiness]:
@@ -329,7 +346,7 @@ class PackService:
     def _outbox(self) -> Path:
         """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock)."""
         outbox = self._ctx.root / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
+        private_dir(outbox)
         for leftover in outbox.glob(".*"):
             if leftover.is_dir() and leftover.name.startswith(".previews-"):
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -395,8 +412,8 @@ class PackService:
         return items
 
     def _preview_maker(self, capture: Capture, path: Path) -> Callable[[], bytes | None]:
-        """The report's picture of a capture: its thumbnail, or with ``config report_preview
-        full`` a larger preview decoded from the original (slower: every image is decoded)."""
+        """The report's picture of a capture: its thumbnail made from the verified original,
+        or with ``config report_preview full`` a larger preview decoded from the original."""
         full = pack_setting(self._ctx, "report_preview") == "full"
 
         def make() -> bytes | None:
@@ -407,8 +424,8 @@ class PackService:
                 except Exception:
                     data = None
             if data is None:
-                try:
-                    data = self._captures.thumbnail_path(capture).read_bytes()
+                try:  # made afresh from the verified original, never the cached file
+                    data = self._captures.verified_thumbnail(capture)
                 except Exception:
                     return None
             return data

@@ -26,6 +26,12 @@ from workstation.packs.models import (
     clean_text,
     contacts_json,
 )
+from workstation.packs.trail import (
+    TrailState,
+    contact_differences,
+    entry_intact,
+    key_fingerprint,
+)
 from workstation.platforms import normalize_platform
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.sqlitelib import sqlite3
@@ -49,11 +55,45 @@ class ContactService:
         return self._contact(row)
 
     def _contact(self, row: sqlite3.Row) -> Contact:
-        keys = tuple(ContactKey(r["kind"], r["recipient"], r["fingerprint"], r["comment"])
+        """A contact as shown and used: fingerprints computed from the key text (the stored
+        column is never trusted), and verified only while its keys are the ones whose
+        fingerprints the audited verification recorded."""
+        keys = tuple(ContactKey(r["kind"], r["recipient"], key_fingerprint(r["recipient"]),
+                                r["comment"])
                      for r in self._repo.recipients(row["id"]))
+        verified_by, verified_at = row["verified_by"], row["verified_at"]
+        if verified_at is not None:
+            state = self._trail(row["id"]).contacts.get(row["id"]) or {}
+            recorded = (state.get("verified") or {}).get("fingerprints")
+            if recorded != sorted(k.fingerprint for k in keys):
+                verified_by = verified_at = None
         return Contact(row["id"], row["platform"], row["organisation"], row["name"], row["role"],
                        row["email"], row["source"], row["created_at"], row["created_by"],
-                       row["verified_by"], row["verified_at"], row["verify_note"], keys)
+                       verified_by, verified_at, row["verify_note"], keys)
+
+    def _trail(self, contact_id: int) -> TrailState:
+        """The contact as its (intact) audit entries describe it."""
+        state = TrailState()
+        for entry in self._ctx.audit.entries(subjects=[f"contact:{contact_id}"]):
+            if entry_intact(entry):
+                state.apply(entry)
+        return state
+
+    def trusted(self, contact_id: int) -> Contact:
+        """The contact, refused unless its row and keys are what the audit trail recorded:
+        a key swapped outside the application is never used to encrypt a pack."""
+        row = self._repo.contact(contact_id)
+        if row is None:
+            raise NotFound(f"There is no contact #{contact_id}.")
+        want = self._trail(contact_id).contacts.get(contact_id)
+        if want is None:
+            raise ContactError(f"Contact #{contact_id} has no entry in the audit trail (added "
+                               "outside the application); not used. Run `workstation verify`.")
+        differences = contact_differences(want, row, self._repo.recipients(contact_id))
+        if differences:
+            raise ContactError(f"Contact #{contact_id} was changed outside the application "
+                               f"({differences[0]}); not used. Run `workstation verify`.")
+        return self._contact(row)
 
     @staticmethod
     def _parse_recipients(texts: Iterable[str]) -> list[Recipient]:
@@ -101,7 +141,7 @@ class ContactService:
     def verify(self, contact_id: int, note: str | None = None) -> Contact:
         """Record that the analyst checked the contact's key fingerprints out of band."""
         with self._ctx.write():
-            contact = self.get(contact_id)
+            contact = self.trusted(contact_id)
             now = utc_now()
             self._repo.set_verified(contact_id, self._ctx.analyst, now, note)
             self._ctx.audit.append(self._ctx.analyst, "contact.verify", f"contact:{contact_id}", {

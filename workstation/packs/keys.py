@@ -5,6 +5,7 @@ and the SMTP password kept there too."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import cached_property
 from typing import Any
@@ -24,6 +25,7 @@ from workstation.packs.models import (
     pack_setting,
     smtp_password_name,
 )
+from workstation.packs.trail import TrailState, entry_intact, key_fingerprint
 from workstation.settings import get_text
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.sqlitelib import sqlite3
@@ -71,14 +73,34 @@ class KeyService:
         self._secret_cache[name] = value
 
     def all(self) -> list[AgencyKey]:
-        return [agency_key_from_row(r) for r in self._repo.agency_keys()]
+        """The agency's keys, fingerprints computed from the key text (never the stored column)."""
+        return [dataclasses.replace(agency_key_from_row(r),
+                                    fingerprint=key_fingerprint(r["public"]))
+                for r in self._repo.agency_keys()]
 
     def current_key_row(self, kind: str) -> sqlite3.Row:
         row = self._repo.current_key(kind)
         if row is None:
             raise AgencyKeyError("The agency has no keys in this workspace yet: run "
                             "`workstation key init` first.")
+        self._check_against_trail(row)
         return row
+
+    def _check_against_trail(self, row: sqlite3.Row) -> None:
+        """Refuse a current key row that is not the one the audit trail created (a public
+        key or archive recipient swapped outside the application is never used)."""
+        subjects = [f"key:{r['key_id']}" for r in self._repo.agency_keys("signing")]
+        state = TrailState()
+        for entry in self._ctx.audit.entries(subjects=subjects):
+            if entry_intact(entry):
+                state.apply(entry)
+        want = state.keys.get(row["public"])
+        if (want is None or want["kind"] != row["kind"] or want["retired"]
+                or (row["kind"] == "signing" and want["key_id"] != row["key_id"])
+                or row["fingerprint"] != key_fingerprint(row["public"])):
+            raise AgencyKeyError(f"The agency's current {row['kind']} key in the database is not "
+                                 "the one the audit trail recorded (changed outside the "
+                                 "application); not used. Run `workstation verify`.")
 
     def signing_public_key(self, key_id: str | None = None) -> signing.PublicKey:
         """The current signing public key, or the (possibly retired) one with ``key_id``."""

@@ -78,7 +78,7 @@ class Outbox:
             raise OutboxError(f"Unknown transport {via!r}; use smtp or folder.")
         self._smtp_settings()  # fail early on a configuration problem
         if state == "sealed" or (state == "queued" and row["transport"] != "smtp"):
-            contact = self._contacts.get(row["contact_id"])
+            contact = self._contacts.trusted(row["contact_id"])
             with self._ctx.write():
                 message_id = row["message_id"] or self._message_id(ref)
                 self._repo.update_pack(row["id"], {

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -165,22 +165,10 @@ class ReadingService:
 
     def refresh_derived(self, capture_id: int) -> None:
         """Inside a write: rebuild notes/metadata indicators, keyword flags and the index."""
-        from workstation.reading.indicators.extract import extract_indicators
-
         capture = self._capture(capture_id)
-        hints = self.region_hints
-        found: list[dict[str, Any]] = []
-        if capture.notes:
-            found += [i.to_dict() for i in extract_indicators(capture.notes, hints,
-                                                              source="notes")]
-        if capture.source_url:
-            found += [i.to_dict() for i in extract_indicators(capture.source_url, hints,
-                                                              source="metadata")]
-        if capture.handle:
-            handle = capture.handle.lstrip("@")
-            found.append({"kind": "handle", "value": capture.handle,
-                          "normalized": handle.lower(), "source": "metadata", "box": None})
-        self._repo.replace_indicators(capture_id, ("notes", "metadata"), _dedupe(found))
+        found = text_indicators(capture.notes, capture.source_url, capture.handle,
+                                self.region_hints)
+        self._repo.replace_indicators(capture_id, ("notes", "metadata"), found)
         self._reindex(capture)
 
     def _reindex(self, capture: Capture) -> None:
@@ -390,6 +378,23 @@ class ReadingService:
     def pdq_of(self, capture_id: int) -> tuple[str, int] | None:
         row = self._repo.pdq(capture_id)
         return (row["pdq"], row["quality"]) if row else None
+
+
+def text_indicators(notes: str | None, source_url: str | None, handle: str | None,
+                    hints: Sequence[str]) -> list[dict[str, Any]]:
+    """The indicators of a capture's notes and metadata (``verify`` recomputes them)."""
+    from workstation.reading.indicators.extract import extract_indicators
+
+    found: list[dict[str, Any]] = []
+    if notes:
+        found += [i.to_dict() for i in extract_indicators(notes, hints, source="notes")]
+    if source_url:
+        found += [i.to_dict() for i in extract_indicators(source_url, hints, source="metadata")]
+    if handle:
+        found.append({"kind": "handle", "value": handle,
+                      "normalized": handle.lstrip("@").lower(), "source": "metadata",
+                      "box": None})
+    return _dedupe(found)
 
 
 def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 Each entry's hash covers a canonical JSON encoding of its sequence number,
 time, analyst, action, subject, details and the previous entry's hash, so
 changing, deleting or inserting an entry breaks the chain.  The head of the
-chain is also kept in ``audit_head`` (same transaction) and in a sidecar file
-``audit.head`` outside the database, so deleting the newest entries is caught.
+chain is also kept in ``audit_head`` (same transaction) and, outside the database,
+in two anchor files (``audit.head`` and a per-user copy: :mod:`workstation.storage.anchor`),
+so deleting the newest entries, or putting back an older copy of the database, is caught.
 
 There is no secret in the chain: it shows that the log was changed behind the
 application's back, not who changed it.  Signed checkpoints come with the
@@ -20,8 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from workstation.files import atomic_write
 from workstation.models import AuditEntry, Problem
+from workstation.storage.anchor import (
+    Head,
+    anchors_of,
+    check_anchor,
+    database_head,
+    user_anchor_path,
+    workspace_id,
+    write_anchor,
+)
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
@@ -81,14 +90,38 @@ class AuditLog:
         return seq
 
     def committed(self) -> None:
-        """Record the new head in the sidecar file after the transaction committed."""
+        """Record the new head in both anchors (:mod:`workstation.storage.anchor`) after
+        the transaction committed."""
         if self._pending_head is None:
             return
-        seq, digest = self._pending_head
+        head = Head(*self._pending_head)
         self._pending_head = None
-        # Best effort: a crash between commit and this write only makes the sidecar lag.
-        with contextlib.suppress(OSError):
-            atomic_write(self.sidecar, f"{seq} {digest}\n".encode(), durable=False)
+        targets = [self.sidecar]
+        ident = workspace_id(self.conn)
+        if ident is not None:
+            targets.append(user_anchor_path(ident, self.sidecar.parent))
+        # Best effort: a crash between commit and these writes only makes an anchor lag,
+        # and the next writer catches it up (a database *behind* an anchor is refused).
+        for path in targets:
+            with contextlib.suppress(OSError):
+                write_anchor(path, head)
+
+    def head(self) -> Head | None:
+        """The newest entry (sequence and hash), ``None`` on an empty trail."""
+        return database_head(self.conn)
+
+    def has_action(self, action: str) -> bool:
+        """Whether the trail holds an entry of ``action``."""
+        return self.conn.execute(
+            "SELECT 1 FROM audit_log WHERE action = ? LIMIT 1", (action,)).fetchone() is not None
+
+    def anchor_problems(self, entries: int | None = None) -> list[Problem]:
+        """Where the chain disagrees with its anchors (or an anchor is unreadable)."""
+        count = self.count() if entries is None else entries
+        problems: list[Problem] = []
+        for anchor in anchors_of(self.conn, self.sidecar.parent):
+            problems += check_anchor(self.conn, anchor, count)
+        return problems
 
     def rolled_back(self) -> None:
         self._pending_head = None
@@ -174,23 +207,7 @@ class AuditLog:
         elif count:
             problems.append(Problem("audit-altered", "the audit head record is missing"))
 
-        sidecar = _read_sidecar(self.sidecar)
-        if sidecar is not None:
-            side_seq, side_hash = sidecar
-            if side_seq > last_seq:
-                problems.append(Problem(
-                    "audit-deleted",
-                    f"audit entries {last_seq + 1}–{side_seq} deleted (audit.head records entry "
-                    f"{side_seq})", seq=last_seq + 1))
-            else:
-                row = self.conn.execute(
-                    "SELECT hash FROM audit_log WHERE seq = ?", (side_seq,)
-                ).fetchone()
-                if row is not None and row["hash"] != side_hash:
-                    problems.append(Problem(
-                        "audit-altered",
-                        f"audit entry {side_seq} differs from the one recorded in audit.head",
-                        seq=side_seq))
+        problems += self.anchor_problems(count)
         return count, _dedupe(problems)
 
 
@@ -202,14 +219,6 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(p)
     return out
-
-
-def _read_sidecar(path: Path) -> tuple[int, str] | None:
-    try:
-        seq_text, digest = path.read_text(encoding="ascii").split()
-        return int(seq_text), digest
-    except (OSError, ValueError):
-        return None
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:

@@ -10,19 +10,67 @@ meaning could damage evidence.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from workstation.errors import SchemaTooNew, WorkspaceInUse, WorkstationError
+from workstation.errors import (
+    DamagedDatabase,
+    DiskFull,
+    SchemaTooNew,
+    WorkspaceInUse,
+    WorkstationError,
+)
+from workstation.permissions import FILE_MODE
 from workstation.resources import migrations_dir
 from workstation.storage import ranking
 from workstation.storage.sqlitelib import sqlite3
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+#: SQLite's primary result codes for a file that is not (or no longer) a database, and
+#: for a full disk (or a file-size limit reached).
+_DAMAGED_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_FULL_CODES = frozenset({13})  # SQLITE_FULL
+#: errno values that mean "no room to write": ENOSPC, EDQUOT, EFBIG (RLIMIT_FSIZE).
+_FULL_ERRNOS = frozenset(
+    code for code in (getattr(errno, n, None) for n in ("ENOSPC", "EDQUOT", "EFBIG")) if code)
+
+DISK_FULL = "disk full"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full (SQLite's SQLITE_FULL, or an OSError with
+    ENOSPC, EDQUOT or EFBIG — the last is what a file-size limit gives)."""
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _FULL_CODES
+    return isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS
+
+
+def damaged_database(path: Path, exc: BaseException | str) -> DamagedDatabase:
+    """The one message for a database SQLite cannot read."""
+    return DamagedDatabase(
+        f"{path.name} is damaged (SQLite: {exc}). Restore the workspace from a backup "
+        "(workstation restore BACKUP DIR) and keep this copy for investigation.")
+
+
+def translate(exc: BaseException, path: Path | None = None) -> WorkstationError | None:
+    """The user-facing error for a low-level one: a damaged database or a full disk;
+    ``None`` for anything else."""
+    if isinstance(exc, WorkstationError):
+        return exc
+    if is_disk_full(exc):
+        return DiskFull(f"{DISK_FULL}: nothing half-written; free some space and try again")
+    if isinstance(exc, sqlite3.DatabaseError) and (
+            getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _DAMAGED_CODES:
+        return damaged_database(path or Path("workspace.db"), exc)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +100,38 @@ def latest_schema_version() -> int:
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open the SQLite file with the workspace's settings (WAL, foreign keys)."""
+    """Open the SQLite file with the workspace's settings (WAL, foreign keys).
+
+    A file SQLite cannot read as a database raises :class:`DamagedDatabase`, before
+    anything else (the search ranker) could blame itself.
+    """
     if readonly:
         uri = f"file:{path}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     else:
+        # Created 0600 whatever the umask; SQLite gives its WAL and SHM files the same mode.
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 5000")
-    ranking.install(conn)
-    if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+    try:
+        conn.row_factory = sqlite3.Row
+        # Reads the header and the schema: garbage fails here with SQLITE_NOTADB/CORRUPT.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        ranking.install(conn)
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+    except UnicodeDecodeError as exc:  # SQLite's own message was garbled by the damage
+        conn.close()
+        raise damaged_database(path, f"unreadable schema, {exc.reason}") from None
+    except BaseException as exc:
+        conn.close()
+        known = translate(exc, path) if isinstance(exc, sqlite3.Error) else None
+        if known is not None and known is not exc:
+            raise known from None
+        raise
     return conn
 
 
@@ -135,11 +202,14 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
         conn.execute("COMMIT")
+    except BaseException:
+        # Also when COMMIT itself fails (a full disk): SQLite may or may not have
+        # rolled back already, and a transaction left open would hold the next write.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 class WriteLock:

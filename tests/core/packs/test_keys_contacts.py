@@ -32,6 +32,7 @@ def _audit_actions(ws: Path) -> list[str]:
 
 def test_key_init_export_rotate(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
+    run_cli("init", workspace=ws, check=True)
     missing = run_cli("key", "export", "--minisign", workspace=ws, env=CLI_ENV)
     assert missing.returncode == 1 and "workstation key init" in missing.stderr
 
@@ -133,6 +134,7 @@ def test_contacts_add_verify_export_import(template: Template, tmp_path: Path) -
     assert data["format"] == "analyst-workstation-contacts" and len(data["contacts"]) == 4
 
     other = tmp_path / "other-ws"
+    run_cli("init", str(other), check=True)
     imported = run_cli("contact", "import", str(export), "--json", workspace=other)
     assert imported.returncode == 0, imported.stderr
     rows = json.loads(imported.stdout)
@@ -145,6 +147,7 @@ def test_contacts_add_verify_export_import(template: Template, tmp_path: Path) -
     data["contacts"][0]["recipients"][0]["fingerprint"] = "0000 0000 0000 0000 0000 0000 0000 0000"
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(data))
+    run_cli("init", str(tmp_path / "third"), check=True)
     refused = run_cli("contact", "import", str(tampered), workspace=tmp_path / "third")
     assert refused.returncode == 1 and "does not match its key" in refused.stderr
 

@@ -206,6 +206,7 @@ def test_smtp_offline_then_online_sends_exactly_once(
                    "pack.send"):
         assert action in actions
     assert SMTP_PASSWORD not in (ws.root / "workspace.db").read_bytes().decode("latin-1")
+    assert ws.verify().ok  # queued, failed, sending and sent all replay from the trail
 
 
 def test_smtps_and_untrusted_certificates(
@@ -264,6 +265,7 @@ def test_crash_between_send_and_record_never_sends_twice(
             confirmed = again.outbox.send(ref, confirm_sent=True)
             assert confirmed.status == "sent" and again.packs.get(ref).state == "sent"
             assert again.packs.get(ref).sent_at == pack.sent_at or again.packs.get(ref).sent_at
+            assert again.verify().ok  # sending, uncertain and confirmed replay too
         assert len(mailbox.messages) == 1
     first_id = mailbox.messages[0]["Message-ID"]
     assert first_id == f"<{ref}.alertpack@nca.example>"

@@ -117,6 +117,7 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             ),
         },
         "items": entries,
+        "audit_head": spec.audit_head,
         "generator": {"name": "Analyst Workstation", "version": spec.app_version},
     }
 

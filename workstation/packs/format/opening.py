@@ -1,38 +1,50 @@
 """Opening a pack as its recipient would: what ``age -d``, ``unzip``, ``minisign -V`` and
 ``sha256sum -c`` do, plus the checks only this tool can make (the recipient list in
-the signed comment, the manifest's digests).  Needs no workspace."""
+the signed comment, the manifest's digests and sizes).  Needs no workspace.
+
+A pack is hostile until proven otherwise, so nothing is written before it is proven:
+the plaintext ZIP is an unlinked temporary file; its table of contents is checked;
+the signature over ``SHA256SUMS`` is verified; every member must be listed there
+(directories only as the folders of listed files) and is read -- not written -- within
+the size the signed manifest declares (others within the limits), its SHA-256 checked.
+Only then, with ``-o``, are the verified members written into a staging folder beside
+the output (:mod:`~workstation.packs.format.staging`), renamed into place at the end.
+Every file read (identity, trusted keys, manifest, signature) is bounded.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
+import errno
+import io
 import os
-import shutil
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from workstation.crypto import signing
 from workstation.crypto.age import (
     DecryptionFailed,
     InvalidIdentity,
     WrongKey,
-    decrypt_file,
+    decrypt_stream,
     load_identities,
+    read_identity_file,
 )
 from workstation.crypto.recipients import InvalidRecipient, fingerprint_of, parse_recipient
-from workstation.errors import WorkstationError
-from workstation.packs.format.safezip import (
-    ArchiveError,
-    ExtractLimits,
-    MemberDigest,
-    safe_extract,
+from workstation.errors import Cancelled, WorkstationError
+from workstation.packs.format.packlisting import (
+    declared_sizes,
+    load_manifest,
+    manifest_problems,
+    member_digest,
+    parse_sums,
+    unsigned_members,
 )
+from workstation.packs.format.safezip import ArchiveError, ExtractLimits, MemberDigest
 from workstation.packs.format.spec import (
-    _SUMS_LINE,
-    FORMAT,
-    FORMAT_VERSION,
     MANIFEST,
     REQUIRED_FILES,
     SUMS,
@@ -40,6 +52,18 @@ from workstation.packs.format.spec import (
     compact_fingerprint,
     parse_trusted_comment,
 )
+from workstation.packs.format.staging import OutputError, Staging
+from workstation.packs.format.zipextract import check_archive, open_new_file, stream_member
+from workstation.progress import CancelToken
+
+#: The most read of a trusted-key file (minisign ``.pub`` files, a few of them).
+MAX_KEY_FILE = 64 << 10
+#: The most read of ``SHA256SUMS.minisig`` (four lines; the trusted comment <= 4 KiB).
+MAX_SIGNATURE = 16 << 10
+#: The most read of ``SHA256SUMS`` (one line per file, at most ``max_members`` files).
+MAX_SUMS = 16 << 20
+#: The most read of ``manifest.json``.
+MAX_MANIFEST = 64 << 20
 
 
 @dataclass(slots=True)
@@ -88,9 +112,10 @@ class OpenReport:
         }
 
 
+
 def identity_fingerprints(path: str | os.PathLike[str]) -> dict[str, str]:
     """Compact fingerprint → recipient text, for every identity in an identity file."""
-    data = Path(path).read_bytes()
+    data = read_identity_file(path)
     found: dict[str, str] = {}
     if data.lstrip().startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
         from cryptography.hazmat.primitives import serialization
@@ -110,7 +135,7 @@ def identity_fingerprints(path: str | os.PathLike[str]) -> dict[str, str]:
         return found
     import pyrage
 
-    for ident in load_identities(path):
+    for ident in load_identities([data]):
         if isinstance(ident, pyrage.x25519.Identity):
             text = str(ident.to_public())
             found[compact_fingerprint(fingerprint_of(text))] = text
@@ -130,6 +155,57 @@ def parse_trusted_keys(text: str) -> list[signing.PublicKey]:
     return keys
 
 
+def read_trusted_keys(path: str | os.PathLike[str]) -> list[signing.PublicKey]:
+    """The minisign public keys of a trusted-key file, reading at most :data:`MAX_KEY_FILE`."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_KEY_FILE + 1)
+    except OSError as exc:
+        raise signing.MalformedKey(f"cannot read {os.fspath(path)!r}: "
+                                   f"{exc.strerror or exc}.") from None
+    if len(data) > MAX_KEY_FILE:
+        raise signing.MalformedKey(f"{os.fspath(path)!r} is larger than {MAX_KEY_FILE} bytes: "
+                                   "not a minisign public key file.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise signing.MalformedKey(f"{os.fspath(path)!r} is not a text file.") from None
+    return parse_trusted_keys(text)
+
+
+@dataclass(slots=True)
+class _Inputs:
+    identities: list[Any]
+    mine: dict[str, str]
+    trusted: list[signing.PublicKey]
+
+
+def _read_inputs(result: OpenReport, pack: str | os.PathLike[str],
+                 identity: str | os.PathLike[str],
+                 trust: str | os.PathLike[str]) -> _Inputs | None:
+    path = Path(pack)
+    if not path.exists() or path.is_dir():
+        result.add("inputs", False, f"{os.fspath(pack)!r} does not exist or is not a file")
+        return None
+    try:
+        identities = load_identities(identity)
+        mine = identity_fingerprints(identity)
+    except WorkstationError as exc:
+        result.add("inputs", False, str(exc))
+        return None
+    try:
+        trusted = read_trusted_keys(trust)
+    except WorkstationError as exc:
+        result.add("inputs", False, f"trusted key file: {exc}")
+        return None
+    if not mine:
+        result.add("inputs", False, "The identity file holds no usable private key.")
+        return None
+    result.add("inputs", True, f"{len(mine)} identity key(s), {len(trusted)} trusted "
+                               f"agency key(s)")
+    return _Inputs(identities, mine, trusted)
+
+
 def open_pack(
     pack: str | os.PathLike[str],
     identity: str | os.PathLike[str],
@@ -137,209 +213,292 @@ def open_pack(
     out_dir: str | os.PathLike[str] | None = None,
     *,
     limits: ExtractLimits | None = None,
+    cancel: CancelToken | None = None,
 ) -> OpenReport:
-    """Decrypt, extract safely, and verify a pack as its recipient; never raises for a bad pack.
+    """Decrypt and verify a pack as its recipient; never raises for a bad pack.
 
     With ``out_dir`` the verified files are left there; an invalid pack leaves
-    nothing behind (what was extracted is removed again).
+    nothing behind, and nothing is written before the signature, the listing and
+    every member's size and SHA-256 have been checked.  Raises
+    :class:`~workstation.errors.Cancelled` (after removing everything) when ``cancel``
+    is set, e.g. by a SIGTERM handler.
     """
     result = OpenReport(file=os.fspath(pack))
-    if not Path(pack).is_file():
-        result.add("inputs", False, f"{os.fspath(pack)!r} does not exist or is not a file")
+    limits = limits or ExtractLimits()
+    inputs = _read_inputs(result, pack, identity, trust)
+    if inputs is None:
         return result
-    try:
-        identities = load_identities(identity)
-        mine = identity_fingerprints(identity)
-        keys_text = Path(trust).read_text(encoding="utf-8")
-    except (WorkstationError, OSError, UnicodeDecodeError) as exc:
-        result.add("inputs", False, _message(exc))
-        return result
-    try:
-        trusted = parse_trusted_keys(keys_text)
-    except WorkstationError as exc:
-        result.add("inputs", False, f"trusted key file: {exc}")
-        return result
-    if not mine:
-        result.add("inputs", False, "The identity file holds no usable private key.")
-        return result
-    result.add("inputs", True, f"{len(mine)} identity key(s), {len(trusted)} trusted "
-                               f"agency key(s)")
-
-    target = Path(out_dir) if out_dir is not None else None
-    created_target = False
-    if target is not None:
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            result.add("output", False, f"{os.fspath(target)!r} exists and is not an empty folder")
+    with contextlib.ExitStack() as stack:
+        staging: Staging | None = None
+        try:
+            if out_dir is not None:
+                staging = Staging(Path(out_dir))
+                stack.callback(staging.discard)
+                plain = stack.enter_context(staging.temporary_file())
+            else:
+                plain = stack.enter_context(tempfile.TemporaryFile())
+        except (OutputError, OSError) as exc:
+            result.add("output", False, str(exc))
             return result
-        created_target = not target.exists()
-        work_parent: Path | None = target.absolute().parent
-        target.absolute().parent.mkdir(parents=True, exist_ok=True)
-    else:
-        work_parent = None
-    work = Path(tempfile.mkdtemp(prefix=".alertpack-open-", dir=work_parent))
-    extract_to = target if target is not None else work / "pack"
-    try:
-        _open_into(result, Path(pack), identities, mine, trusted, work, extract_to, limits)
-    finally:
-        with contextlib.suppress(OSError):
-            (work / "pack.zip").unlink()
-        shutil.rmtree(work, ignore_errors=True)
-        if target is not None and not result.valid:
-            _remove_extracted(target, created_target)
-    if target is not None and result.valid:
-        result.extracted_to = os.fspath(target)
+        if not _decrypt(result, Path(pack), plain, inputs.identities, limits, cancel):
+            return result
+        try:
+            zf = stack.enter_context(zipfile.ZipFile(plain))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError,
+                OSError) as exc:
+            result.add("extract", False, f"the decrypted pack is not a valid ZIP archive "
+                                         f"({exc})")
+            return result
+        verified = _verify(result, zf, inputs, limits, cancel)
+        if verified is not None and result.valid and staging is not None:
+            _extract(result, zf, verified, staging, cancel)
     return result
 
 
-def _remove_extracted(target: Path, created: bool) -> None:
-    if not target.exists() or target.is_symlink():
-        return
-    if created:
-        shutil.rmtree(target, ignore_errors=True)
-        return
-    for child in target.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                child.unlink()
-
-
-def _message(exc: BaseException) -> str:
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
+        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else \
+            str(exc.strerror or exc)
     return str(exc)
 
 
-def _open_into(
-    result: OpenReport,
-    pack: Path,
-    identities: list[Any],
-    mine: dict[str, str],
-    trusted: list[signing.PublicKey],
-    work: Path,
-    target: Path,
-    limits: ExtractLimits | None,
-) -> None:
-    plain = work / "pack.zip"
-    try:
-        decrypt_file(pack, plain, identities)
-    except WrongKey:
-        result.add("decrypt", False, "wrong identity: none of your keys can open this pack "
-                                     "(it was encrypted to other recipients)")
-        return
-    except (DecryptionFailed, OSError) as exc:
-        result.add("decrypt", False, f"the encrypted file is damaged, truncated or altered "
-                                     f"({_message(exc)})")
-        return
-    result.add("decrypt", True, "age decryption authenticated every chunk")
+class _BoundedWriter:
+    """Where the plaintext goes: stops past ``limit`` bytes, or when cancelled, and
+    remembers a write error (disk full) so it is reported as such."""
 
+    def __init__(self, raw: IO[bytes], limit: int, cancel: CancelToken | None) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._cancel = cancel
+        self.written = 0
+        self.overflow = False
+        self.error: OSError | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._cancel is not None and self._cancel.cancelled:
+            raise Cancelled("Opening the pack was stopped; nothing was kept.")
+        n = len(data)
+        if self.written + n > self._limit:
+            self.overflow = True
+            raise OSError(errno.EFBIG, "the decrypted pack is too large")
+        try:
+            self._raw.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+        self.written += n
+        return n
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
+def _decrypt(result: OpenReport, pack: Path, plain: IO[bytes], identities: list[Any],
+             limits: ExtractLimits, cancel: CancelToken | None) -> bool:
+    sink = _BoundedWriter(plain, limits.max_archive_size, cancel)
     try:
-        members = safe_extract(plain, target, limits=limits)
+        src = open(pack, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        return result.add("decrypt", False, f"cannot read the pack: {_describe(exc)}")
+    try:
+        with src:
+            decrypt_stream(src, sink, identities, origin=repr(os.fspath(pack)))
+        plain.flush()
+        plain.seek(0)
+    except WrongKey:
+        return result.add("decrypt", False, "wrong identity: none of your keys can open this "
+                                            "pack (it was encrypted to other recipients)")
+    except (DecryptionFailed, OSError) as exc:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("Opening the pack was stopped; nothing was kept.") from None
+        if sink.overflow:
+            return result.add("decrypt", False, f"the decrypted pack is larger than "
+                                                f"{limits.max_archive_size} bytes; decryption "
+                                                "stopped")
+        if sink.error is not None:
+            return result.add("decrypt", False, f"cannot write the decrypted pack: "
+                                                f"{_describe(sink.error)}")
+        return result.add("decrypt", False, f"the encrypted file is damaged, truncated or "
+                                            f"altered ({_describe(exc)})")
+    return result.add("decrypt", True, "age decryption authenticated every chunk")
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    buffer = io.BytesIO()
+    stream_member(zf, info, limit, buffer, md5=False)
+    return buffer.getvalue()
+
+
+def _verify(result: OpenReport, zf: zipfile.ZipFile, inputs: _Inputs, limits: ExtractLimits,
+            cancel: CancelToken | None) -> list[tuple[zipfile.ZipInfo, MemberDigest]] | None:
+    """Every check but the writing; returns the verified members (in ZIP order)."""
+    infos = zf.infolist()
+    try:
+        check_archive(infos, limits)
     except ArchiveError as exc:
         result.add("extract", False, str(exc))
-        return
-    except WorkstationError as exc:
-        result.add("extract", False, str(exc))
-        return
-    digests = {m.name: m for m in members}
-    result.files = len(members)
-    result.add("extract", True, f"{len(members)} files extracted safely")
-
-    missing = [name for name in REQUIRED_FILES if name not in digests]
+        return None
+    files = {info.filename: info for info in infos if not info.is_dir()}
+    result.files = len(files)
+    result.add("extract", True, f"{len(files)} files: names, types and declared sizes are "
+                                "safe")
+    missing = [name for name in REQUIRED_FILES if name not in files]
     if not result.add("contents", not missing,
                       f"missing {', '.join(missing)}" if missing else "all required files present"):
-        return
+        return None
+    signed = _check_signature(result, zf, files, inputs.trusted)
+    if signed is None:
+        return None
+    sums, sig, comment = signed
+    members = _check_members(result, zf, infos, sums, limits, cancel)
+    if members is None:
+        return None
+    digests, manifest = members
+    digests[SUMS] = member_digest(SUMS, sums)
+    digests[SUMS_SIG] = member_digest(SUMS_SIG, sig)
+    fields = parse_trusted_comment(comment)
+    if not _check_recipient(result, fields, inputs.mine):
+        return None
+    _check_manifest(result, manifest, digests, fields)
+    return [(info, digests[info.filename]) for info in infos if info.filename in digests]
 
-    sig_text = (target / SUMS_SIG).read_text(encoding="utf-8", errors="replace")
+
+def _check_signature(result: OpenReport, zf: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo],
+                     trusted: list[signing.PublicKey]) -> tuple[bytes, bytes, str] | None:
+    """Verify the signature over ``SHA256SUMS`` (both read within their limits)."""
     try:
-        signer, comment = signing.verify_file_with_keys(trusted, target / SUMS, sig_text)
+        sig_bytes = _read_small(zf, files[SUMS_SIG], MAX_SIGNATURE)
+        sums = _read_small(zf, files[SUMS], MAX_SUMS)
+    except ArchiveError as exc:
+        result.add("signature", False, str(exc))
+        return None
+    sig_text = sig_bytes.decode("utf-8", "replace")
+    try:
+        sig = signing.parse_signature(sig_text)
+        key = signing.find_public_key(trusted, sig.key_id)
+        if key is None:
+            known = ", ".join(k.key_id_hex for k in trusted) or "none"
+            raise signing.WrongSigningKey(
+                f"The signature was made with key {sig.key_id_hex}, which is not among the "
+                f"known keys ({known}).")
+        hasher = signing.minisign_hasher()
+        hasher.update(sums)
+        comment = signing.verify_digest(key, hasher.digest(), sig_text)
     except WorkstationError as exc:
         result.add("signature", False, f"{SUMS}: {exc}")
-        return
-    result.signer_key_id = signer.key_id_hex
+        return None
+    result.signer_key_id = key.key_id_hex
     result.trusted_comment = comment
-    result.add("signature", True, f"{SUMS} signed by agency key {signer.key_id_hex}")
+    result.add("signature", True, f"{SUMS} signed by agency key {key.key_id_hex}")
+    return sums, sig_bytes, comment
 
-    if not _check_sums(result, (target / SUMS).read_text(encoding="utf-8", errors="replace"),
-                       digests):
-        return
 
-    fields = parse_trusted_comment(comment)
+def _check_members(result: OpenReport, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+                   sums: bytes, limits: ExtractLimits, cancel: CancelToken | None,
+                   ) -> tuple[dict[str, MemberDigest], dict[str, Any] | str] | None:
+    """Only signed members, each read within its declared size and matching its SHA-256."""
+    try:
+        listed = parse_sums(sums)
+    except ValueError as exc:
+        result.add("checksums", False, str(exc))
+        return None
+    unsigned = unsigned_members(infos, listed)
+    if unsigned:
+        result.add("checksums", False, f"not listed in {SUMS} (nothing unsigned is accepted): "
+                                       f"{', '.join(unsigned[:20])}")
+        return None
+    files = {info.filename: info for info in infos if not info.is_dir()}
+    absent = sorted(set(listed) - set(files))
+    if absent:
+        result.add("checksums", False, f"missing file(s) listed in {SUMS}: {', '.join(absent)}")
+        return None
+    try:
+        manifest_bytes = _read_small(zf, files[MANIFEST], MAX_MANIFEST)
+    except ArchiveError as exc:
+        result.add("checksums", False, str(exc))
+        return None
+    digests = {MANIFEST: member_digest(MANIFEST, manifest_bytes)}
+    if digests[MANIFEST].sha256 != listed[MANIFEST]:
+        result.add("checksums", False, f"changed file(s): {MANIFEST} (SHA-256 differs from "
+                                       f"{SUMS})")
+        return None
+    manifest = load_manifest(manifest_bytes)
+    declared = declared_sizes(manifest)
+    total = digests[MANIFEST].size
+    for info in infos:
+        name = info.filename
+        if name not in listed or name in digests:
+            continue
+        size = declared.get(name)
+        if size is not None and info.file_size != size:
+            result.add("checksums", False, f"{name} is {info.file_size} bytes in the archive but "
+                                           f"{size} in the signed {MANIFEST}; nothing was read")
+            return None
+        limit = min(limits.max_member_size if size is None else size,
+                    max(0, limits.max_total_size - total))
+        try:
+            digest = stream_member(zf, info, limit, cancel=cancel)
+        except ArchiveError as exc:
+            result.add("checksums", False, str(exc))
+            return None
+        total += digest.size
+        if digest.sha256 != listed[name]:
+            result.add("checksums", False, f"changed file(s): {name} (SHA-256 differs from "
+                                           f"{SUMS})")
+            return None
+        digests[name] = digest
+    result.add("checksums", True, f"{len(listed)} files match {SUMS}, each within its "
+                                  "declared size")
+    return digests, manifest
+
+
+def _check_recipient(result: OpenReport, fields: dict[str, str], mine: dict[str, str]) -> bool:
     result.ref = fields.get("alertpack")
     result.platform = fields.get("platform")
     listed = {fp for key in ("to", "archive") for fp in fields.get(key, "").split(",") if fp}
     ours = sorted(set(mine) & listed)
     if not result.ref:
-        result.add("recipient", False, "the signed comment names no pack reference")
-        return
-    if not result.add(
+        return result.add("recipient", False, "the signed comment names no pack reference")
+    return result.add(
         "recipient", bool(ours),
         f"addressed to your key {ours[0]}" if ours else
         "this pack was not addressed to your key: the agency sealed it for "
         f"{', '.join(sorted(listed)) or 'nobody'}, and it was re-encrypted for you by someone "
         "else",
-    ):
+    )
+
+
+def _check_manifest(result: OpenReport, manifest: dict[str, Any] | str,
+                    digests: dict[str, MemberDigest], fields: dict[str, str]) -> None:
+    if isinstance(manifest, str):
+        result.add("manifest", False, manifest)
         return
-    _check_manifest(result, target, digests, fields)
-
-
-def _check_sums(result: OpenReport, text: str, digests: dict[str, MemberDigest]) -> bool:
-    listed: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = _SUMS_LINE.match(line)
-        if match is None:
-            return result.add("checksums", False, f"{SUMS} line {number} is malformed")
-        listed[match.group(2)] = match.group(1)
-    bad = sorted(name for name, digest in listed.items()
-                 if name in digests and digests[name].sha256 != digest)
-    absent = sorted(name for name in listed if name not in digests)
-    unlisted = sorted(set(digests) - set(listed) - {SUMS, SUMS_SIG})
-    if bad:
-        return result.add("checksums", False, f"changed file(s): {', '.join(bad)} (SHA-256 "
-                                              f"differs from {SUMS})")
-    if absent:
-        return result.add("checksums", False, f"missing file(s) listed in {SUMS}: "
-                                              f"{', '.join(absent)}")
-    if unlisted:
-        return result.add("checksums", False, f"file(s) not listed in {SUMS}: "
-                                              f"{', '.join(unlisted)}")
-    return result.add("checksums", True, f"{len(listed)} files match {SUMS}")
-
-
-def _check_manifest(result: OpenReport, target: Path, digests: dict[str, MemberDigest],
-                    fields: dict[str, str]) -> None:
-    try:
-        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        result.add("manifest", False, f"{MANIFEST} cannot be read ({exc})")
-        return
-    problems: list[str] = []
-    if manifest.get("format") != FORMAT:
-        problems.append("not an alert pack manifest")
-    elif manifest.get("format_version") != FORMAT_VERSION:
-        problems.append(f"format version {manifest.get('format_version')} is not supported "
-                        f"(this tool reads version {FORMAT_VERSION})")
-    if manifest.get("pack_ref") != fields.get("alertpack"):
-        problems.append(f"pack_ref {manifest.get('pack_ref')!r} differs from the signed "
-                        f"reference {fields.get('alertpack')!r}")
-    keys = {compact_fingerprint(k.get("fingerprint", ""))
-            for k in manifest.get("recipient", {}).get("keys", [])}
-    listed = {fp for key in ("to", "archive") for fp in fields.get(key, "").split(",") if fp}
-    if keys != listed:
-        problems.append("the recipient keys differ from the signed recipient list")
-    items = manifest.get("items", [])
-    for item in items:
-        for f in item.get("files", []):
-            got = digests.get(f.get("path"))
-            if got is None:
-                problems.append(f"item {item.get('item')}: {f.get('path')} is missing")
-            elif got.sha256 != f.get("sha256") or got.md5 != f.get("md5"):
-                problems.append(f"item {item.get('item')}: {f.get('path')} differs from its "
-                                "SHA-256/MD5 in the manifest")
-    result.items = len(items)
+    problems, items = manifest_problems(manifest, digests, fields)
+    result.items = items
     result.add("manifest", not problems,
                "; ".join(problems) if problems else
-               f"{len(items)} item(s); every file matches its SHA-256 and MD5")
+               f"{items} item(s); every file matches its SHA-256 and MD5")
+
+
+def _extract(result: OpenReport, zf: zipfile.ZipFile,
+             verified: list[tuple[zipfile.ZipInfo, MemberDigest]], staging: Staging,
+             cancel: CancelToken | None) -> None:
+    """Write the verified members into the staging folder, then move it into place."""
+    root = staging.files
+    try:
+        root.mkdir(mode=0o700)
+        for info, digest in verified:
+            dest = root.joinpath(*info.filename.split("/"))
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with os.fdopen(open_new_file(dest), "wb") as out:
+                got = stream_member(zf, info, digest.size, out, md5=False, cancel=cancel)
+            if got.sha256 != digest.sha256:
+                raise OutputError(f"{info.filename} changed while it was extracted")
+        staging.commit()
+    except (OutputError, ArchiveError) as exc:
+        result.add("output", False, str(exc))
+        return
+    except OSError as exc:
+        result.add("output", False, f"cannot write the verified files: {_describe(exc)}")
+        return
+    result.extracted_to = os.fspath(staging.target)

@@ -125,6 +125,8 @@ class PackSpec:
     signing_key_id: str
     app_version: str
     reply_to: str | None = None
+    #: the audit trail's head when the pack was sealed: ``{"seq": N, "sha256": ...}``
+    audit_head: dict[str, Any] | None = None
 
     @property
     def file_name(self) -> str:

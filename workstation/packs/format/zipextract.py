@@ -126,6 +126,64 @@ def _plan(infos: list[zipfile.ZipInfo], limits: ExtractLimits) -> None:
             )
 
 
+def check_archive(infos: list[zipfile.ZipInfo], limits: ExtractLimits) -> None:
+    """Check every member's name, type and declared size before anything is read."""
+    _plan(infos, limits)
+
+
+def stream_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limit: int,
+    out: IO[bytes] | None = None,
+    *,
+    md5: bool = True,
+    cancel: CancelToken | None = None,
+) -> MemberDigest:
+    """Read one member, hashing it (and writing it to ``out`` when given), at most ``limit``
+    bytes: a member declaring more is refused before a byte is read, and reading stops
+    at ``limit`` whatever the header said.  Errors writing ``out`` propagate as
+    :class:`OSError`."""
+    name = info.filename
+    if info.file_size > limit:
+        raise ArchiveTooLarge(
+            f"Archive member {name!r} declares {info.file_size} bytes; at most {limit} are "
+            "accepted."
+        )
+    sha256 = hashlib.sha256()
+    md5_hash = hashlib.md5(usedforsecurity=False) if md5 else None
+    size = 0
+    try:
+        with zf.open(info) as src:
+            while True:
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled("Reading the archive was cancelled; nothing was kept.")
+                chunk = src.read(min(CHUNK, limit - size + 1))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise ArchiveTooLarge(
+                        f"Archive member {name!r} is longer than {limit} bytes; reading stopped."
+                    )
+                sha256.update(chunk)
+                if md5_hash is not None:
+                    md5_hash.update(chunk)
+                if out is not None:
+                    out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
+        raise DamagedArchive(f"Archive member {name!r} is damaged ({exc}).") from None
+    except zipfile.LargeZipFile as exc:
+        raise DamagedArchive(f"Archive member {name!r} cannot be read ({exc}).") from None
+    return MemberDigest(name, size, sha256.hexdigest(),
+                        md5_hash.hexdigest() if md5_hash is not None else "")
+
+
+def open_new_file(path: Path) -> int:
+    """A new file (never an existing one, never through a link), mode 0600."""
+    return _open_new_file(path)
+
+
 def _open_new_file(path: Path) -> int:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)

@@ -132,6 +132,11 @@ class _Feed:
         return True
 
 
+#: The most worker processes a pool starts, whatever it is asked for: the ``ocr_jobs``
+#: setting's maximum (workstation/settings.py; a test keeps them equal).
+MAX_JOBS = 64
+
+
 class OcrPool:
     """A pool of ``jobs`` OCR worker processes (default: one per CPU core).
 
@@ -142,7 +147,7 @@ class OcrPool:
 
     def __init__(self, jobs: int | None = None, config: OcrConfig | None = None, *,
                  item_timeout_s: float | None = 600.0, start_method: str = "spawn") -> None:
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.jobs = min(MAX_JOBS, max(1, jobs or os.cpu_count() or 1))
         self.config = config or OcrConfig()
         self.item_timeout_s = item_timeout_s
         if start_method not in ("spawn", "forkserver"):
