@@ -230,6 +230,7 @@ class Workspace:
         self._init_repos()
         self.store.ensure()
         self.store.clean_tmp()
+        anchor.remove_leftovers(self.conn, self.root)
         if applied and not new:
             self.reading.backfill_derived()
         if new:

@@ -77,7 +77,7 @@ def _copy(source: Path, dest: Path, what: str) -> CopyResult:
         raise BackupError(f"no {kind} at {source} ({DB_NAME} is missing); nothing was copied")
     created = _prepare(source, dest)
     try:
-        result = _copy_into(source, dest)
+        result = _copy_into(source, dest, what)
         _verify_copy(dest)
     except BaseException as exc:
         _remove(dest, created)
@@ -110,19 +110,34 @@ def _prepare(source: Path, dest: Path) -> bool:
     return True
 
 
-def _copy_into(source: Path, dest: Path) -> CopyResult:
+def _copy_into(source: Path, dest: Path, what: str) -> CopyResult:
     copy_database(source / DB_NAME, dest / DB_NAME)
     conn = connect(dest / DB_NAME)
     try:
+        head = anchor.database_head(conn)
+        if what == "restore":
+            _check_finished(source, head)
         captures, size = _copy_evidence(conn, source, dest)
         packs, missing = _copy_outbox(conn, source, dest)
         if (source / "secrets").is_dir():
             shutil.copytree(source / "secrets", dest / "secrets")
-        head = anchor.database_head(conn)
         _write_anchors(conn, dest, head)
     finally:
         conn.close()
     return CopyResult(os.fspath(dest), captures, size, packs, head.seq if head else 0, missing)
+
+
+def _check_finished(source: Path, head: anchor.Head | None) -> None:
+    """A backup's ``audit.head`` is written after everything else it holds (the outbox,
+    the secret store): one without it, or with another head than its database, is a
+    backup that was stopped half-way (or altered), and is refused."""
+    if head is None:
+        return
+    found = anchor.read_anchor(source / anchor.ANCHOR_NAME, "backup")
+    if found.state != "ok" or found.head != head:
+        why = "is missing" if found.state == "absent" else "does not match its database"
+        raise BackupError(f"the backup at {source} is incomplete or altered ({anchor.ANCHOR_NAME} "
+                          f"{why}: the backup did not finish); nothing was kept")
 
 
 def _copy_evidence(conn: sqlite3.Connection, source: Path, dest: Path) -> tuple[int, int]:

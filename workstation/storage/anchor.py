@@ -197,6 +197,19 @@ def behind_message(root: Path, problems: list[Problem]) -> str:
     )
 
 
+def remove_leftovers(conn: sqlite3.Connection, root: Path) -> None:
+    """Remove the temporary files a writer killed while writing an anchor left beside it
+    (``.audit.head.XXXX.tmp``); call with the write lock held, so no writer is mid-write."""
+    targets = [root / ANCHOR_NAME]
+    ident = workspace_id(conn)
+    if ident is not None:
+        targets.append(user_anchor_path(ident, root))
+    for target in targets:
+        with contextlib.suppress(OSError):
+            for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
 def refresh(conn: sqlite3.Connection, root: Path, anchors: list[Anchor] | None = None) -> None:
     """Bring both anchors up to the database's head (best effort: an anchor that lags
     behind is caught up by the next writer; one ahead is what the checks are for)."""

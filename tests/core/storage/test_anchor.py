@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace
-from workstation.storage.anchor import ANCHOR_DIR_ENV
+from workstation.storage.anchor import ANCHOR_DIR_ENV, anchors_of
 from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
 
@@ -324,3 +324,20 @@ def test_opening_for_writing_checks_the_anchor(tmp_path: Path) -> None:
         ws.acknowledge_rollback("known loss")
     with Workspace.open(root) as ws:
         assert ws.verify().ok
+
+
+def test_a_writer_killed_while_writing_an_anchor_leaves_nothing_behind(started: Path) -> None:
+    """A kill between the temporary anchor file and its rename (found by the import kill
+    loop) leaves ``.audit.head.XXXX.tmp``; the next writer removes it, in both places."""
+    with Workspace.open(started) as ws:
+        user_anchor = next(a.path for a in anchors_of(ws.conn, started)
+                           if a.path.parent != started)
+    leftovers = [started / ".audit.head.k1ll3d.tmp",
+                 user_anchor.parent / f".{user_anchor.name}.k1ll3d.tmp"]
+    for path in leftovers:
+        path.write_text("12 ")
+    with Workspace.open(started, readonly=True):
+        assert all(p.exists() for p in leftovers)  # a reader leaves a writer's files alone
+    run_cli("config", "analyst", "Next Writer", workspace=started, check=True)
+    assert not any(p.exists() for p in leftovers)
+    assert _verify(started)[0] == 0
