@@ -20,7 +20,7 @@ from workstation.models import Capture
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.indicators.model import KINDS, LINK_KINDS
 from workstation.settings import get_int, get_list, get_text
-from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.reading_repo import ReadingRepo, decode_words
 from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
@@ -411,5 +411,5 @@ def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _run(row: sqlite3.Row) -> OcrRun:
     return OcrRun(
         row["id"], row["capture_id"], row["engine"], row["engine_version"], row["languages"],
-        json.loads(row["params"]), row["text"], json.loads(row["words"]), row["confidence"],
+        json.loads(row["params"]), row["text"], decode_words(row["words"]), row["confidence"],
         row["duration"], row["created_at"], row["analyst"])

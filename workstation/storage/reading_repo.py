@@ -28,6 +28,17 @@ def _prefixes_indexed(match: str) -> bool:
     return True
 
 
+def decode_words(raw: str | bytes | None) -> list[dict[str, Any]]:
+    """The words of an OCR run as stored in ``ocr_runs.words``, as a list of dicts
+    (``text``, ``confidence``, ``bbox``, ``block``, ``paragraph``, ``line``, ``word``)."""
+    if not raw:
+        return []
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    words: list[dict[str, Any]] = json.loads(raw)
+    return words
+
+
 @contextmanager
 def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     """A read transaction around several queries (unless one is already open)."""

@@ -9,7 +9,7 @@ removed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -50,7 +50,11 @@ class OcrResult:
     automatic mode the detected ``script`` and the ``candidates`` tried with their
     confidences.  ``mean_confidence``: mean of the word confidences (0 without words).
     ``duration_s``: wall time including preprocessing.  ``image_size``: width and
-    height of the original image.
+    height of the original image.  ``advert_languages``: the language(s) the advert
+    is written in as identified (``["fas", "eng"]``), not the models tried.
+    ``coverage``: the share (0..1) of the page's text regions that were read, or
+    ``None`` when not measured.  ``unread``: boxes ``(x, y, w, h)`` (original pixels)
+    of regions with ink that could not be read.
     """
 
     engine: str
@@ -62,6 +66,9 @@ class OcrResult:
     mean_confidence: float
     duration_s: float
     image_size: tuple[int, int] = (0, 0)
+    advert_languages: list[str] = field(default_factory=list)
+    coverage: float | None = None
+    unread: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (only str, int, float, bool, None, list and dict)."""
@@ -75,6 +82,9 @@ class OcrResult:
             "mean_confidence": round(self.mean_confidence, 2),
             "duration_s": round(self.duration_s, 4),
             "image_size": list(self.image_size),
+            "advert_languages": list(self.advert_languages),
+            "coverage": None if self.coverage is None else round(self.coverage, 4),
+            "unread": [list(b) for b in self.unread],
         }
 
     @classmethod
@@ -90,4 +100,8 @@ class OcrResult:
             mean_confidence=float(data["mean_confidence"]),
             duration_s=float(data["duration_s"]),
             image_size=(int(size[0]), int(size[1])),
+            advert_languages=[str(x) for x in data.get("advert_languages") or []],
+            coverage=None if data.get("coverage") is None else float(data["coverage"]),
+            unread=[(int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+                    for b in data.get("unread") or []],
         )
