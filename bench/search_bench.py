@@ -27,11 +27,18 @@ gets the same image and text, so a workspace is cached in the temp folder
 (``aw-bench-search-<size>``) and reused until ``--rebuild``; a larger one starts
 as a copy of the largest smaller one cached and is extended.
 
+Each advert is 60-150 words (about 97 on average): the post, platform chrome and a few
+comments under it, the words with boxes and confidences as Tesseract gives them, stored
+through ``ReadingRepo.insert_run`` (compact word boxes since 0005); after the first
+size is measured the database's size per capture is broken down table by table
+(``dbstat``; target ≤ 4 KB a capture at 100,000 with every run kept).
+
 Queries are a fixed realistic mix of kinds: common and rare single words, Arabic
 words with and without harakat, Persian words in Persian and in Arabic letter
 forms, ``word*`` prefixes, phone numbers (E.164, as printed with spaces, in
-Arabic-Indic digits, and one that is in no advert), @handles and two-word
-queries.  Each query is run once untimed (its first run is reported separately,
+Arabic-Indic digits, and one that is in no advert), @handles, two-word queries, and
+what people type as they go (partial words, synonyms in another script,
+``lang:fas``).  Each query is run once untimed (its first run is reported separately,
 as "first") and then ``--queries`` times; p50/p95/max are over all timed runs,
 per kind and overall.  The index size is read from SQLite's ``dbstat``.
 
@@ -53,7 +60,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +70,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import cpu_note  # noqa: E402
 
 #: Bump when the generated content changes, so cached workspaces are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 GUI_SEARCH_LIMIT = 500  # ui/main/mainwindow.py SEARCH_LIMIT
 
 # ------------------------------------------------------------------ text
@@ -178,6 +185,19 @@ CHROME = [
     "{n} views", "{h}:{mm}", "Reply", "Follow", "{n} subscribers", "Write a comment...",
     "#uk #travel #calais", "Sponsored", "{name} {h}:{mm} PM", "Forwarded from {handle}",
 ]
+COMMENTS = [
+    "Interested, send me the details please", "How much for two adults and a child?",
+    "inbox me brother", "Is it still available this week?", "I sent you a message",
+    "Thank you, we arrived yesterday, everything was as promised", "Tag your friends",
+    "Merci frère, message envoyé", "Combien pour une famille de quatre personnes ?",
+    "Kardeşim mesaj attım, dönüş yapar mısın", "Fiyat nedir, cevap verir misin?",
+    "السلام عليكم، كم السعر للعائلة؟", "أرسلت لك رسالة على الخاص يا أخي",
+    "سلام، برای دو نفر چقدر می‌شود؟", "پیام دادم لطفا جواب بدهید",
+    "Përshëndetje, sa kushton për dy persona?", "Anh ơi em nhắn tin rồi, trả lời em với",
+    "Silav, ez dixwazim bizanim biha çiqas e?", "سڵاو، نرخەکەی چەندە؟",
+    "God bless you all, stay safe", "Who is going this weekend?", "Scam, be careful",
+    "👍👍👍", "❤️ ❤️", "Amen 🙏", "Same question here, please reply",
+]
 NOISE = ["|", "—", "ii", "lI", "©", "=", "‹", "Q", "oo", ".", "«", "»", "~", "1l"]
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -256,6 +276,13 @@ class Corpus:
         if not any("{phone}" in s for s in sentences):
             lines.append(phone())
         lines += [chrome() for _ in range(rng.randint(1, 4))]
+        # Comments under the post (the page's text runs on: 60-150 words in all),
+        # mostly chatter, now and then a question about the trip.
+        for _ in range(rng.randint(3, 7)):
+            said = (render(rng.choice(TEMPLATES[lang])) if rng.random() < 0.15
+                    else rng.choice(COMMENTS))
+            lines.append(f"{rng.choice(NAMES)} {said}")
+            lines.append(chrome())
         if lang == "fa" and rng.random() < 0.3:
             lines = [line.translate(ARABIC_FORMS) for line in lines]
         if rng.random() < 0.5:  # OCR noise: a stray mark or a split word
@@ -281,6 +308,9 @@ class Corpus:
                                        "جلیقه")),
             *(("prefix", q) for q in ("cross*", "trav*", "قار*", "İngilter*", "whats*",
                                       "gomon*", "bo*", "+4474*")),
+            # As people type: partial words, synonyms across scripts, languages.
+            *(("typing", q) for q in ("whats", "telegr", "واتس", "bat", "lang:fas",
+                                      "persian", "tiktok", "instagram")),
             *(("phone", q) for q in phones),
             *(("handle", q) for q in handles),
             *(("two words", q) for q in ("boat UK", "passage Angleterre", "قارب بريطانيا",
@@ -330,7 +360,8 @@ def ocr_result(lines: list[str], languages: list[str], rng: random.Random) -> An
     return OcrResult("tesserocr", "5.3.0", languages,
                      {"psm": 3, "preprocessing": ["greyscale"], "scale": 1.0,
                       "generated_by": "bench/search_bench.py"},
-                     "\n".join(lines), words, confidence, 0.0, (1080, 2340))
+                     "\n".join(lines), words, confidence, 0.0, (1080, 2340),
+                     advert_languages=languages[:1])
 
 
 def tiny_png(i: int) -> bytes:
@@ -437,13 +468,35 @@ def index_size(ws: Any) -> tuple[float, float]:
     return fts / 1e6, total / 1e6
 
 
+def size_breakdown(ws: Any) -> None:
+    """Bytes per capture in the database, table by table (SQLite's ``dbstat``: pages
+    used, free space in them included), and the average stored size of the OCR run's
+    columns."""
+    conn = ws.conn
+    captures = max(1, conn.execute("SELECT count(*) FROM captures").fetchone()[0])
+    runs = conn.execute("SELECT count(*) FROM ocr_runs").fetchone()[0]
+    total = conn.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat").fetchone()[0]
+    print(f"\n## Database size: {total / captures:,.0f} bytes per capture "
+          f"({captures} captures, {runs} OCR runs kept; target ≤ 4,096 at 100,000)")
+    rows = [(name, f"{size / captures:,.0f}") for name, size in conn.execute(
+        "SELECT name, sum(pgsize) AS s FROM dbstat GROUP BY name ORDER BY s DESC")
+        if size / captures >= 5]
+    table(rows, ("table or index", "bytes/capture"))
+    columns = conn.execute(
+        "SELECT avg(length(CAST(text AS BLOB))), avg(length(CAST(words AS BLOB))), "
+        "avg(length(CAST(params AS BLOB))) FROM ocr_runs").fetchone()
+    print("  ocr_runs columns (average bytes): " + ", ".join(
+        f"{name} {value or 0:,.0f}" for name, value in zip(("text", "words", "params"),
+                                                           columns, strict=True)))
+
+
 # ------------------------------------------------------------- measuring
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
+def table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  " + "  ".join(c.rjust(w) if k else c.ljust(w)
@@ -474,6 +527,8 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
             per_kind.setdefault(kind, []).extend(times)
             hits.setdefault(kind, []).append(found)
             per_query.append((pct(times, 0.95), pct(times, 0.5), kind, query, found))
+        if limit == 50:
+            size_breakdown(ws)
         narrow = next(q for kind, q in queries if kind == "handle")
         after_write = {q: _after_writes(ws, limit, q) for q in ("boat", narrow)}
     every = [t for ts in per_kind.values() for t in ts]
@@ -502,24 +557,17 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
 def _after_writes(ws: Any, limit: int, query: str, writes: int = 10) -> list[float]:
     """Search times right after another connection re-indexed one capture, unchanged (as
     an import or OCR run in the background does): the compiled ranker's reload is paid."""
-    from workstation.storage.db import connect
+    from workstation.workspace import Workspace
 
-    writer = connect(Path(ws.root) / "workspace.db")
-    row = writer.execute("SELECT rowid, ocr_text, notes, metadata, indicators FROM search_index "
-                         "ORDER BY rowid LIMIT 1").fetchone()
     times = []
-    try:
+    with Workspace.open(ws.root) as writer:  # the measuring one is read-only
+        first = writer.captures.all()[0].id
         for _ in range(writes):
-            writer.execute("BEGIN IMMEDIATE")
-            writer.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
-            writer.execute("INSERT INTO search_index (rowid, ocr_text, notes, metadata, "
-                           "indicators) VALUES (?, ?, ?, ?, ?)", tuple(row))
-            writer.execute("COMMIT")
+            with writer.ctx.write():
+                writer.reading.refresh_derived(first)
             t = time.perf_counter()
             ws.reading.search(query, limit)
             times.append((time.perf_counter() - t) * 1000)
-    finally:
-        writer.close()
     return times
 
 

@@ -38,6 +38,7 @@ from workstation.errors import DiskFull, WorkstationError
 from workstation.logs import redact_env, setup_logging
 from workstation.models import Capture, CaptureMeta
 from workstation.platforms import PLATFORMS
+from workstation.reading.summary import reading_summary
 from workstation.settings import InvalidSetting, describe, read
 from workstation.workspace import Workspace
 
@@ -174,9 +175,13 @@ def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
         "text": run.text, "languages": run.languages, "confidence": run.confidence,
         "engine": f"{run.engine} {run.engine_version}".strip(), "run_id": run.id,
         "created_at": run.created_at,
+        # the advert's language(s), the share of its text read, the regions left unread
+        "advert_languages": run.advert_languages, "coverage": run.coverage,
+        "unread": [list(b) for b in run.unread],
     }
     data["indicators"] = [
-        {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source}
+        {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source,
+         "status": i.status, "platform": i.platform, "attention": i.attention}
         for i in ws.reading.indicators(capture.id)
     ]
     pdq = ws.reading.pdq_of(capture.id)
@@ -196,13 +201,16 @@ def cmd_show(ws: Workspace, args: argparse.Namespace) -> int:
     if run is not None:
         print(f"{'OCR:':<19}{run.engine} {run.engine_version}, {run.languages}, "
               f"confidence {run.confidence or 0:.0f}, {run.created_at}")
+        if reading_summary(run):
+            print(f"{'Reading:':<19}{reading_summary(run)}")
         for line in run.text.strip().splitlines():
             print(f"{'':<19}{shown(line)}")
     else:
         print(f"{'OCR:':<19}(not yet read: workstation ocr {capture.id})")
     for ind in ws.reading.indicators(capture.id):
-        print(f"{'Indicator:':<19}{ind.kind:<9} {shown(ind.normalized)}  "
-              f"(read as {shown(repr(ind.value))}, from {ind.source})")
+        why = f"; {ind.attention}" if ind.attention else ""
+        print(f"{'Indicator:':<19}{ind.kind:<9} {shown(ind.normalized)}  [{ind.status}]  "
+              f"(read as {shown(repr(ind.value))}, from {ind.source}{shown(why)})")
     return EXIT_OK
 
 

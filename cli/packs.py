@@ -260,6 +260,11 @@ def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"warning: contact #{args.contact} has not been verified (workstation contact "
               "verify); check the key fingerprints with them before sending.",
               file=sys.stderr)
+    unconfirmed = sum(r.unconfirmed for r in ws.packs.readiness(args.captures, args.contact))
+    if unconfirmed:
+        print(f"warning: {unconfirmed} indicator(s) read by OCR are not confirmed: the pack "
+              "lists them apart, marked unconfirmed (workstation indicators ID --confirm "
+              "VALUE)", file=sys.stderr)
     pack = ws.packs.build(args.contact, args.captures, reason=args.reason or "",
                          action=args.action, priority=args.priority, basis=args.basis,
                          output=args.output)

@@ -11,6 +11,7 @@ from cli.util import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     ProgressBar,
     bounded_int,
     capture_id,
@@ -18,7 +19,10 @@ from cli.util import (
     shown,
     table,
 )
+from workstation.errors import WorkstationError
 from workstation.progress import CancelToken
+from workstation.reading.indicators.model import KINDS
+from workstation.reading.service import IndicatorRecord, OcrOutcome
 from workstation.settings import SETTINGS
 from workstation.workspace import Workspace
 
@@ -52,8 +56,7 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
             if args.json:
                 emit(json.dumps(outcome.to_dict(), ensure_ascii=False))
             elif outcome.status == "done":
-                emit(f"read       #{outcome.capture_id}  {outcome.languages}  "
-                     f"confidence {outcome.confidence or 0:.0f}")
+                emit(_ocr_line(outcome))
             else:
                 emit(f"failed     #{outcome.capture_id}: {outcome.error}")
     except KeyboardInterrupt:
@@ -65,6 +68,20 @@ def cmd_ocr(ws: Workspace, args: argparse.Namespace) -> int:
     bar.close()
     print(f"{counts['done']} read, {counts['failed']} failed", file=sys.stderr)
     return EXIT_FAIL if counts["failed"] else EXIT_OK
+
+
+def _ocr_line(outcome: OcrOutcome) -> str:
+    """``read  #12  fas+eng (read with Arabic+eng)  confidence 81  97 % read, 1 region
+    not read``: what the advert is written in first, then what was left unread."""
+    line = f"read       #{outcome.capture_id}  {outcome.advert_languages or '?'}"
+    if outcome.languages and outcome.languages != outcome.advert_languages:
+        line += f" (read with {outcome.languages})"
+    line += f"  confidence {outcome.confidence or 0:.0f}"
+    if outcome.coverage is not None:
+        line += f"  {outcome.coverage:.0%} read"
+    if outcome.unread:
+        line += f", {outcome.unread} region{'s' if outcome.unread != 1 else ''} not read"
+    return line
 
 
 def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
@@ -83,14 +100,75 @@ def cmd_search(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Verdict(argparse.Action):
+    """``--confirm/--reject/--reset VALUE``: collect (verb, value) in order; a command that
+    records a verdict writes, so it opens the workspace for writing (``read_only`` off)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        verb = (option_string or "--confirm").lstrip("-")
+        namespace.verdicts = [*(getattr(namespace, "verdicts", None) or []), (verb, str(values))]
+        namespace.read_only = False
+
+
+def _indicator_row(i: IndicatorRecord) -> list[str]:
+    return [str(i.capture_id), i.kind, i.normalized, i.value, i.source, i.status,
+            i.platform or "", i.attention or ""]
+
+
+_INDICATOR_HEADERS = ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE", "STATUS",
+                      "PLATFORM", "ATTENTION"]
+
+
 def cmd_indicators(ws: Workspace, args: argparse.Namespace) -> int:
-    found = ws.reading.indicators(args.id, kind=args.kind)
+    """List indicators (of one capture, all, or ``--pending`` ones not yet reviewed), or
+    record the analyst's verdicts on one capture's indicators."""
+    if args.verdicts:
+        return _record_verdicts(ws, args)
+    if args.note is not None:
+        print("workstation indicators: error: --note goes with --confirm, --reject or --reset",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.pending:
+        found = [i for i in ws.review.pending(None if args.id is None else [args.id])
+                 if args.kind is None or i.kind == args.kind]
+    else:
+        found = ws.reading.indicators(args.id, kind=args.kind)
     if args.json:
         print_json([i.to_dict() for i in found])
         return EXIT_OK
-    rows = [[str(i.capture_id), i.kind, i.normalized, i.value, i.source] for i in found]
-    print(table(rows, ["CAPTURE", "KIND", "NORMALIZED", "AS READ", "SOURCE"]) if rows
-          else "No indicators.")
+    rows = [_indicator_row(i) for i in found]
+    empty = "Nothing left to review." if args.pending else "No indicators."
+    print(table(rows, _INDICATOR_HEADERS) if rows else empty)
+    return EXIT_OK
+
+
+def _record_verdicts(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.id is None or args.pending:
+        print("workstation indicators: error: --confirm, --reject and --reset need one capture "
+              "ID (and no --pending)", file=sys.stderr)
+        return EXIT_USAGE
+    decisions: dict[tuple[str, str], str] = {}
+    for verb, value in args.verdicts:
+        matched = ws.review.match(args.id, value, kind=args.kind)
+        if not matched:
+            kind = f"{args.kind} " if args.kind else ""
+            raise WorkstationError(f"Capture #{args.id} has no {kind}indicator {value!r} "
+                                   f"(list them with `workstation indicators {args.id}`).")
+        for record in matched:
+            key = (record.kind, record.normalized)
+            if decisions.setdefault(key, verb) != verb:
+                print(f"workstation indicators: error: {shown(record.normalized)} is given to "
+                      f"both --{decisions[key]} and --{verb}", file=sys.stderr)
+                return EXIT_USAGE
+    done = ws.review.decide(args.id, [(verb, kind, normalized) for (kind, normalized), verb
+                                      in decisions.items()], note=args.note)
+    if args.json:
+        print_json([i.to_dict() for i in done])
+        return EXIT_OK
+    for i in done:
+        print(shown(f"{i.status:<10} #{i.capture_id} {i.kind} {i.normalized} "
+                    f"(read as {i.value!r}, from {i.source})"))
     return EXIT_OK
 
 
@@ -103,22 +181,56 @@ def cmd_links(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"No other capture shares an indicator or image with #{args.id}.")
     for link in links:
         reasons = [f"{s['kind']} {s['normalized']}" for s in link.shared]
-        if link.pdq_distance is not None:
-            reasons.append(f"near-duplicate image (PDQ distance {link.pdq_distance})")
+        if link.near_why is not None:
+            reasons.append(f"repost or near-duplicate ({link.near_why})")
         print(shown(f"#{link.capture_id:<5} " + "; ".join(reasons)))
     return EXIT_OK
 
 
 def cmd_similar(ws: Workspace, args: argparse.Namespace) -> int:
     found = ws.reading.similar(args.id)
+    older = len(ws.reading.regions_pending())
+    if older:
+        print(f"note: {older} capture(s) imported before this version have no crop-proof "
+              "hashes yet, so cropped reposts among them can be missed: workstation rehash",
+              file=sys.stderr)
     if args.json:
         print_json([s.to_dict() for s in found])
         return EXIT_OK
     if not found:
-        print(f"No near-duplicate of #{args.id}.")
+        print(f"No repost or near-duplicate of #{args.id}.")
     for s in found:
-        print(f"#{s.capture_id:<5} PDQ distance {s.distance} (quality {s.quality})")
+        print(f"#{s.capture_id:<5} {s.why} (quality {s.quality})")
     return EXIT_OK
+
+
+def cmd_rehash(ws: Workspace, args: argparse.Namespace) -> int:
+    """``rehash``: the crop-proof repost hashes of captures imported before this version
+    (each original decoded once); Ctrl-C keeps those done."""
+    pending = len(ws.reading.regions_pending())
+    if not pending:
+        print("Every capture has its repost hashes.", file=sys.stderr)
+        if args.json:
+            print_json({"hashed": 0, "pending": 0})
+        return EXIT_OK
+    bar = ProgressBar("Repost hashes", unit="image")
+    cancel = CancelToken()
+    try:
+        done = ws.reading.backfill_regions(progress=bar.progress, cancel=cancel)
+    except KeyboardInterrupt:
+        bar.close()
+        left = len(ws.reading.regions_pending())
+        print(f"\nInterrupted: {pending - left} hashed and kept, {left} left "
+              "(run workstation rehash again).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    left = len(ws.reading.regions_pending())
+    if args.json:
+        print_json({"hashed": done, "pending": left})
+    else:
+        print(f"{done} capture(s) hashed, {left} left (originals that could not be read: "
+              "see workstation verify)" if left else f"{done} capture(s) hashed")
+    return EXIT_FAIL if left else EXIT_OK
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> set[str]:
@@ -136,17 +248,33 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> set[str]:
                         "`config ocr_jobs` allows)")
 
     p = add("search", cmd_search, "full-text search over OCR text, notes, metadata, indicators")
-    p.add_argument("query", metavar="QUERY")
+    p.add_argument("query", metavar="QUERY",
+                   help="words that must all match (word* for a prefix, OR between words); "
+                        "a synonym finds its group in every script (whatsapp: واتساب, واتس اب), "
+                        "lang:CODE or a language name (lang:fas, persian) the advert's language; "
+                        "snippets show the text as read, matches in [brackets]")
     p.add_argument("--limit", type=bounded_int(1, SEARCH_LIMIT_MAX), default=50, metavar="N")
 
-    p = add("indicators", cmd_indicators, "list indicators (of one capture, or all)")
+    p = add("indicators", cmd_indicators, "list indicators (of one capture, or all) and their "
+            "review status; --confirm/--reject/--reset record the analyst's verdict (audited)")
     p.add_argument("id", nargs="?", type=capture_id, metavar="ID")
-    p.add_argument("--kind", choices=("phone", "whatsapp", "telegram", "url", "handle", "email",
-                                      "price", "crypto"))
+    p.add_argument("--kind", choices=KINDS, help="only indicators of this kind")
+    p.add_argument("--pending", action="store_true",
+                   help="indicators read by OCR that no analyst has confirmed or rejected")
+    for verb, text in (("confirm", "checked against the image: it may go out"),
+                       ("reject", "a misreading: it goes out nowhere and links nothing"),
+                       ("reset", "withdraw the verdict (back to found)")):
+        p.add_argument(f"--{verb}", action=_Verdict, metavar="VALUE", dest="verdicts",
+                       help=f"{text}; VALUE as shown or normalised (repeatable)")
+    p.add_argument("--note", metavar="TEXT", help="a note kept with the verdicts")
+    p.set_defaults(verdicts=None, read_only=True)  # writes only with a verdict (_Verdict)
 
-    p = add("links", cmd_links, "captures sharing an indicator or a near-identical image")
+    p = add("links", cmd_links, "captures sharing an indicator, and reposts")
     p.add_argument("id", type=capture_id, metavar="ID")
 
-    p = add("similar", cmd_similar, "near-duplicate images (PDQ)")
+    p = add("similar", cmd_similar, "reposts: same image, a cropped part of it, or same words")
     p.add_argument("id", type=capture_id, metavar="ID")
-    return {"search", "indicators", "links", "similar"}
+
+    add("rehash", cmd_rehash, "make the repost hashes of captures imported before this "
+        "version (decodes each original once; Ctrl-C keeps those done)")
+    return {"search", "links", "similar"}  # `indicators` writes with a verdict only

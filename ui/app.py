@@ -158,6 +158,10 @@ def launch(session: Session, prefs: Preferences) -> MainWindow:
 
     warming = Background(1, window)
     warming.call(warm_up, warmed)
+    # Captures imported before crop-proof repost hashes existed get them now, on the
+    # writer, with progress and cancel (nothing to do, and done at once, otherwise).
+    window.ops.run("Repost hashes", lambda ws, task: ws.reading.backfill_regions(
+        progress=task.report, cancel=task.cancel_token), cancellable=True)
     session.tasks.taskFinished.connect(lambda _task: settle_heap(young_first=True))
     return window
 

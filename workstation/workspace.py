@@ -18,7 +18,7 @@ composes the services over one shared :class:`~workstation.context.Context`::
     ws.captures   evidence/captures.py   ws.contacts  packs/contacts.py
     ws.intake     evidence/intake.py     ws.packs     packs/compose.py
     ws.reading    reading/service.py     ws.outbox    packs/sending.py
-                                         ws.outcomes  packs/outcomes.py
+    ws.review     reading/review.py      ws.outcomes  packs/outcomes.py
 
 Each service receives what it depends on as constructor arguments.  Every change
 and its audit entry are written in one transaction (``Context.write``).
@@ -50,6 +50,7 @@ from workstation.packs.outcomes import OutcomeService
 from workstation.packs.sending import Outbox
 from workstation.permissions import tighten
 from workstation.progress import CancelToken, ProgressCallback
+from workstation.reading.review import ReviewService
 from workstation.reading.service import ReadingService
 from workstation.settings import check as check_setting
 from workstation.storage import anchor, ranking
@@ -66,6 +67,8 @@ from workstation.storage.db import (
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CaptureRepo, CaseRepo, SettingsRepo
+from workstation.storage.reposts_repo import RepostsRepo
+from workstation.storage.reviews_repo import ReviewsRepo
 from workstation.storage.sqlitelib import sqlite3
 
 __all__ = ["DB_NAME", "ReadOnlyWorkspace", "Workspace", "default_workspace_dir"]
@@ -87,7 +90,7 @@ class Workspace:
     Attributes:
         root: the workspace folder.
         readonly: opened without the write lock.
-        cases, captures, intake, reading, keys, contacts, packs, outbox, outcomes:
+        cases, captures, intake, reading, review, keys, contacts, packs, outbox, outcomes:
             the services (see the module's docstring), set once the database is open.
     """
 
@@ -95,6 +98,7 @@ class Workspace:
     captures: CaptureService
     intake: Intake
     reading: ReadingService
+    review: ReviewService
     keys: KeyService
     contacts: ContactService
     packs: PackService
@@ -292,7 +296,8 @@ class Workspace:
         ctx = self._ctx = Context(self.root, self.readonly, conn, self.store, self.audit,
                                   settings)
         self.cases = CaseService(ctx, cases_repo)
-        self.reading = ReadingService(ctx, reading_repo, captures_repo)
+        self.reading = ReadingService(ctx, reading_repo, captures_repo, RepostsRepo(conn))
+        self.review = ReviewService(ctx, self.reading, reading_repo, ReviewsRepo(conn))
         self.captures = CaptureService(ctx, captures_repo, self.cases, self.reading)
         self.intake = Intake(ctx, captures_repo, reading_repo, self.cases, self.reading)
         self.keys = KeyService(ctx, packs_repo)

@@ -26,7 +26,7 @@ from ui.gallery.capturemodel import CaptureRole, ThumbRole
 from ui.gallery.search import HtmlRole
 from ui.gallery.sidebar import CaptureFilter
 from ui.main.mainwindow import MainWindow
-from ui.viewer.viewerpanels import BoxRole
+from ui.viewer.indicatorpanel import BoxRole
 
 pytestmark = GUI_MARKS
 
@@ -193,7 +193,7 @@ def test_search_box_shows_highlighted_snippets(qtbot: QtBot, window: MainWindow,
     model = window.search_panel.model
     assert model.rowCount() == 1
     html = model.index(0, 0).data(HtmlRole)
-    assert "<b style=" in html and ">dover</b>" in html.lower()
+    assert "<b style=" in html and ">Dover</b>" in html  # the word as written, marked
     assert shown_ids(window) == [2]
     assert not window.sidebar.selectedItems()
     # Clearing the search brings back everything.

@@ -1,8 +1,10 @@
 """Search results: hits from ``ws.reading.search`` with their highlighted snippets.
 
-The core marks matches in a snippet with ``[`` and ``]``; they are shown as
-highlighted text (the snippet is HTML-escaped first).  Snippets may be Arabic
-or Persian, so each is laid out with automatic direction.
+The core marks matches in a snippet with ``[`` and ``]`` (a bracket in the text
+itself comes as a fullwidth ``［``/``］``, so the marks are unambiguous); they are
+shown as highlighted text (the snippet is HTML-escaped first).  Snippets are the
+words as read (not the folded index text) and may be Arabic or Persian, so each is
+laid out with automatic direction.
 """
 
 from __future__ import annotations

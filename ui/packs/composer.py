@@ -188,6 +188,10 @@ class PackComposer(QDialog):
             item_buttons.addWidget(button)
         item_buttons.addStretch(1)
 
+        self.unconfirmed_note = QLabel(self)  # what goes out marked unconfirmed
+        self.unconfirmed_note.setObjectName("unconfirmedNote")
+        self.unconfirmed_note.setWordWrap(True)
+        self.unconfirmed_note.setVisible(False)
         self.status = QLabel(self)
         self.status.setObjectName("composerStatus")
         self.status.setWordWrap(True)
@@ -229,6 +233,7 @@ class PackComposer(QDialog):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.cancel_button)
         layout.addLayout(progress_row)
+        layout.addWidget(self.unconfirmed_note)
         layout.addWidget(self.status)
         layout.addLayout(bottom)
 
@@ -370,12 +375,22 @@ class PackComposer(QDialog):
                 self._fill_row(row, f"#{capture_id}", ("—", "—", "—"), "—", "not found",
                                problem=True)
                 continue
+            count = f"{item.indicators} + {item.unconfirmed} unconfirmed" \
+                if item.unconfirmed else str(item.indicators)
             self._fill_row(row, f"#{capture_id}", (item.platform or "—", item.handle or "—",
                                                    item.source_url or "—"),
-                           str(item.indicators), "; ".join(item.checks) or "ok",
+                           count, "; ".join(item.checks) or "ok",
                            problem=bool(item.checks), blocking=item.blocking)
         self._readiness = [found[i] for i in ids if i in found]
+        self._show_unconfirmed(sum(item.unconfirmed for item in self._readiness))
         emit(self.checked, list(self._readiness))
+
+    def _show_unconfirmed(self, count: int) -> None:
+        """Say, before sealing, that indicators not confirmed go out listed apart."""
+        self.unconfirmed_note.setVisible(count > 0)
+        self.unconfirmed_note.setText(
+            f"⚠ {count} indicator(s) not confirmed: the pack lists them apart, marked "
+            "unconfirmed, not as indicators. Confirm or reject them in the viewer first.")
 
     def _readiness_failed(self, seq: int, exc: BaseException) -> None:
         if seq == self._check_seq:

@@ -3,7 +3,9 @@
 Ctrl+wheel or +/- zoom around the cursor, 0 fits the image, 1 shows it at
 100 %; dragging pans.  Word boxes (image pixel coordinates, as the core
 stores them) are shown or hidden together; clicking one selects it and
-copies its text to the clipboard.
+copies its text to the clipboard.  Regions where the page has ink that OCR could
+not read are outlined in magenta, always, so nobody mistakes the text for the
+whole advert.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ from ui.common.qtutil import emit
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
 LOW_CONFIDENCE = 60.0
+#: the colour of regions left unread (distinct from the blue and orange word boxes)
+UNREAD_COLOUR = QColor(220, 0, 160)
+UNREAD_TIP = ("Not read: the page has text or ink here that OCR could not read. "
+              "Read it from the image; it is not in the text, the search or the indicators.")
 
 
 class WordBox(QGraphicsRectItem):
@@ -69,6 +75,26 @@ class WordBox(QGraphicsRectItem):
         self.setBrush(self._selected if on else self._normal)
 
 
+class UnreadRegion(QGraphicsRectItem):
+    """A region of the image with ink that OCR could not read (dashed magenta).
+
+    Attributes:
+        box: ``(x, y, w, h)`` in image pixels.
+    """
+
+    def __init__(self, box: tuple[int, int, int, int]) -> None:
+        x, y, w, h = (float(v) for v in box)
+        super().__init__(QRectF(x, y, w, h))
+        self.box = box
+        pen = QPen(UNREAD_COLOUR, 2.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self.setBrush(QBrush(QColor(UNREAD_COLOUR.red(), UNREAD_COLOUR.green(),
+                                    UNREAD_COLOUR.blue(), 45)))
+        self.setZValue(5)
+        self.setToolTip(UNREAD_TIP)
+
+
 class ImageView(QGraphicsView):
     """The image, zoom and pan, and the word boxes.
 
@@ -78,6 +104,7 @@ class ImageView(QGraphicsView):
 
     Attributes:
         boxes: the ``WordBox`` items of the current image.
+        unread: the ``UnreadRegion`` items of the current OCR run.
         chosen: the last clicked box, if any.
         highlight_item: the outline of the indicator chosen in the side panel.
     """
@@ -102,6 +129,7 @@ class ImageView(QGraphicsView):
         self._group.setHandlesChildEvents(False)
         self.scene().addItem(self._group)
         self.boxes: list[WordBox] = []
+        self.unread: list[UnreadRegion] = []
         self.chosen: WordBox | None = None
         self._fit = True
         pen = QPen(QColor(255, 60, 0), 3)
@@ -143,6 +171,19 @@ class ImageView(QGraphicsView):
             box = WordBox(word)
             self._group.addToGroup(box)
             self.boxes.append(box)
+
+    def set_unread(self, regions: list[Any]) -> None:
+        """Replace the outlines of the regions left unread (``[x, y, w, h]`` each)."""
+        for item in self.unread:
+            self.scene().removeItem(item)
+        self.unread = []
+        for region in regions:
+            if not region or len(region) != 4:
+                continue
+            item = UnreadRegion((int(region[0]), int(region[1]), int(region[2]),
+                                 int(region[3])))
+            self.scene().addItem(item)
+            self.unread.append(item)
 
     def highlight(self, box: tuple[int, int, int, int] | list[int] | None) -> None:
         """Outline where an indicator was read (``None`` hides the outline)."""

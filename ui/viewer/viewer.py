@@ -1,8 +1,10 @@
-"""The capture viewer: the image with its OCR word boxes, the OCR text, indicators and
+"""The capture viewer: the image with its OCR word boxes and the regions left unread,
+the OCR text, indicators (confirmed or rejected by the analyst from the keyboard) and
 links, near-duplicates, metadata and hashes, audit history, notes and tags.
 
 Everything is read through the read-only workspace; the full-size image is
-decoded off the GUI thread.  Edits go through :class:`~ui.common.operations.Operations`.
+decoded off the GUI thread.  Edits (notes, tags, verdicts on indicators) go through
+:class:`~ui.common.operations.Operations`, on the writer.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from ui.gallery.thumbnails import read_image
 from ui.gallery.wellbeing import Wellbeing, treat
 from ui.viewer.annotate import AnnotationPanel
 from ui.viewer.imageview import ImageView
+from ui.viewer.indicatorpanel import IndicatorsPanel
 from ui.viewer.textpanel import OcrTextPanel
-from ui.viewer.viewerpanels import DetailsPanel, HistoryPanel, IndicatorsPanel
+from ui.viewer.viewerpanels import DetailsPanel, HistoryPanel
 from workstation.errors import WorkstationError
 from workstation.models import Capture
+from workstation.reading.service import OcrRun
+from workstation.reading.summary import reading_summary
+from workstation.workspace import Workspace
 
 MAX_VIEW = QSize(8192, 8192)
 
@@ -41,6 +47,8 @@ class ViewerWindow(QMainWindow):
         stepRequested(int): show the next (+1) or previous (-1) capture of the gallery.
         captureShown(int): a capture's data is on screen.
         imageShown(int): its image is on screen.
+        reviewed(int): a verdict on one of the capture's indicators was stored (or
+            refused) and the panel shows what is stored.
 
     Attributes:
         capture: the capture shown, if any.
@@ -53,6 +61,7 @@ class ViewerWindow(QMainWindow):
     stepRequested = Signal(int)
     captureShown = Signal(int)
     imageShown = Signal(int)
+    reviewed = Signal(int)
 
     def __init__(self, session: Session, ops: Operations, wellbeing: Wellbeing,
                  parent: QWidget | None = None) -> None:
@@ -92,6 +101,8 @@ class ViewerWindow(QMainWindow):
         self.image.wordChosen.connect(self._word_chosen)
         self.indicators.captureOpened.connect(self.show_capture)
         self.indicators.boxChosen.connect(self.image.highlight)
+        self.indicators.reviewRequested.connect(self._review)
+        self.indicators.confirmAllRequested.connect(self._confirm_all)
         wellbeing.changed.connect(self._show_treated)
         self._build_actions()
 
@@ -165,17 +176,23 @@ class ViewerWindow(QMainWindow):
             run = reader.reading.current_ocr(cid)
             self.text.set_text(run.text if run else "")
             self.image.set_words(run.words if run else [])
+            self.image.set_unread(run.unread if run else [])
             self.image.set_boxes_visible(self.boxes_action.isChecked())
-            self.indicators.set_data(reader.reading.indicators(cid), reader.reading.links(cid),
-                                     reader.reading.similar(cid), reader.reading.keyword_hits(cid))
+            self._read_indicators(cid)
             self.details.set_data(capture, run, reader.reading.pdq_of(cid))
-            self.history.set_entries(reader.audit_entries(capture_id=cid))
             self.annotations.set_capture(capture)
         except WorkstationError as exc:
             self.banner.setText(str(exc))
             return
-        self.banner.setText("" if run else "Not yet OCR'd — Ctrl+R in the main window.")
+        self.banner.setText(_banner(run))
         emit(self.captureShown, cid)
+
+    def _read_indicators(self, cid: int) -> None:
+        """Re-read the indicators panel and the history (after a verdict, or all)."""
+        reading = self._reader.reading
+        self.indicators.set_data(reading.indicators(cid), reading.links(cid),
+                                 reading.similar(cid), reading.keyword_hits(cid))
+        self.history.set_entries(self._reader.audit_entries(capture_id=cid))
 
     def _load_image(self, capture: Capture) -> None:
         self._original = QImage()
@@ -224,6 +241,43 @@ class ViewerWindow(QMainWindow):
         if self.capture is not None:
             self._wellbeing.set_revealed(self.capture.id, on)
 
+    def _review(self, verb: str, kind: str, normalized: str) -> None:
+        """Record a verdict on the writer (``ws.review``), then show what is stored."""
+        if self.capture is None:
+            return
+        cid = self.capture.id
+        title = {"confirm": "Confirming", "reject": "Rejecting"}.get(verb, "Resetting")
+
+        def run(ws: Workspace, _task: object) -> object:
+            record = {"confirm": ws.review.confirm, "reject": ws.review.reject,
+                      "reset": ws.review.reset}[verb]
+            return record(cid, kind, normalized)
+
+        self._ops.run(f"{title} {kind} {normalized}", run,
+                      on_done=lambda _r: self._reviewed(cid),
+                      on_error=lambda message: self._review_failed(cid, title, message))
+
+    def _confirm_all(self) -> None:
+        if self.capture is None:
+            return
+        cid = self.capture.id
+        self._ops.run("Confirming all indicators",
+                      lambda ws, _task: ws.review.confirm_all(cid),
+                      on_done=lambda _r: self._reviewed(cid),
+                      on_error=lambda message: self._review_failed(cid, "Confirming", message))
+
+    def _reviewed(self, cid: int) -> None:
+        if self.capture is not None and self.capture.id == cid:
+            try:
+                self._read_indicators(cid)
+            except WorkstationError as exc:
+                self.banner.setText(str(exc))
+        emit(self.reviewed, cid)
+
+    def _review_failed(self, cid: int, title: str, message: str) -> None:
+        self._reviewed(cid)  # show what is really stored
+        emit(self._ops.failed, title, message)
+
     def _word_chosen(self, word: str) -> None:
         self.text.find_word(word)
         self.statusBar().showMessage(f"Copied “{word}”", 3000)
@@ -239,3 +293,14 @@ class ViewerWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self._background.shutdown()
+
+
+def _banner(run: OcrRun | None) -> str:
+    """The status line: what the reading covers (languages, share read, regions left
+    unread, outlined in magenta), or that the capture has not been read."""
+    if run is None:
+        return "Not yet OCR'd — Ctrl+R in the main window."
+    summary = reading_summary(run)
+    if run.unread:
+        summary += " (outlined in magenta on the image)"
+    return summary

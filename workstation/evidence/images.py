@@ -10,11 +10,15 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 
 from workstation.errors import RejectedInput
 from workstation.settings import SETTINGS
+
+if TYPE_CHECKING:
+    from workstation.reading.reposts import RegionHash
 
 try:  # HEIC/HEIF from phones, when the well-kept plugin is installed.
     import pillow_heif
@@ -105,11 +109,13 @@ def probe_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[Imag
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    """What is derived from a decoded image at import: thumbnail and perceptual hash."""
+    """What is derived from a decoded image at import: thumbnail, perceptual hash, and
+    the hashes of parts of the image that find its cropped reposts."""
 
     thumbnail: bytes
     pdq: str | None
     pdq_quality: int
+    regions: tuple[RegionHash, ...] = ()
 
 
 _ORIENTATION_STEPS = {
@@ -160,10 +166,13 @@ def pdq_hash(small: Image.Image) -> tuple[str | None, int]:
 
 
 def derive(image: Image.Image) -> Derived:
-    """Thumbnail (JPEG) and PDQ hash from a decoded image; cheap: works on a ≤512 px copy."""
+    """Thumbnail (JPEG), PDQ hash and region hashes (``reading/reposts.py``) from a
+    decoded image; cheap: works on a ≤512 px copy."""
+    from workstation.reading.reposts import region_hashes
+
     small = working_copy(image)
     pdq, quality = pdq_hash(small)
-    return Derived(make_thumbnail(small), pdq, quality)
+    return Derived(make_thumbnail(small), pdq, quality, tuple(region_hashes(small)))
 
 
 def make_thumbnail(small: Image.Image, size: int = THUMBNAIL_SIZE) -> bytes:

@@ -250,6 +250,7 @@ class Intake:
             )
             if derived.pdq is not None:
                 self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+            self._reading.store_regions(capture_id, derived.regions)
             self._reading.refresh_derived(capture_id)
         return capture_id
 

@@ -12,6 +12,7 @@ from workstation.context import Context
 from workstation.evidence.thumbs import check_thumbnail
 from workstation.evidence.verify_indicators import compare_indicators, hint_sets
 from workstation.evidence.verify_records import compare_records
+from workstation.evidence.verify_reviews import compare_reviews
 from workstation.models import (
     AuditEntry,
     Problem,
@@ -22,6 +23,7 @@ from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo
+from workstation.storage.reviews_repo import ReviewsRepo
 
 
 class Verifier:
@@ -85,6 +87,7 @@ class Verifier:
         problems += compare_indicators(
             audited, self._reading_repo,
             hint_sets(records.setting_history.get("region_hints", [])))
+        problems += compare_reviews(self._ctx, ReviewsRepo(self._ctx.conn))
         return problems
 
     def _expected_state(self) -> tuple[_AuditState, TrailState]:

@@ -5,7 +5,12 @@ phone number added, altered or removed with plain SQLite is reported with its ca
 
 Phone numbers written without a country code depend on the ``region_hints`` setting in
 effect when they were read, so each capture's indicators may match those read with any
-value that setting has had (its default, or one the trail records)."""
+value that setting has had (its default, or one the trail records).
+
+OCR indicators are read again from the run's text *and its words*, as when the image
+was read (the word boxes decide which numbers continue on the next line).  Rows
+written before numbers were joined across lines and attributed to platforms (schema
+0005) match the reading without joins and without platforms."""
 
 from __future__ import annotations
 
@@ -15,9 +20,9 @@ from typing import Any
 from workstation.models import Problem
 from workstation.reading.service import text_indicators
 from workstation.settings import SETTINGS
-from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.reading_repo import ReadingRepo, decode_words
 
-_Key = tuple[str, str, str, str, int | None]
+_Key = tuple[str, str, str, str, int | None, str | None]
 
 
 def hint_sets(history: Iterable[str]) -> list[tuple[str, ...]]:
@@ -37,16 +42,19 @@ def compare_indicators(captures: Sequence[Any], repo: ReadingRepo,
     actual: dict[int, dict[str, set[_Key]]] = {}
     for r in repo.indicators():
         group = "OCR" if r["source"] == "ocr" else "notes and metadata"
+        # (``in`` on a sqlite3.Row looks at its values, not its column names)
+        platform = r["platform"] if "platform" in r.keys() else None  # noqa: SIM118
         actual.setdefault(r["capture_id"], {}).setdefault(group, set()).add(
-            (r["kind"], r["value"], r["normalized"], r["source"], r["ocr_run_id"]))
+            (r["kind"], r["value"], r["normalized"], r["source"], r["ocr_run_id"], platform))
     problems: list[Problem] = []
     for row in captures:
         cid = row["id"]
         have = actual.pop(cid, {})
         run = repo.current_run(cid)
         for group in ("OCR", "notes and metadata"):
-            candidates = ((_ocr_set(run, h) if group == "OCR" else _text_set(row, h))
-                          for h in hints)
+            candidates = ((_ocr_set(run, h, legacy) if group == "OCR"
+                           else _text_set(row, h, legacy))
+                          for h in hints for legacy in (False, True))
             if have.get(group, set()) not in candidates:
                 problems.append(Problem(
                     "record-altered", f"indicators rows of capture #{cid} ({group}) differ "
@@ -58,15 +66,20 @@ def compare_indicators(captures: Sequence[Any], repo: ReadingRepo,
     return problems
 
 
-def _ocr_set(run: Any, hints: tuple[str, ...]) -> set[_Key]:
+def _ocr_set(run: Any, hints: tuple[str, ...], legacy: bool) -> set[_Key]:
     from workstation.reading.indicators.extract import extract_indicators
+    from workstation.reading.indicators.model import word_boxes
 
     if run is None or not run["text"]:
         return set()
-    return {(i.kind, i.value, i.normalized, "ocr", run["id"])
-            for i in extract_indicators(run["text"], hints, source="ocr")}
+    words = word_boxes(decode_words(run["words"], run["text"]))
+    return {(i.kind, i.value, i.normalized, "ocr", run["id"], None if legacy else i.platform)
+            for i in extract_indicators(run["text"], hints, words=words, source="ocr",
+                                        join_lines=not legacy)}
 
 
-def _text_set(row: Any, hints: tuple[str, ...]) -> set[_Key]:
-    return {(i["kind"], i["value"], i["normalized"], i["source"], None)
-            for i in text_indicators(row["notes"], row["source_url"], row["handle"], hints)}
+def _text_set(row: Any, hints: tuple[str, ...], legacy: bool) -> set[_Key]:
+    return {(i["kind"], i["value"], i["normalized"], i["source"], None,
+             None if legacy else i.get("platform"))
+            for i in text_indicators(row["notes"], row["source_url"], row["handle"], hints,
+                                     join_lines=not legacy)}

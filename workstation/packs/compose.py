@@ -47,12 +47,17 @@ from workstation.packs.models import (
     pack_setting,
     profile_url_of,
 )
-from workstation.packs.readiness import ItemReadiness, item_readiness, platform_mismatch
+from workstation.packs.readiness import (
+    ItemReadiness,
+    item_readiness,
+    platform_mismatch,
+    split_reviewed,
+)
 from workstation.permissions import private_dir
 from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.indicators.model import LINK_KINDS
-from workstation.reading.service import ReadingService
+from workstation.reading.service import IndicatorRecord, ReadingService
 from workstation.storage.packs_repo import PacksRepo, dumps
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import format_utc, utc_now
@@ -225,6 +230,9 @@ class PackService:
                 "recipients": [r.fingerprint for r in recipients],
                 "captures": [{"id": c.id, "sha256": c.sha256} for c in captures],
                 "deadline": deadline, "copy": os.fspath(out_path) if out_path else None,
+                # what went out as indicators, and what was listed apart as unconfirmed
+                "indicators": sum(len(item.indicators) for item in items),
+                "unconfirmed": sum(len(item.unconfirmed) for item in items),
             })
 
     def _check_request(self, contact_id: int, capture_ids: Sequence[int], *, reason: str,
@@ -303,9 +311,10 @@ class PackService:
         platform = self._contacts.get(contact_id).platform if contact_id is not None else None
         result = []
         for capture in self._captures.by_ids(capture_ids):
-            found = {(i.kind, i.normalized) for i in self._reading.indicators(capture.id)}
-            result.append(item_readiness(capture, platform, len(found),
-                                         self._reading.current_ocr(capture.id) is not None))
+            confirmed, unconfirmed = split_reviewed(self._reading.indicators(capture.id))
+            result.append(item_readiness(capture, platform, len(confirmed),
+                                         self._reading.current_ocr(capture.id) is not None,
+                                         len(unconfirmed)))
         order = {capture_id: n for n, capture_id in enumerate(capture_ids)}
         return sorted(result, key=lambda r: order.get(r.capture_id, len(order)))
 
@@ -370,27 +379,18 @@ class PackService:
 
     def _pack_items(self, pack_id: int, captures: Sequence[Capture],
                     policy: str) -> list[PackItem]:
-        records = {c.id: self._reading.indicators(c.id) for c in captures}
-        pairs = [(i.kind, i.normalized) for recs in records.values() for i in recs
-                 if i.kind in LINK_KINDS]
+        reviewed = {c.id: split_reviewed(self._reading.indicators(c.id)) for c in captures}
+        pairs = [(i.kind, i.normalized) for confirmed, unconfirmed in reviewed.values()
+                 for i in (*confirmed, *unconfirmed) if i.kind in LINK_KINDS]
         prior = self._repo.prior_refs(pairs, pack_id)
         items: list[PackItem] = []
         for position, c in enumerate(captures, start=1):
             run = self._reading.current_ocr(c.id)
             pdq = self._reading.pdq_of(c.id)
-            seen: set[tuple[str, str]] = set()
-            indicators = []
-            refs: list[str] = []
-            for ind in records[c.id]:
-                key = (ind.kind, ind.normalized)
-                if key in seen:
-                    continue
-                seen.add(key)
-                earlier = prior.get(key, [])
-                refs += earlier
-                indicators.append({"kind": ind.kind, "value": ind.value,
-                                   "normalized": ind.normalized, "source": ind.source,
-                                   "prior_packs": earlier})
+            confirmed, unconfirmed = reviewed[c.id]
+            indicators = [_indicator_entry(i, c, prior) for i in confirmed]
+            pending = [_indicator_entry(i, c, prior) for i in unconfirmed]
+            refs = {ref for entry in (*indicators, *pending) for ref in entry["prior_packs"]}
             path = self._ctx.store.path_for(c.sha256)
             items.append(PackItem(
                 position=position, capture_id=c.id, evidence_path=path, sha256=c.sha256,
@@ -400,13 +400,16 @@ class PackService:
                 content_type=content_type_of(c.source_url, c.platform), handle=c.handle,
                 profile_url=profile_url_of(c.platform, c.handle),
                 account_id=account_id_of(c.platform, c.handle),
-                languages=[lang for lang in (run.languages.split("+") if run else []) if lang],
-                indicators=indicators, pdq=pdq[0] if pdq else None,
+                languages=_split_languages(run.advert_languages) if run else [],
+                indicators=indicators, unconfirmed=pending, pdq=pdq[0] if pdq else None,
                 pdq_quality=pdq[1] if pdq else None,
                 ocr_text=run.text if run else None,
                 ocr_engine=f"{run.engine} {run.engine_version}".strip() if run else None,
                 ocr_confidence=run.confidence if run else None,
-                prior_refs=sorted(set(refs)),
+                ocr_models=_split_languages(run.languages) if run else [],
+                ocr_coverage=run.coverage if run else None,
+                ocr_unread=len(run.unread) if run else 0,
+                prior_refs=sorted(refs),
                 preview=self._preview_maker(c, path),
             ))
         return items
@@ -472,3 +475,26 @@ class PackService:
             spec.handling,
         ]
         return "\n".join(lines) + "\n"
+
+
+def _split_languages(joined: str) -> list[str]:
+    """``"fas+eng"`` as ``["fas", "eng"]`` (``"?"``, an unknown model, dropped)."""
+    return [lang for lang in joined.split("+") if lang and lang != "?"]
+
+
+def _indicator_entry(ind: IndicatorRecord, capture: Capture,
+                     prior: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
+    """One indicator as the manifest lists it.  A handle says which platform it is on:
+    the one its text names ("Instagram: @x" in a Facebook post), else the capture's.
+    One not confirmed is marked ``unconfirmed``, with why the analyst should check it."""
+    entry: dict[str, Any] = {
+        "kind": ind.kind, "value": ind.value, "normalized": ind.normalized,
+        "source": ind.source,
+        "platform": ind.platform or (capture.platform if ind.kind == "handle" else None),
+        "status": "confirmed" if ind.status == "confirmed" else "unconfirmed",
+    }
+    if ind.status != "confirmed":
+        entry["attention"] = ind.attention
+        entry["confidence"] = ind.confidence
+    entry["prior_packs"] = prior.get((ind.kind, ind.normalized), [])
+    return entry

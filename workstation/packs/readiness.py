@@ -4,10 +4,49 @@ that a pack goes to one platform, and of the per-item checks the composer shows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from workstation.models import Capture
+
+#: An analyst's verdict outranks what was merely found: one record of a value that is
+#: rejected keeps it out, one that is confirmed (e.g. typed in the notes) confirms it.
+_RANK = {"rejected": 0, "confirmed": 1, "found": 2}
+
+
+class Reviewed(Protocol):
+    """An indicator record with the analyst's verdict (``ws.reading.indicators``)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def normalized(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+R = TypeVar("R", bound=Reviewed)
+
+
+def split_reviewed(records: Iterable[R]) -> tuple[list[R], list[R]]:
+    """The distinct indicators of a capture as (confirmed, unconfirmed), in the order
+    first found; rejected ones are in neither: they never reach a platform.
+
+    A value can be recorded more than once (read by OCR and typed in the notes); the
+    verdict is the analyst's on the value, so the strongest record stands for it.
+    """
+    best: dict[tuple[str, str], R] = {}
+    for record in records:
+        key = (record.kind, record.normalized)
+        held = best.get(key)
+        if held is None or _RANK.get(record.status, 2) < _RANK.get(held.status, 2):
+            best[key] = record
+    confirmed = [r for r in best.values() if r.status == "confirmed"]
+    unconfirmed = [r for r in best.values() if r.status not in ("confirmed", "rejected")]
+    return confirmed, unconfirmed
 
 
 def platform_mismatch(capture_platform: str | None, contact_platform: str) -> str | None:
@@ -25,10 +64,13 @@ class ItemReadiness:
 
     Attributes:
         capture_id, platform, handle, source_url: the capture's own fields.
-        indicators: how many distinct indicators it has.
-        checks: short sentences ("no source URL", "not OCR'd yet", "from x, not y");
-            empty when the item is ready.
+        indicators: how many distinct confirmed indicators it has (what the pack
+            asks the platform to act on).
+        checks: short sentences ("no source URL", "not OCR'd yet", "from x, not y",
+            "2 indicators not confirmed"); empty when the item is ready.
         blocking: whether a check makes sealing impossible (a platform mismatch).
+        unconfirmed: how many indicators read by OCR are not confirmed yet: the pack
+            lists them apart, marked unconfirmed, so sealing is allowed but warned.
     """
 
     capture_id: int
@@ -38,6 +80,7 @@ class ItemReadiness:
     indicators: int
     checks: tuple[str, ...]
     blocking: bool
+    unconfirmed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -45,9 +88,10 @@ class ItemReadiness:
 
 
 def item_readiness(capture: Capture, contact_platform: str | None, indicators: int,
-                   has_ocr: bool) -> ItemReadiness:
+                   has_ocr: bool, unconfirmed: int = 0) -> ItemReadiness:
     """The checks for one capture in a pack to ``contact_platform`` (``None``: no contact
-    chosen yet)."""
+    chosen yet); ``indicators`` confirmed and ``unconfirmed`` ones awaiting the analyst.
+    Unconfirmed indicators only warn: the pack still carries them, marked as such."""
     checks = []
     mismatch = (platform_mismatch(capture.platform, contact_platform)
                 if contact_platform is not None else None)
@@ -57,8 +101,13 @@ def item_readiness(capture: Capture, contact_platform: str | None, indicators: i
         checks.append("no source URL")
     if not has_ocr:
         checks.append("not OCR'd yet")
+    if unconfirmed:
+        plural = "indicator" if unconfirmed == 1 else "indicators"
+        checks.append(f"no confirmed indicators ({unconfirmed} not confirmed)" if not indicators
+                      else f"{unconfirmed} {plural} not confirmed")
     return ItemReadiness(capture.id, capture.platform, capture.handle, capture.source_url,
-                         indicators, tuple(checks), blocking=mismatch is not None)
+                         indicators, tuple(checks), blocking=mismatch is not None,
+                         unconfirmed=unconfirmed)
 
 
 def fits(captures: Sequence[Capture], contact_platform: str) -> bool:

@@ -22,6 +22,7 @@ from workstation.reading.indicators.model import KINDS, LINK_KINDS
 from workstation.settings import get_int, get_list, get_text
 from workstation.storage.reading_repo import ReadingRepo, decode_words
 from workstation.storage.repositories import CaptureRepo
+from workstation.storage.reposts_repo import RepostsRepo
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
@@ -29,6 +30,9 @@ from workstation.timeutil import utc_now
 #: PDQ matching as in ThreatExchange's Hasher-Matcher-Actioner.
 PDQ_MAX_DISTANCE = 31
 PDQ_MIN_QUALITY = 50
+#: The region number of the empty row kept for an image without a usable region.
+NO_REGION = -1
+PDQ_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,12 @@ class OcrRun:
     duration: float
     created_at: str
     analyst: str
+    #: What the advert is written in ("fas+eng"), '' for runs made before 0005.
+    advert_languages: str = ""
+    #: Share (0..1) of the page's text regions read; None when not measured.
+    coverage: float | None = None
+    #: Regions with ink that could not be read, [[x, y, w, h], ...].
+    unread: list[list[int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +68,16 @@ class IndicatorRecord:
     normalized: str
     source: str
     box: tuple[int, int, int, int] | None = None
+    #: the platform the text names ("Instagram: @x" -> instagram), if any
+    platform: str | None = None
+    #: the lowest confidence of the OCR words it was read from
+    confidence: float | None = None
+    #: why the analyst should look before it goes out (low confidence, joined across
+    #: lines, read differently by another pass), or None
+    attention: str | None = None
+    #: found (read by OCR, not reviewed) | confirmed | rejected; what the analyst typed
+    #: (notes, metadata) is confirmed unless rejected
+    status: str = "found"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +95,9 @@ class OcrOutcome:
     languages: str | None = None
     confidence: float | None = None
     error: str | None = None
+    advert_languages: str | None = None  # what the advert is written in, e.g. "fas+eng"
+    coverage: float | None = None  # share of the page's text regions read (0..1)
+    unread: int = 0  # regions with ink that could not be read
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,45 +119,51 @@ class Link:
 
     capture_id: int
     shared: list[dict[str, str]] = field(default_factory=list)  # [{"kind", "normalized"}]
-    pdq_distance: int | None = None
+    pdq_distance: int | None = None  # whole-image PDQ distance, when that is the reason
+    #: why it is a near-duplicate (see SimilarImage.reason), None when it is not one
+    near_reason: str | None = None
+    near_why: str | None = None  # the same, for a person
 
     def to_dict(self) -> dict[str, Any]:
         return {"capture_id": self.capture_id, "shared": self.shared,
                 "pdq_distance": self.pdq_distance,
-                "near_duplicate": self.pdq_distance is not None}
+                "near_duplicate": self.near_reason is not None or self.pdq_distance is not None,
+                "near_duplicate_reason": self.near_reason, "near_duplicate_why": self.near_why}
 
 
 @dataclass(frozen=True, slots=True)
 class SimilarImage:
+    """A near-duplicate (a repost) of the capture asked about, and why
+    (``reading/reposts.py``): ``image``, the whole image's PDQ hash (``distance``);
+    ``region``, a part of the image, as when bars were cut off or it was cropped
+    (``score``: that part's PDQ distance); ``text``, the same words (``score``: the share
+    of the shorter text found in the other)."""
+
     capture_id: int
-    distance: int
-    quality: int
+    distance: int | None  # whole-image PDQ distance; None when matched otherwise
+    quality: int  # PDQ quality of the other capture's matching hash (0: by text)
+    reason: str = "image"
+    score: float | None = None
+
+    @property
+    def why(self) -> str:
+        if self.reason == "region":
+            return f"part of the image matches (PDQ distance {self.score:.0f})"
+        if self.reason == "text":
+            return f"same text ({(self.score or 0) * 100:.0f} % shared)"
+        return f"PDQ distance {self.distance}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "why": self.why}
 
 
 def _fts_query(text: str) -> str:
-    """A safe FTS5 query from what a person typed: every word must match;
-    ``word*`` is a prefix query; ``OR`` between words is kept."""
-    from workstation.textnorm import fold
+    """A safe FTS5 query from what a person typed (``searchquery.parse``): every word
+    must match; ``word*`` is a prefix query; ``OR`` between words is kept; synonyms
+    across scripts and ``lang:CODE`` are expanded."""
+    from workstation.reading.searchquery import parse
 
-    parts: list[str] = []
-    for raw in text.split():
-        if raw == "OR":
-            if parts and parts[-1] != "OR":
-                parts.append("OR")
-            continue
-        prefix = raw.endswith("*")
-        token = fold(raw.rstrip("*")).replace('"', " ").strip()
-        if not re.search(r"\w", token):
-            continue
-        parts.append(f'"{token}"' + ("*" if prefix else ""))
-    while parts and parts[-1] == "OR":
-        parts.pop()
-    if not parts:
-        raise WorkstationError("The search is empty: type a word, number or handle.")
-    return " ".join(parts)
+    return parse(text).match
 
 
 class ReadingService:
@@ -142,10 +171,12 @@ class ReadingService:
 
     Derived data only: the originals are read (and verified) but never changed."""
 
-    def __init__(self, ctx: Context, repo: ReadingRepo, captures_repo: CaptureRepo) -> None:
+    def __init__(self, ctx: Context, repo: ReadingRepo, captures_repo: CaptureRepo,
+                 reposts: RepostsRepo | None = None) -> None:
         self._ctx = ctx
         self._repo = repo
         self._captures_repo = captures_repo
+        self._reposts = reposts or RepostsRepo(repo.conn)
 
     def _capture(self, capture_id: int) -> Capture:
         found = self._captures_repo.get(capture_id)
@@ -180,8 +211,10 @@ class ReadingService:
             for r in indicators)
         metadata = " ".join(filter(None, [
             capture.source_url, capture.platform, capture.handle, capture.content_id,
-            capture.case, capture.original_filename, " ".join(capture.tags)]))
-        self._repo.index(capture.id, ocr_text, capture.notes, metadata, indicator_text)
+            capture.case, capture.original_filename, " ".join(capture.tags),
+            _language_words(run["advert_languages"] if run else "")]))
+        self._repo.index(capture.id, _searchable(ocr_text), _searchable(capture.notes),
+                         _searchable(metadata), indicator_text)
         hits = []
         for source, text in (("ocr", ocr_text), ("notes", capture.notes)):
             for hit in self.lexicon.match(text):
@@ -192,29 +225,43 @@ class ReadingService:
                                       verdict.categories)
 
     def backfill_derived(self) -> None:
-        """After an upgrade: PDQ hashes, indicators, flags and the index for older captures.
+        """After an upgrade: PDQ hashes (decoding the original, only for workspaces from
+        before 0002), text sketches, indicators, flags and the index for older captures.
+        Region hashes need every original decoded again, so they are made on request
+        (:meth:`backfill_regions`).
 
         Derived data only; originals are read (and verified) but never changed.
         """
         from workstation.evidence.images import derive, probe_bytes
 
         missing_pdq = set(self._repo.captures_without_pdq())
+        unsketched = set(self._reposts.captures_read_without_sketch())
         indexed = self._repo.indexed_ids()
         for capture_id in [c for (c, _sha) in self._captures_repo.hashes()]:
-            if capture_id not in missing_pdq and capture_id in indexed:
+            # Region hashes of older captures are made by backfill_regions, on request.
+            decode = capture_id in missing_pdq
+            refresh = capture_id in missing_pdq or capture_id not in indexed
+            if not (decode or refresh or capture_id in unsketched):
                 continue
             capture = self._capture(capture_id)
             with self._ctx.write():
-                if capture_id in missing_pdq:
+                if decode:
                     try:
                         data = self._ctx.store.read_verified(capture.sha256)
                         _info, image = probe_bytes(data, capture.width * capture.height + 1)
                         derived = derive(image)
                     except WorkstationError:
                         derived = None  # `verify` reports the damaged original
-                    if derived is not None and derived.pdq is not None:
+                    if derived is not None and derived.pdq is not None \
+                            and capture_id in missing_pdq:
                         self._repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
-                self.refresh_derived(capture_id)
+                    if derived is not None:
+                        self.store_regions(capture_id, derived.regions)
+                if capture_id in unsketched:
+                    run = self._repo.current_run(capture_id)
+                    self.update_sketch(capture_id, run["text"] if run else "")
+                if refresh:
+                    self.refresh_derived(capture_id)
 
     def ocr_languages(self) -> str:
         return get_text(self._ctx, "ocr_languages")
@@ -283,10 +330,18 @@ class ReadingService:
             "words": words,
             "confidence": data.get("mean_confidence"),
             "duration": float(data.get("duration_s", 0.0)),
+            # what the advert is written in (not the models tried), how much of the
+            # page's text was read, and where ink was left unread
+            "advert_languages": "+".join(data.get("advert_languages") or []),
+            "coverage": data.get("coverage"),
+            "unread": [list(b) for b in data.get("unread") or []],
         }
-        boxes = [WordBox(w["text"], tuple(w["bbox"])) for w in words if w.get("text")]
+        boxes = WordBox.from_dicts(words)  # as verify replays it: confidences, lines
+        # an indicator that an earlier run read differently is marked for attention
+        others = [r["text"] for r in self._repo.runs(capture_id)]
         found = [i.to_dict() for i in extract_indicators(run["text"], self.region_hints,
-                                                         words=boxes, source="ocr")]
+                                                         words=boxes, source="ocr",
+                                                         other_readings=others)]
         with self._ctx.write():
             run_id = self._repo.insert_run(capture_id, run, utc_now(), self._ctx.analyst)
             self._repo.replace_indicators(capture_id, ("ocr",), _dedupe(found), run_id)
@@ -295,10 +350,14 @@ class ReadingService:
                 "languages": languages, "params": run["params"],
                 "confidence": run["confidence"], "duration": round(run["duration"], 3),
                 "text_sha256": hashlib.sha256(run["text"].encode("utf-8")).hexdigest(),
-                "indicators": len(found),
+                "indicators": len(found), "advert_languages": run["advert_languages"],
+                "coverage": run["coverage"], "unread": len(run["unread"]),
             })
             self._reindex(self._capture(capture_id))
-        return OcrOutcome(capture_id, "done", run_id, languages, run["confidence"])
+            self.update_sketch(capture_id, run["text"])
+        return OcrOutcome(capture_id, "done", run_id, languages, run["confidence"],
+                          advert_languages=run["advert_languages"] or None,
+                          coverage=run["coverage"], unread=len(run["unread"]))
 
     def current_ocr(self, capture_id: int) -> OcrRun | None:
         row = self._repo.current_run(capture_id)
@@ -314,9 +373,7 @@ class ReadingService:
         if kind is not None and kind not in KINDS:
             raise WorkstationError(
                 f"Unknown indicator kind {kind!r}; choose one of {', '.join(KINDS)}.")
-        return [IndicatorRecord(r["capture_id"], r["kind"], r["value"], r["normalized"],
-                                r["source"], tuple(json.loads(r["box"])) if r["box"] else None)
-                for r in self._repo.indicators(capture_id, kind)]
+        return [indicator_record(r) for r in self._repo.indicators(capture_id, kind)]
 
     def flagged(self, capture_ids: Iterable[int] | None = None
                 ) -> dict[int, tuple[bool, float]]:
@@ -335,31 +392,91 @@ class ReadingService:
         return [dict(r) for r in self._repo.keyword_hits(capture_id)]
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search (bm25-ranked, highlighted snippets) over OCR text, notes,
-        metadata and indicators; ``word*`` for prefixes."""
-        match = _fts_query(query)
+        """Full-text search (bm25-ranked) over OCR text, notes, metadata and indicators;
+        ``word*`` for prefixes, synonyms across scripts, ``lang:fas``.  Snippets show the
+        text as read with the matches marked ``[`` … ``]``."""
+        from workstation.reading.searchquery import hit_snippet, parse
+
+        parsed = parse(query)
         try:
-            rows = self._repo.search(match, max(1, limit))
+            ranked = self._repo.search(parsed.match, max(1, limit))
         except sqlite3.OperationalError as exc:
             raise WorkstationError(f"Cannot search for {query!r}: {exc}") from None
-        return [SearchHit(capture_id, rank, " ".join(snippet.split()))
-                for capture_id, rank, snippet in rows]
+        sources = self._repo.snippet_sources([capture_id for capture_id, _ in ranked])
+        return [SearchHit(capture_id, rank,
+                          hit_snippet(parsed.terms, *sources.get(capture_id, ([], []))))
+                for capture_id, rank in ranked]
 
     def similar(self, capture_id: int, max_distance: int = PDQ_MAX_DISTANCE) -> list[SimilarImage]:
-        """Near-duplicate images by PDQ hash (distance ≤ 31; quality ≤ 49 ignored, as HMA)."""
+        """Near-duplicates (reposts): the whole image's PDQ hash (distance ≤ 31; quality
+        ≤ 49 ignored, as HMA), a part of the image (bars cut off, cropped), or the same
+        words; clearly different words overrule an image match (``reading/reposts.py``)."""
+        from workstation.reading import reposts
+
         self._capture(capture_id)
+        whole: dict[int, tuple[int, int]] = {}
         mine = self._repo.pdq(capture_id)
-        if mine is None or mine["quality"] < PDQ_MIN_QUALITY:
-            return []
-        target = int(mine["pdq"], 16)
-        found = []
-        for other, pdq, quality in self._repo.all_pdq():
-            if other == capture_id or quality < PDQ_MIN_QUALITY:
-                continue
-            distance = (int(pdq, 16) ^ target).bit_count()
-            if distance <= max_distance:
-                found.append(SimilarImage(other, distance, quality))
-        return sorted(found, key=lambda s: (s.distance, s.capture_id))
+        if mine is not None and mine["quality"] >= PDQ_MIN_QUALITY:
+            target = int(mine["pdq"], 16)
+            for other, pdq, quality in self._repo.all_pdq():
+                distance = (int(pdq, 16) ^ target).bit_count()
+                if quality >= PDQ_MIN_QUALITY and distance <= max_distance:
+                    whole[other] = (distance, quality)
+        regions = self._reposts.nearest_regions(
+            [pdq for _region, pdq, _quality in self._reposts.regions(capture_id)
+             if len(pdq) == PDQ_BYTES],
+            reposts.REGION_MAX_DISTANCE)
+        sketch = self._reposts.sketch(capture_id)
+        texts = reposts.text_matches(sketch, *self._reposts.sketch_matrix(reposts.SKETCH_SIZE),
+                                     ask=set(whole) | set(regions)) if sketch else {}
+        return [SimilarImage(n.capture_id, n.distance, n.quality, n.reason, n.score)
+                for n in reposts.decide(capture_id, whole, regions, texts)]
+
+    def store_regions(self, capture_id: int, regions: Iterable[Any]) -> None:
+        """Inside a write: a capture's region hashes (``images.derive``'s ``regions``).  An
+        image without a usable region (blank) gets one empty row, so that it counts as
+        hashed and is not decoded again by :meth:`backfill_regions`."""
+        rows = [(r.region, r.pdq, r.quality) for r in regions]
+        self._reposts.set_regions(capture_id, rows or [(NO_REGION, b"", 0)])
+
+    def regions_pending(self) -> list[int]:
+        """Captures imported before region hashes existed (0005), still without them."""
+        hashed = self._reposts.captures_with_regions()
+        return [c for (c, _sha) in self._captures_repo.hashes() if c not in hashed]
+
+    def backfill_regions(self, progress: ProgressCallback | None = None,
+                         cancel: CancelToken | None = None) -> int:
+        """Region hashes for captures imported before 0005: each original is decoded
+        (and verified) once, about 40-80 ms a capture, so this runs on request (``workstation
+        rehash``, or the window in the background), not when the workspace opens.
+        Each capture is stored as it is done; cancelling keeps those.  Returns how many
+        were hashed.  Derived data only: originals are never changed."""
+        from workstation.evidence.images import derive, probe_bytes
+
+        pending = self.regions_pending()
+        report(progress, 0, len(pending), "repost hashes")
+        done = 0
+        for n, capture_id in enumerate(pending, start=1):
+            if cancel is not None and cancel.cancelled:
+                break
+            capture = self._capture(capture_id)
+            try:
+                data = self._ctx.store.read_verified(capture.sha256)
+                _info, image = probe_bytes(data, capture.width * capture.height + 1)
+                regions = derive(image).regions
+            except WorkstationError:
+                continue  # `verify` reports the damaged original
+            with self._ctx.write():
+                self.store_regions(capture_id, regions)
+            done += 1
+            report(progress, n, len(pending), f"capture #{capture_id}")
+        return done
+
+    def update_sketch(self, capture_id: int, text: str) -> None:
+        """Inside a write: the sketch of a capture's OCR text, made again whenever it is read."""
+        from workstation.reading.reposts import text_sketch
+
+        self._reposts.set_sketch(capture_id, text_sketch(text))
 
     def links(self, capture_id: int) -> list[Link]:
         """Every other capture (any case, any platform) sharing a normalised indicator,
@@ -372,7 +489,9 @@ class ReadingService:
             if entry not in link.shared:
                 link.shared.append(entry)
         for near in self.similar(capture_id):
-            by_id.setdefault(near.capture_id, Link(near.capture_id)).pdq_distance = near.distance
+            link = by_id.setdefault(near.capture_id, Link(near.capture_id))
+            link.pdq_distance, link.near_reason = near.distance, near.reason
+            link.near_why = near.why
         return sorted(by_id.values(), key=lambda link: link.capture_id)
 
     def pdq_of(self, capture_id: int) -> tuple[str, int] | None:
@@ -380,20 +499,36 @@ class ReadingService:
         return (row["pdq"], row["quality"]) if row else None
 
 
+def indicator_record(row: sqlite3.Row) -> IndicatorRecord:
+    """An indicator row (joined with its verdict, ``ReadingRepo.indicators``) as a record:
+    what OCR read is *found* until the analyst confirms or rejects it; what the analyst
+    typed (notes, metadata) is *confirmed* unless rejected."""
+    verdict = row["verdict"]
+    status = verdict or ("found" if row["source"] == "ocr" else "confirmed")
+    box = tuple(json.loads(row["box"])) if row["box"] else None
+    return IndicatorRecord(row["capture_id"], row["kind"], row["value"], row["normalized"],
+                           row["source"], box,
+                           platform=row["platform"], confidence=row["confidence"],
+                           attention=row["attention"], status=status)
+
+
 def text_indicators(notes: str | None, source_url: str | None, handle: str | None,
-                    hints: Sequence[str]) -> list[dict[str, Any]]:
-    """The indicators of a capture's notes and metadata (``verify`` recomputes them)."""
+                    hints: Sequence[str], *, join_lines: bool = True) -> list[dict[str, Any]]:
+    """The indicators of a capture's notes and metadata (``verify`` recomputes them;
+    ``join_lines=False`` as they were read before numbers were joined across lines)."""
     from workstation.reading.indicators.extract import extract_indicators
 
     found: list[dict[str, Any]] = []
     if notes:
-        found += [i.to_dict() for i in extract_indicators(notes, hints, source="notes")]
+        found += [i.to_dict() for i in extract_indicators(notes, hints, source="notes",
+                                                          join_lines=join_lines)]
     if source_url:
-        found += [i.to_dict() for i in extract_indicators(source_url, hints, source="metadata")]
+        found += [i.to_dict() for i in extract_indicators(source_url, hints, source="metadata",
+                                                          join_lines=join_lines)]
     if handle:
         found.append({"kind": "handle", "value": handle,
                       "normalized": handle.lstrip("@").lower(), "source": "metadata",
-                      "box": None})
+                      "box": None, "platform": None, "confidence": None, "attention": None})
     return _dedupe(found)
 
 
@@ -408,8 +543,27 @@ def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _searchable(text: str) -> str:
+    """``text`` as indexed: followed by one synonym-group token (``synwhatsapp``) for
+    every synonym in it, so a search for any of them asks the index for one token."""
+    from workstation.reading.searchquery import load_synonyms
+
+    extra = load_synonyms().index_words(text) if text else ""
+    return f"{text}\n{extra}" if extra else text
+
+
+def _language_words(advert_languages: str) -> str:
+    """What the index's metadata holds for a run's advert languages ("fas+eng"):
+    ``langfas`` for ``lang:fas`` and the languages' names ("persian")."""
+    from workstation.reading.searchquery import load_synonyms
+
+    codes = [c for c in advert_languages.split("+") if c.strip()]
+    return load_synonyms().language_words(codes) if codes else ""
+
+
 def _run(row: sqlite3.Row) -> OcrRun:
     return OcrRun(
         row["id"], row["capture_id"], row["engine"], row["engine_version"], row["languages"],
-        json.loads(row["params"]), row["text"], decode_words(row["words"]), row["confidence"],
-        row["duration"], row["created_at"], row["analyst"])
+        json.loads(row["params"]), row["text"], decode_words(row["words"], row["text"]),
+        row["confidence"], row["duration"], row["created_at"], row["analyst"],
+        row["advert_languages"] or "", row["coverage"], json.loads(row["unread"] or "[]"))

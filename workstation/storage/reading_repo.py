@@ -5,38 +5,23 @@ perceptual hashes and the full-text index.  Only the Workspace uses this.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from workstation.storage import ranking
+from workstation.storage import ranking, wordcodec
 from workstation.storage.sqlitelib import sqlite3
 from workstation.textnorm import fold
 
-#: The prefix lengths search_index keeps an index for (migrations/0004_search_prefixes.sql).
-PREFIX_INDEX_LENGTHS = (2, 3, 4)
-_PREFIX_PHRASE = re.compile(r'"([^"]*)"\*')
 
-
-def _prefixes_indexed(match: str) -> bool:
-    """Whether every prefix in an FTS5 query (as ``_fts_query`` writes them) has an index."""
-    for phrase in _PREFIX_PHRASE.findall(match):
-        words = re.findall(r"\w+", phrase)
-        if words and len(words[-1]) not in PREFIX_INDEX_LENGTHS:
-            return False
-    return True
-
-
-def decode_words(raw: str | bytes | None) -> list[dict[str, Any]]:
+def decode_words(raw: str | bytes | None, text: str | None = None) -> list[dict[str, Any]]:
     """The words of an OCR run as stored in ``ocr_runs.words``, as a list of dicts
-    (``text``, ``confidence``, ``bbox``, ``block``, ``paragraph``, ``line``, ``word``)."""
-    if not raw:
-        return []
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8")
-    words: list[dict[str, Any]] = json.loads(raw)
-    return words
+    (``text``, ``confidence``, ``bbox``, ``block``, ``paragraph``, ``line``, ``word``).
+
+    ``text``: the run's ``ocr_runs.text``, which the compact form (``wordcodec``, every
+    run stored since 0005) takes the word texts from; rows stored as JSON do not need it.
+    """
+    return wordcodec.decode(raw, text)
 
 
 @contextmanager
@@ -59,14 +44,18 @@ class ReadingRepo:
     # ------------------------------------------------------------------ OCR runs
     def insert_run(self, capture_id: int, run: dict[str, Any], created_at: str,
                    analyst: str) -> int:
+        """Store a run; its words in the compact form (:mod:`wordcodec`), which is exact or
+        falls back to JSON."""
         cur = self.conn.execute(
             "INSERT INTO ocr_runs (capture_id, engine, engine_version, languages, params, text, "
-            "words, confidence, duration, created_at, analyst) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "words, confidence, duration, created_at, analyst, advert_languages, coverage, "
+            "unread) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (capture_id, run["engine"], run["engine_version"], run["languages"],
              json.dumps(run["params"], ensure_ascii=False, sort_keys=True), run["text"],
-             json.dumps(run["words"], ensure_ascii=False, separators=(",", ":")),
-             run["confidence"], run["duration"], created_at, analyst),
+             wordcodec.encode_words(run["words"], run["text"]),
+             run["confidence"], run["duration"], created_at, analyst,
+             str(run.get("advert_languages") or ""), run.get("coverage"),
+             json.dumps([list(b) for b in run.get("unread") or []])),
         )
         return int(cur.lastrowid or 0)
 
@@ -102,36 +91,51 @@ class ReadingRepo:
     def replace_indicators(self, capture_id: int, sources: Iterable[str],
                            indicators: Iterable[dict[str, Any]],
                            ocr_run_id: int | None = None) -> None:
+        """Replace the capture's indicators of ``sources``.  The analyst's verdicts are
+        kept apart (``indicator_reviews``), so they survive this."""
         source_list = list(sources)
         self.conn.execute(
             f"DELETE FROM indicators WHERE capture_id = ? AND source IN "
             f"({','.join('?' * len(source_list))})", [capture_id, *source_list])
         self.conn.executemany(
-            "INSERT INTO indicators (capture_id, kind, value, normalized, source, ocr_run_id, box) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO indicators (capture_id, kind, value, normalized, source, ocr_run_id, box, "
+            "platform, confidence, attention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(capture_id, i["kind"], i["value"], i["normalized"], i["source"],
               ocr_run_id if i["source"] == "ocr" else None,
-              json.dumps(list(i["box"])) if i.get("box") else None) for i in indicators])
+              json.dumps(list(i["box"])) if i.get("box") else None,
+              i.get("platform"), i.get("confidence"), i.get("attention")) for i in indicators])
 
-    def indicators(self, capture_id: int | None = None, kind: str | None = None
-                   ) -> list[sqlite3.Row]:
-        sql, params = "SELECT * FROM indicators WHERE 1 = 1", list[Any]()
+    def indicators(self, capture_id: int | None = None, kind: str | None = None, *,
+                   unreviewed: bool = False) -> list[sqlite3.Row]:
+        """Indicator rows, each with ``verdict``: the analyst's ('confirmed', 'rejected')
+        or NULL when not reviewed; ``unreviewed``: only those read by OCR without one."""
+        sql = ("SELECT i.*, v.verdict AS verdict FROM indicators i "
+               "LEFT JOIN indicator_reviews v ON v.capture_id = i.capture_id "
+               "AND v.kind = i.kind AND v.normalized = i.normalized WHERE 1 = 1")
+        params: list[Any] = []
+        if unreviewed:
+            sql += " AND i.source = 'ocr' AND v.verdict IS NULL"
         if capture_id is not None:
-            sql += " AND capture_id = ?"
+            sql += " AND i.capture_id = ?"
             params.append(capture_id)
         if kind is not None:
-            sql += " AND kind = ?"
+            sql += " AND i.kind = ?"
             params.append(kind)
-        return list(self.conn.execute(sql + " ORDER BY capture_id, id", params))
+        return list(self.conn.execute(sql + " ORDER BY i.capture_id, i.id", params))
 
     def sharing(self, capture_id: int, kinds: Sequence[str]) -> list[sqlite3.Row]:
-        """Other captures sharing a normalised indicator of ``kinds`` with ``capture_id``."""
+        """Other captures sharing a normalised indicator of ``kinds`` with ``capture_id``;
+        an indicator the analyst rejected (a misreading) links nothing, on either side."""
         marks = ",".join("?" * len(kinds))
+        rejected = ("NOT EXISTS (SELECT 1 FROM indicator_reviews v WHERE v.capture_id = {t}"
+                    ".capture_id AND v.kind = {t}.kind AND v.normalized = {t}.normalized "
+                    "AND v.verdict = 'rejected')")
         return list(self.conn.execute(
             "SELECT DISTINCT o.capture_id AS other, o.kind, o.normalized "
             "FROM indicators mine JOIN indicators o "
             "  ON o.kind = mine.kind AND o.normalized = mine.normalized "
             f"WHERE mine.capture_id = ? AND o.capture_id != ? AND mine.kind IN ({marks}) "
+            f"AND {rejected.format(t='mine')} AND {rejected.format(t='o')} "
             "ORDER BY o.capture_id, o.kind, o.normalized",
             [capture_id, capture_id, *kinds]))
 
@@ -187,35 +191,43 @@ class ReadingRepo:
     # -------------------------------------------------------------- full text
     def index(self, capture_id: int, ocr_text: str, notes: str, metadata: str,
               indicators: str) -> None:
+        """(Re)index a capture, folded.  The index is contentless (0006): it cannot give
+        the text back, snippets come from the text as read."""
         self.conn.execute("DELETE FROM search_index WHERE rowid = ?", (capture_id,))
         self.conn.execute(
             "INSERT INTO search_index (rowid, ocr_text, notes, metadata, indicators) "
             "VALUES (?, ?, ?, ?, ?)",
             (capture_id, fold(ocr_text), fold(notes), fold(metadata), fold(indicators)))
 
-    def search(self, match: str, limit: int) -> list[tuple[int, float, str]]:
-        """(capture id, rank, snippet) of the best ``limit`` matches, best first.
+    def search(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """(capture id, rank) of the best ``limit`` matches, best first.
 
-        Ranked first, snippets after for the hits alone: asked for in the ranked query,
-        ``snippet()`` also runs for every row that passes through the top-N sorter on
-        its way out, several hundred rows for a broad query.  Both steps read one
-        snapshot.
-        """
+        No ``snippet()``: the index holds folded text, so snippets are made from the text
+        as read (:meth:`snippet_sources`, ``workstation.reading.searchquery``)."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            f"SELECT rowid, {ranking.expression()} AS rank FROM search_index "
+            "WHERE search_index MATCH ? ORDER BY rank, rowid LIMIT ?", (match, limit))]
+
+    def snippet_sources(self, capture_ids: Sequence[int]
+                        ) -> dict[int, tuple[list[str], list[tuple[str, str]]]]:
+        """Per capture: its texts as read (current OCR text, notes, metadata) and its
+        indicators (value, normalized), to make search snippets from."""
+        if not capture_ids:
+            return {}
+        ids = json.dumps(list(capture_ids))
+        out: dict[int, tuple[list[str], list[tuple[str, str]]]] = {}
         with _read_snapshot(self.conn):
-            ranked = [(r[0], r[1]) for r in self.conn.execute(
-                f"SELECT rowid, {ranking.expression()} AS rank FROM search_index "
-                "WHERE search_index MATCH ? ORDER BY rank, rowid LIMIT ?", (match, limit))]
-            if not ranked:
-                return []
-            # FTS5 runs the query again for each rowid looked up, cheap unless a prefix
-            # has no prefix index (then merging every word it starts is paid 50 times):
-            # such queries scan their matches once instead ("+rowid" is not pushed down).
-            rowid = "rowid" if _prefixes_indexed(match) else "+rowid"
-            snippets = dict(self.conn.execute(
-                "SELECT rowid, snippet(search_index, -1, '[', ']', '…', 12) FROM search_index "
-                f"WHERE search_index MATCH ? AND {rowid} IN (SELECT value FROM json_each(?))",
-                (match, json.dumps([capture_id for capture_id, _ in ranked]))))
-        return [(capture_id, rank, snippets.get(capture_id, "")) for capture_id, rank in ranked]
+            for row in self.conn.execute(
+                    "SELECT c.id, coalesce((SELECT text FROM ocr_runs WHERE capture_id = c.id "
+                    "ORDER BY id DESC LIMIT 1), ''), c.notes, concat_ws(' ', c.source_url, "
+                    "c.platform, c.handle, c.content_id, c.original_filename) "
+                    "FROM captures c WHERE c.id IN (SELECT value FROM json_each(?))", (ids,)):
+                out[row[0]] = ([row[1], row[2], row[3]], [])
+            for row in self.conn.execute(
+                    "SELECT capture_id, value, normalized FROM indicators "
+                    "WHERE capture_id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,)):
+                out[row[0]][1].append((row[1], row[2]))
+        return out
 
     def indexed_ids(self) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT rowid FROM search_index")}

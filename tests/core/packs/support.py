@@ -41,13 +41,21 @@ def tool(name: str) -> str:
 
 @dataclass(frozen=True)
 class FakeOcr:
+    """An OCR result as the engine hands it over: ``languages`` the models tried,
+    ``advert`` the language(s) the advert was identified as (empty: a run made before
+    languages were identified); ``coverage`` and ``unread`` what was read of the page."""
+
     text: str
     languages: tuple[str, ...]
+    advert: tuple[str, ...] = ()
+    coverage: float | None = None
+    unread: tuple[tuple[int, int, int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "languages": list(self.languages), "words": [],
                 "engine": "tesseract", "engine_version": "test", "mean_confidence": 88.0,
-                "duration_s": 0.1, "parameters": {}}
+                "duration_s": 0.1, "parameters": {}, "advert_languages": list(self.advert),
+                "coverage": self.coverage, "unread": [list(b) for b in self.unread]}
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ def _make_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
                 case="op-sea")).id
             assert a and b and c
             # as `workstation ocr` does
-            ws.reading._store_ocr(a, FakeOcr(ARABIC_TEXT, ("ara", "eng")))
+            ws.reading._store_ocr(a, FakeOcr(ARABIC_TEXT, ("ara", "eng"), ("ara",)))
             t_age = ws.contacts.add("tiktok", "Trust & Safety <Escalations>", "ts@tiktok.example",
                                    [age_recipient], organisation="TikTok UK", role="T&S lead").id
             t_ssh = ws.contacts.add("tiktok", "SSH user", "ssh@tiktok.example",

@@ -77,7 +77,7 @@ def test_contact_key_substitution_is_reported_shown_and_never_used(
                     str(template.captures[0]), "--passphrase-env", PASS_ENV, "-o", str(out),
                     workspace=ws_dir, env=CLI_ENV)
     assert built.returncode == 1
-    warning, error = built.stderr.splitlines()  # no longer verified: warned, then refused
+    warning, *_, error = built.stderr.splitlines()  # no longer verified: warned, then refused
     assert warning.startswith(f"warning: contact #{template.tiktok_age} has not been verified")
     assert error.startswith(f"workstation: error: Contact #{template.tiktok_age} was changed "
                             "outside the application")

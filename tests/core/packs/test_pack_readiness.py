@@ -32,7 +32,15 @@ def test_readiness_lists_what_stands_in_the_way(template: Template, tmp_path: Pa
         items = ws.packs.readiness([c, a, b], template.tiktok_age)
         assert [i.capture_id for i in items] == [c, a, b]  # the order asked for
         by_id = {i.capture_id: i for i in items}
-        assert by_id[a].ok and not by_id[a].blocking and by_id[a].indicators >= 2
+        # a: its number typed in the notes is confirmed; what OCR read is not yet
+        assert by_id[a].indicators >= 1 and by_id[a].unconfirmed >= 1
+        assert by_id[a].checks == (f"{by_id[a].unconfirmed} indicator"
+                                   f"{'s' if by_id[a].unconfirmed > 1 else ''} not confirmed",)
+        assert not by_id[a].blocking
+        ws.review.confirm_all(a)
+        (now,) = ws.packs.readiness([a], template.tiktok_age)
+        assert now.ok and now.unconfirmed == 0
+        assert now.indicators == by_id[a].indicators + by_id[a].unconfirmed
         assert by_id[c].checks == ("from facebook, not tiktok", "not OCR'd yet")
         assert by_id[c].blocking
         assert "no source URL" in by_id[b].checks and not by_id[b].blocking

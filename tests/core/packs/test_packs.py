@@ -116,11 +116,18 @@ def test_manifest_describes_every_item(sealed: Sealed, tmp_path: Path) -> None:
     assert a["platform_content_id"] == "7301" and a["content_type"] == "video"
     assert a["account"] == {"handle": "boats_uk", "profile_url": "https://www.tiktok.com/@boats_uk",
                             "account_id": None}
-    assert a["languages"] == ["ara", "eng"] and a["policy"] == "tiktok-human-exploitation"
+    # The advert's language, not the models it was read with.
+    assert a["languages"] == ["ara"] and a["ocr"]["models"] == ["ara", "eng"]
+    assert a["policy"] == "tiktok-human-exploitation"
     assert a["observed_utc"].endswith("Z")
     assert a["pdq"]["hash"] and len(a["pdq"]["hash"]) == 64
+    # The number typed in the notes is confirmed; the one only OCR read is listed apart,
+    # marked unconfirmed, until the analyst confirms it.
     phones = {i["normalized"] for i in a["indicators"] if i["kind"] in ("phone", "whatsapp")}
-    assert {"+447700900123", "+447700900456"} <= phones
+    assert "+447700900123" in phones and "+447700900456" not in phones
+    pending = [i for i in a["unconfirmed"] if i["normalized"] == "+447700900456"]
+    assert pending and all(i["status"] == "unconfirmed" and i["source"] == "ocr"
+                           for i in pending)
     with Workspace.open(sealed.ws, readonly=True) as ws:
         for item in (a, b):
             capture = ws.captures.get(item["capture_id"])

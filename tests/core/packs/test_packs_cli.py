@@ -33,6 +33,11 @@ def test_build_send_open_answer_and_figures(template: Template, tmp_path: Path) 
     ref = pack["ref"]
     assert pack["state"] == "sealed" and out.is_file() and len(pack["items"]) == 2
     assert "has not been verified" in built.stderr  # a warning, not a refusal
+    # What OCR read in A and B was never confirmed: said before sealing, listed apart.
+    with support.open_ws(ws) as opened_ws:
+        waiting = len(opened_ws.review.pending([a, b]))
+    assert waiting > 0
+    assert f"{waiting} indicator(s) read by OCR are not confirmed" in built.stderr
 
     listed = json.loads(run_cli("pack", "list", "--json", workspace=ws, check=True).stdout)
     assert [(p["ref"], p["state"]) for p in listed] == [(ref, "sealed")]

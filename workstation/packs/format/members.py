@@ -59,9 +59,12 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             "languages": item.languages,
             "policy": item.policy,
             "indicators": item.indicators,
+            "unconfirmed": item.unconfirmed,
             "pdq": ({"hash": item.pdq, "quality": item.pdq_quality}
                     if item.pdq is not None else None),
-            "ocr": ({"engine": item.ocr_engine, "mean_confidence": item.ocr_confidence}
+            "ocr": ({"engine": item.ocr_engine, "mean_confidence": item.ocr_confidence,
+                     "models": item.ocr_models, "coverage": item.ocr_coverage,
+                     "unread_regions": item.ocr_unread}
                     if item.ocr_text is not None else None),
             "files": files,
             "prior_packs": item.prior_refs,
@@ -133,6 +136,9 @@ def _csv_cell(value: Any) -> str:
 
 
 def indicators_csv(spec: PackSpec, items: Sequence[PackItem]) -> bytes:
+    """``indicators.csv``: the confirmed indicators only.  A spreadsheet is acted on row
+    by row, so values the analyst has not confirmed stay out of it (they are in the
+    manifest's ``unconfirmed`` and the report, marked as such)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["pack_ref", "item", "capture_id", "kind", "value", "normalized", "source",
@@ -220,7 +226,9 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
         "  manifest.json        every item and file with its SHA-256 and MD5",
         "  evidence/            the original screenshots, byte-exact",
         "  ocr/                 the text read from each screenshot",
-        "  indicators.csv       phone numbers, handles, links ... (with earlier packs naming them)",
+        "  indicators.csv       phone numbers, handles, links ... confirmed by the analyst",
+        "                       (with earlier packs naming them); values read but not yet",
+        "                       confirmed are listed apart in manifest.json and report.html",
         "  stix.json            the same as a STIX 2.1 bundle",
         "  outcome-template.csv the form for your answer",
         f"  {SUMS} / {SUMS_SIG}   checksums of every file, signed by the agency",

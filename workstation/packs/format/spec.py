@@ -155,13 +155,25 @@ class PackItem:
     handle: str | None = None
     profile_url: str | None = None
     account_id: str | None = None
+    #: the language(s) the advert is written in, as identified when it was read
+    #: (``["fas", "eng"]``); empty for text read before languages were identified
     languages: list[str] = field(default_factory=list)
+    #: the confirmed indicators: the only ones a platform is asked to act on
     indicators: list[dict[str, Any]] = field(default_factory=list)
+    #: indicators read by OCR that the analyst has not confirmed yet (``"status":
+    #: "unconfirmed"``): listed apart, never in ``stix.json`` or ``indicators.csv``
+    unconfirmed: list[dict[str, Any]] = field(default_factory=list)
     pdq: str | None = None
     pdq_quality: int | None = None
     ocr_text: str | None = None
     ocr_engine: str | None = None
     ocr_confidence: float | None = None
+    #: the OCR models tried (``["ara", "eng"]``): how it was read, not its language
+    ocr_models: list[str] = field(default_factory=list)
+    #: the share (0..1) of the page's text regions that were read (``None``: not
+    #: measured), and how many regions with ink could not be read
+    ocr_coverage: float | None = None
+    ocr_unread: int = 0
     prior_refs: list[str] = field(default_factory=list)
     preview: Callable[[], bytes | None] | None = None
 
@@ -186,7 +198,10 @@ class PackItem:
 
     @property
     def rtl(self) -> bool:
-        return any(lang in RTL_LANGUAGES for lang in self.languages)
+        """Whether the advert is written right to left: from its identified languages;
+        for text read before they were identified, from the models it was read with
+        (an Arabic-script model reads Arabic-script text), the only hint there is."""
+        return any(lang in RTL_LANGUAGES for lang in self.languages or self.ocr_models)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,11 @@
-"""``stix.json``: the pack's indicators as a STIX 2.1 bundle (OASIS ``stix2``)."""
+"""``stix.json``: the pack's indicators as a STIX 2.1 bundle (OASIS ``stix2``).
+
+Only confirmed indicators become STIX ``indicator`` objects: a consumer acts on
+them, so what the analyst has not confirmed (an OCR misreading, say) stays in the
+manifest and the report, marked unconfirmed, and is only counted here.  A handle is
+an account on the platform its text names (``Instagram: @x`` in a Facebook post is
+an Instagram account), else on the pack's platform.
+"""
 
 from __future__ import annotations
 
@@ -83,17 +90,23 @@ def stix_bundle(spec: PackSpec, items: Sequence[PackItem]) -> str:
             pattern = _indicator_pattern(ind, account_type)
             if pattern is not None:
                 made.append(indicator(
-                    f"{ind['kind']} {ind['normalized']}", pattern,
+                    _indicator_name(ind), pattern,
                     f"{ind['kind']} advertised in item {item.position} of pack {spec.ref}."))
         for obj in made:
             rel = stix2.Relationship(relationship_type="based-on", source_ref=obj.id,
                                      target_ref=observed.id, **common)
             objects.append(rel)
             report_refs.append(rel.id)
+    unconfirmed = sum(len(item.unconfirmed) for item in items)
+    not_indicators = (f" {unconfirmed} further value(s) read from the adverts are not "
+                      "confirmed by the analyst: they are listed, marked unconfirmed, in "
+                      "manifest.json and report.html only, and are not indicators."
+                      if unconfirmed else "")
     report_obj = stix2.Report(
         name=f"Alert pack {spec.ref}: people-smuggling adverts on {spec.platform}",
         description=(f"{spec.priority.upper()} request to {spec.action} {len(items)} item(s) "
-                     f"under {spec.basis.get('title')}. {spec.reason}").strip(),
+                     f"under {spec.basis.get('title')}. {spec.reason}").strip()
+                    + not_indicators,
         published=spec.created_at, report_types=["threat-report"],
         object_refs=list(dict.fromkeys(report_refs)),
         external_references=[{"source_name": "alertpack", "external_id": spec.ref}],
@@ -120,6 +133,15 @@ def _indicator_pattern(ind: dict[str, Any], account_type: str) -> str | None:
     if kind == "telegram":
         return f"[user-account:account_type = 'telegram' AND user-account:account_login = '{v}']"
     if kind == "handle":
-        return (f"[user-account:account_type = '{_stix_str(account_type)}' AND "
+        named = ind.get("platform")
+        on = _STIX_ACCOUNT_TYPES.get(named, named) if named else account_type
+        return (f"[user-account:account_type = '{_stix_str(on)}' AND "
                 f"user-account:account_login = '{v}']")
     return None  # prices and wallets are in indicators.csv and the manifest
+
+
+def _indicator_name(ind: dict[str, Any]) -> str:
+    """``phone +44...``; a handle names its platform (``instagram account x``)."""
+    if ind.get("kind") == "handle" and ind.get("platform"):
+        return f"{ind['platform']} account {ind['normalized']}"
+    return f"{ind['kind']} {ind['normalized']}"

@@ -17,7 +17,9 @@ url        lowercase scheme and host, ``https://`` when the scheme is missing,
            trailing punctuation left out
 handle     lowercase, without ``@``
 email      lowercase
-price      ``"EUR 1500"``, ``"GBP 2000.50"`` (EUR, GBP and USD)
+price      ``"EUR 1500"``, ``"GBP 2000.50"`` (EUR, GBP and USD, and IRR for Iranian
+           toman prices, ten rials each), from symbols, codes and currency words
+           in the advert languages (``۳۰۰۰ پوند``, ``۲۸۰۰ پونډه``, ``٢٥٠٠ جنيه``)
 crypto     ``BTC:<address>``, ``ETH:0x<lowercase hex>``, ``TRX:T<address>``
 =========  ==============================================================
 
@@ -45,8 +47,18 @@ Crypto addresses are checked: Base58Check for Bitcoin ``1``/``3`` and TRON
 with a misread character fails its checksum and is not reported.
 
 When the OCR word boxes are given (:class:`WordBox`, in reading order, the text
-being the words joined), each indicator gets the union of the boxes of the words
-it covers.
+being the words joined; :func:`word_boxes` makes them from OCR word dicts), each
+indicator gets the union of the boxes of the words it covers and the lowest of
+their confidences.
+
+Layout does not hide a number (:mod:`.joins`): one whose digits continue on the
+next line of the same column (``+44 7700`` / ``900123``) or a WhatsApp link cut at
+the line end is read whole, only when the whole is valid and neither part is; in
+OCR text a "+" read as "1" or "4" is put back when that gives a mobile number of a
+hinted country.  A handle gets the platform its label names (``Instagram: @x``,
+``تلگرام: @x``; :mod:`.labels`), a link its host's.  An OCR indicator read with low
+confidence, joined, guessed or missing from another reading of the image carries
+an ``attention`` phrase for the analyst (:mod:`.attention`).
 """
 
 from workstation.reading.indicators.checksums import (
@@ -68,6 +80,7 @@ from workstation.reading.indicators.model import (
     WordLike,
     align_words,
     box_for_span,
+    word_boxes,
 )
 from workstation.textnorm import normalize_digits
 
@@ -91,4 +104,5 @@ __all__ = [
     "is_valid_segwit_address",
     "keccak_256",
     "normalize_digits",
+    "word_boxes",
 ]

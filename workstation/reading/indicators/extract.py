@@ -10,10 +10,18 @@ from decimal import Decimal
 
 import phonenumbers
 
+from workstation.reading.indicators.attention import Attention, lowest_confidence
 from workstation.reading.indicators.checksums import (
     is_valid_base58_address,
     is_valid_eth_address,
     is_valid_segwit_address,
+)
+from workstation.reading.indicators.joins import Layout, join_links, join_phones, misread_plus
+from workstation.reading.indicators.labels import (
+    TELEGRAM_LABELS,
+    WHATSAPP_LABELS,
+    platform_before,
+    platform_of_url,
 )
 from workstation.reading.indicators.model import (
     _MASK,
@@ -200,12 +208,10 @@ def _messenger_links(host: str, rest: str, rest_start: int) -> list[Found]:
 
 
 # ------------------------------------------------------------------ labels
-_WHATSAPP_LABELS = ("whatsapp", "whatsap", "watsapp", "watsap", "wattsapp", "واتساب", "واتسآب",
-                    "واتساپ", "واتسپ", "وتساب", "واتس", "واټساپ", "واتسب", "ዋትስኣፕ", "ዋትሳፕ")
+_WHATSAPP_LABELS = WHATSAPP_LABELS
 
 
-_TELEGRAM_LABELS = ("telegram", "telegramm", "telegrami", "tg", "تلگرام", "تلغرام", "تليجرام",
-                    "تيليجرام", "تيليغرام", "تلجرام", "ټیلیګرام", "تێلێگرام", "ቴሌግራም")
+_TELEGRAM_LABELS = TELEGRAM_LABELS
 
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -219,13 +225,46 @@ def _labelled(work: str, start: int, end: int, labels: Sequence[str]) -> bool:
     return any(before.endswith(label) or after.startswith(label) for label in labels)
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+_TRAILING_SYMBOLS = re.compile(r"[^\w:\uff1a]+$")  # spaces, emoji, arrows after a colon
+
+
+def _heading_labelled(work: str, start: int, labels: Sequence[str]) -> bool:
+    """Whether ``work[start:]`` begins a line under a heading line that names one of
+    ``labels`` and ends with a colon ("Call or WhatsApp now:" / "+44 7700 900123")."""
+    line_start = work.rfind("\n", 0, start) + 1
+    if work[line_start:start].strip():
+        return False
+    heading = work[:line_start].rstrip()
+    heading = heading[heading.rfind("\n") + 1:]
+    if not _TRAILING_SYMBOLS.sub("", heading).endswith((":", "\uff1a")):
+        return False
+    return any(w.casefold() in labels for w in _LETTERS.findall(heading))
+
+
 # ------------------------------------------------------------------ prices
 _CURRENCY_WORDS = {
     "EUR": ("eur", "euro", "euros", "evro", "avro", "ewro", "يورو", "یورو", "یۆرۆ", "ዩሮ"),
-    "GBP": ("gbp", "pound", "pounds", "sterling", "sterlin", "paund", "باوند", "پوند", "پاوەند",
-            "پونډ", "ፓውንድ"),
-    "USD": ("usd", "dollar", "dollars", "dolar", "dollari", "دولار", "دلار", "ډالر", "ዶላር"),
+    "GBP": ("gbp", "pound", "pounds", "sterling", "sterlin", "paund", "bảng", "bảng anh",
+            "باوند", "پوند", "پاوەند", "پاوند", "پونډ", "پونډه", "پاؤنڈ", "پاو\u0654نڈ", "پاونڈ",
+            "جنيه", "جنيها", "جنيهاً",
+            "جنيه استرليني", "جنيه إسترليني", "ፓውንድ"),
+    "USD": ("usd", "dollar", "dollars", "dolar", "dollari", "دولار", "دلار", "ډالر", "ډالره",
+            "دۆلار", "ڈالر", "ዶላር"),
+    # Iranian prices are quoted in toman (ten rials); normalised to ISO 4217 rials.
+    "IRR": ("تومان", "تومن"),
 }
+
+
+#: What an amount in each currency is multiplied by to reach its ISO 4217 unit.
+_CURRENCY_SCALE = {"IRR": 10}
+
+
+#: The largest amount believed to be a price, in the ISO unit: a crossing quoted in
+#: rials runs to hundreds of millions.
+_CURRENCY_LIMIT = {"IRR": Decimal(10) ** 12}
 
 
 _CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "$": "USD"}
@@ -242,7 +281,9 @@ _CODES_ALT = "eur|gbp|usd"
 
 _AMOUNT = (
     r"(?P<amount>(?P<grouped>\d{1,3}(?:[,.'\u00a0\u202f ]\d{3}){1,4})(?P<gdec>[.,]\d{1,2})?"
-    r"|(?P<plain>\d{1,12})(?P<pdec>[.,]\d{1,2})?)(?P<k>[ ]?[kK](?![A-Za-z]))?")
+    r"|(?P<plain>\d{1,12})(?P<pdec>[.,]\d{1,2})?)"
+    r"(?:(?P<k>[ ]?(?:[kK](?![A-Za-z])|(?:هزار|الف|ألف|آلاف|زره)(?= )))"
+    r"|(?P<mil>[ ]?(?:میلیون|مليون|ملیون)(?= )))?")
 
 
 _PRICE_BEFORE_RE = re.compile(
@@ -255,16 +296,21 @@ _PRICE_AFTER_RE = re.compile(
     rf"(?P<cur>[€£$]|(?i:{_WORDS_ALT})(?!\w))")
 
 
-def _price_amount(m: re.Match[str]) -> Decimal | None:
+def _price_amount(m: re.Match[str], code: str) -> Decimal | None:
     if m.group("grouped"):
         whole = re.sub(r"\D", "", m.group("grouped"))
         decimals = m.group("gdec")
     else:
         whole, decimals = m.group("plain"), m.group("pdec")
+        if len(whole) > 1 and whole.startswith("0"):
+            return None  # "0001": a code or digits read in the wrong order, not a price
     amount = Decimal(whole + ("." + decimals[1:] if decimals else ""))
     if m.group("k"):
         amount *= 1000
-    if amount <= 0 or amount >= 10_000_000:
+    elif m.group("mil"):
+        amount *= 1_000_000
+    amount *= _CURRENCY_SCALE.get(code, 1)
+    if amount <= 0 or amount >= _CURRENCY_LIMIT.get(code, 10_000_000):
         return None
     return amount
 
@@ -279,11 +325,11 @@ def _prices(work: str) -> list[Found]:
     options: list[tuple[Found, int]] = []
     for pattern in (_PRICE_BEFORE_RE, _PRICE_AFTER_RE):
         for m in pattern.finditer(work):
-            amount = _price_amount(m)
-            if amount is None:
-                continue
             cur = m.group("cur")
             code = _CURRENCY_SYMBOLS.get(cur) or _CURRENCY_BY_WORD[cur.casefold()]
+            amount = _price_amount(m, code)
+            if amount is None:
+                continue
             if m.start("cur") < m.start("amount"):
                 gap = work[m.end("cur"):m.start("amount")]
             else:
@@ -332,16 +378,50 @@ def extract_indicators(
     region_hints: Sequence[str] = DEFAULT_REGIONS,
     words: Sequence[WordLike] | None = None,
     source: str = "ocr",
+    other_readings: Sequence[str] | None = None,
+    *,
+    join_lines: bool = True,
 ) -> list[Indicator]:
     """All indicators in ``text``, in the order they appear.
 
     ``region_hints``: ISO 3166 regions tried, in order, for phone numbers written
     without a country code.  ``words``: the OCR words (reading order) whose joined
-    text is ``text``; each indicator then gets the box of the words it covers.
-    ``source`` is copied into each indicator (``ocr``, ``notes``, ``metadata`` ...).
-    Every occurrence is reported; see :func:`dedupe` for one per indicator.
+    text is ``text``; each indicator then gets the box of the words it covers and
+    the lowest of their confidences, and the boxes decide which lines a number or
+    link may continue on (see :mod:`.joins`; ``join_lines=False`` reads each line on
+    its own and numbers as written, as before joins existed: ``verify`` accepts
+    indicators stored then).  ``source`` is copied into each indicator
+    (``ocr``, ``notes``, ``metadata`` ...).  ``other_readings``: the texts of other
+    readings of the same image; an OCR indicator one of them does not have is marked
+    for confirmation (see :mod:`.attention`).  Every occurrence is reported; see
+    :func:`dedupe` for one per indicator.
     """
     regions = _check_regions(region_hints)
+    prepared, work, found = _find(text, regions)
+    spans = align_words(text, words) if words else []
+    layout = Layout(words, spans) if words else None
+    if join_lines:
+        found = _join(text, prepared, work, found, regions, layout)
+    if source == "ocr" and join_lines:
+        plus = misread_plus(masked(work, ((f.start, f.end) for f in found)), text, regions,
+                            layout)
+        found += plus + _whatsapp_labelled(prepared, plus)
+    check = Attention(source, other_readings or ())
+    result = []
+    for f in sorted(found, key=lambda f: (f.start, f.end, KINDS.index(f.kind))):
+        box = box_for_span(spans, words, f.start, f.end) if words else None
+        confidence = lowest_confidence(spans, words, f.start, f.end) if words else None
+        value = text[f.start:f.end]
+        result.append(Indicator(
+            f.kind, value, f.normalized, f.start, f.end, source, box, f.alternatives,
+            _platform(f, prepared), confidence,
+            check.reason(f.kind, prepared[f.start:f.end], confidence, f.joined, f.note)))
+    return result
+
+
+def _find(text: str, regions: Sequence[str]) -> tuple[str, str, list[Found]]:
+    """The prepared text, the same with every find masked, and the finds (each line
+    on its own)."""
     prepared = work = prepare_text(text)
     found: list[Found] = []
     phases: tuple[Callable[[str], list[Found]], ...] = (
@@ -351,17 +431,42 @@ def extract_indicators(
         new = phase(work)
         found.extend(new)
         work = masked(work, ((f.start, f.end) for f in new))
-        for f in new:
-            if f.kind == "phone" and _labelled(prepared, f.start, f.end, _WHATSAPP_LABELS):
-                found.append(Found("whatsapp", f.start, f.end, f.normalized, f.alternatives))
+        found.extend(_whatsapp_labelled(prepared, new))
+    return prepared, work, found
 
-    spans = align_words(text, words) if words else []
-    result = []
-    for f in sorted(found, key=lambda f: (f.start, f.end, KINDS.index(f.kind))):
-        box = box_for_span(spans, words, f.start, f.end) if words else None
-        result.append(Indicator(f.kind, text[f.start:f.end], f.normalized, f.start, f.end,
-                                source, box, f.alternatives))
-    return result
+
+def _whatsapp_labelled(prepared: str, found: Iterable[Found]) -> list[Found]:
+    """A phone number labelled "WhatsApp" is also a WhatsApp account."""
+    return [Found("whatsapp", f.start, f.end, f.normalized, f.alternatives, joined=f.joined,
+                  note=f.note)
+            for f in found
+            if f.kind == "phone" and (_labelled(prepared, f.start, f.end, _WHATSAPP_LABELS)
+                                      or _heading_labelled(prepared, f.start, _WHATSAPP_LABELS))]
+
+
+def _join(text: str, prepared: str, work: str, found: list[Found], regions: Sequence[str],
+          layout: Layout | None) -> list[Found]:
+    """``found`` with the numbers and links a line break cut in two read whole."""
+    phones = join_phones(work, text, regions, layout)
+    links, replaced = join_links(prepared, found, layout, _urls)
+    if not phones and not links:
+        return found
+    dropped = {id(f) for f in replaced}
+    return [f for f in found if id(f) not in dropped] + phones + links + \
+        _whatsapp_labelled(prepared, phones)
+
+
+def _platform(found: Found, prepared: str) -> str | None:
+    """The platform the text names for ``found`` (see :mod:`.labels`)."""
+    if found.platform:
+        return found.platform
+    if found.kind in ("whatsapp", "telegram"):
+        return found.kind
+    if found.kind == "url":
+        return platform_of_url(found.normalized)
+    if found.kind == "handle":
+        return platform_before(prepared, found.start)
+    return None
 
 
 def _check_regions(region_hints: Sequence[str]) -> tuple[str, ...]:

@@ -47,10 +47,40 @@ class WordLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class WordBox:
-    """One OCR word: its text and box ``(x, y, w, h)``."""
+    """One OCR word: its text and box ``(x, y, w, h)``, and when known the confidence
+    (0-100) it was read with and its line in Tesseract's layout ``(block, paragraph,
+    line)``: the confidence marks indicators for confirmation, the boxes decide
+    whether a number continues on the next line."""
 
     text: str
     bbox: Box
+    confidence: float | None = None
+    line_key: tuple[int, int, int] | None = None
+
+    @staticmethod
+    def from_dicts(words: Iterable[Mapping[str, Any]]) -> list[WordBox]:
+        """The same as :func:`word_boxes`."""
+        return word_boxes(words)
+
+
+def word_boxes(words: Iterable[Mapping[str, Any]]) -> list[WordBox]:
+    """:class:`WordBox` objects from OCR word dicts (``OcrWord.to_dict()``, or what
+    ``decode_words`` gives back from storage), skipping empty words.
+
+    Reading an image and replaying a stored run (``verify``) both go through here, so
+    the indicators found from the same words are the same."""
+    boxes = []
+    for w in words:
+        if not w.get("text"):
+            continue
+        x, y, width, height = (int(v) for v in w["bbox"])
+        confidence = w.get("confidence")
+        key = None
+        if all(w.get(k) is not None for k in ("block", "paragraph", "line")):
+            key = (int(w["block"]), int(w["paragraph"]), int(w["line"]))
+        boxes.append(WordBox(str(w["text"]), (x, y, width, height),
+                             None if confidence is None else float(confidence), key))
+    return boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +90,11 @@ class Indicator:
     ``value`` is ``text[start:end]`` exactly as read; ``normalized`` is the form used
     for linking (see the module docstring); ``box`` is ``(x, y, w, h)`` when word
     boxes were given; ``alternatives`` lists other valid E.164 readings of a phone
-    number written without its country code.
+    number written without its country code.  ``platform``: the platform the text
+    names for it ("Instagram: @x" gives ``instagram``; a link's host), ``None`` when
+    nothing names one (the capture's own platform then applies).  ``confidence``: the
+    lowest OCR confidence of the words it was read from.  ``attention``: why the
+    analyst should confirm it before it goes out (a short phrase), or ``None``.
     """
 
     kind: IndicatorKind
@@ -71,6 +105,9 @@ class Indicator:
     source: str = "ocr"
     box: Box | None = None
     alternatives: tuple[str, ...] = ()
+    platform: str | None = None
+    confidence: float | None = None
+    attention: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -85,6 +122,8 @@ class Indicator:
             "start": self.start, "end": self.end, "source": self.source,
             "box": list(self.box) if self.box is not None else None,
             "alternatives": list(self.alternatives),
+            "platform": self.platform, "confidence": self.confidence,
+            "attention": self.attention,
         }
 
     @classmethod
@@ -97,7 +136,14 @@ class Indicator:
             end=int(data["end"]), source=str(data.get("source", "ocr")),
             box=(int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None,
             alternatives=tuple(str(a) for a in data.get("alternatives", ())),
+            platform=_optional_str(data.get("platform")),
+            confidence=None if data.get("confidence") is None else float(data["confidence"]),
+            attention=_optional_str(data.get("attention")),
         )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(slots=True)
@@ -109,6 +155,9 @@ class Found:
     end: int
     normalized: str
     alternatives: tuple[str, ...] = ()
+    platform: str | None = None
+    joined: bool = False  # read from two lines (or a link and the line after it)
+    note: str | None = None  # how it was read that the analyst should know of
 
 
 # --------------------------------------------------------------------- digits

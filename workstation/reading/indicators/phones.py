@@ -38,6 +38,12 @@ def _parse(number: str, region: str | None) -> tuple[str, bool] | None:
     return None
 
 
+def is_mobile(e164: str) -> bool:
+    """Whether a valid E.164 number is a mobile one (or an Ofcom drama mobile)."""
+    parsed = _parse(e164, None)
+    return bool(parsed and parsed[1])
+
+
 def e164_of(number: str) -> str | None:
     parsed = _parse(number, None)
     return parsed[0] if parsed else None
@@ -89,6 +95,10 @@ _PHONE_SEP = rf"[{_H_SPACE}.\-\u2010-\u2015/()]"
 
 
 _PHONE_RE = re.compile(rf"(?<![A-Za-z0-9_+])(?:\+|\(\+?)?\d(?:{_PHONE_SEP}{{0,3}}\d)*")
+
+
+#: A run of digits with the separators people put in phone numbers (a candidate).
+PHONE_RE = _PHONE_RE
 
 
 _DIGITS_RE = re.compile(r"\d+")

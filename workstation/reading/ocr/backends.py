@@ -27,6 +27,14 @@ from workstation.reading.ocr.languages import tessdata_path_arg
 
 PSM_SINGLE_LINE = 7
 
+#: Tesseract variables set on every loaded language set.  ``tessedit_do_invert=0``:
+#: Tesseract otherwise reads each line it doubts a second time inverted, in case it
+#: is light text on dark; :mod:`~workstation.reading.ocr.preprocess` already inverts
+#: dark pages and dark bands, and coverage re-reads light-on-colour banners from their
+#: best channel, so that second reading only cost time (7 % of a page's pass on the
+#: advert set, ``bench/ocr_bench.py``).
+TESSERACT_VARIABLES = {"tessedit_do_invert": "0"}
+
 
 @dataclass(frozen=True, slots=True)
 class RawWord:
@@ -137,7 +145,8 @@ class TesserocrBackend:
             self._apis.move_to_end(lang)
             return api
         try:
-            api = self._tesserocr.PyTessBaseAPI(path=self._path, lang=lang)
+            api = self._tesserocr.PyTessBaseAPI(path=self._path, lang=lang,
+                                                variables=TESSERACT_VARIABLES)
         except RuntimeError as exc:
             raise MissingDependency(
                 f"Tesseract could not load the language data {lang!r} from {self._path}: {exc}"
@@ -220,7 +229,8 @@ class PytesseractBackend:
         image, dx, dy = crop_box(image, box)
         try:
             tsv = self._pt.image_to_data(
-                image, lang=lang, config=f"--psm {psm} --tessdata-dir {self._tessdata}",
+                image, lang=lang, config=f"--psm {psm} --tessdata-dir {self._tessdata}"
+                + "".join(f" -c {k}={v}" for k, v in TESSERACT_VARIABLES.items()),
                 timeout=timeout_s,
             )
         except RuntimeError as exc:

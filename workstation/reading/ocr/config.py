@@ -24,16 +24,19 @@ class OcrConfig:
     ``target_line_height``: text lines lower than this (pixels, ascender to
     descender) are upscaled to it, at most ``max_scale`` times and up to
     ``max_pixels``.  ``scripts``: the writing systems and languages automatic
-    mode chooses from.  ``max_passes``: most recognition passes automatic mode
-    spends on one image; it stops early once the mean word confidence reaches
-    ``good_confidence``.  ``osd_min_confidence``: below this script confidence the
-    OSD guess is not trusted and every script is probed.  ``fix_ltr_lines``:
+    mode chooses from: it reads a few lines first (the *probe*), identifies the
+    script and language from them and reads the page once with the set they point
+    to (:mod:`workstation.reading.ocr.engine`).  ``retry_confidence``: when that pass's
+    mean word confidence is below this, the other scripts' sets are tried too, up to
+    ``max_passes`` passes in all.  ``fix_ltr_lines``:
     on mixed Arabic/Latin pages, re-read the lines (or runs) of the other
     direction alone, each with the set that reads it best (Tesseract otherwise
     reverses a phone number's groups and a combined set drops Latin characters;
     see :mod:`workstation.reading.ocr.engine`).
     ``timeout_s``: limit for one recognition pass.  ``max_cached_models``: loaded
-    language sets kept per worker.
+    language sets kept per worker (12: automatic mode over the twelve advert languages
+    uses ten sets, and with 8 kept a worker reloaded one every sixth image, 30-100 ms
+    each).
     """
 
     engine: str = "auto"
@@ -44,11 +47,10 @@ class OcrConfig:
     max_pixels: int = 40_000_000
     scripts: tuple[ScriptLanguages, ...] = field(default=DEFAULT_SCRIPTS)
     max_passes: int = 3
-    good_confidence: float = 88.0
-    osd_min_confidence: float = 1.5
+    retry_confidence: float = 50.0
     fix_ltr_lines: bool = True
     timeout_s: float = 120.0
-    max_cached_models: int = 8
+    max_cached_models: int = 12
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.preprocess if s not in ALL_STEPS]

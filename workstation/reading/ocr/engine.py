@@ -5,19 +5,30 @@ whose loaded language sets it reuses from image to image; :func:`ocr_image`
 is the in-process entry point and keeps one engine per thread and config.
 
 Automatic languages (``lang="auto"``)
-    1. Tesseract OSD guesses the page's script on the preprocessed image.  OSD
-       needs a fair amount of text and fails (or guesses wildly) on short or
-       small text, so a guess under ``osd_min_confidence`` is not trusted.
-    2. Candidate language sets are tried in order: those of the guessed script
-       (:func:`~workstation.reading.ocr.languages.candidate_sets`), then the first set of
-       every other configured script.  Without a trusted guess, the first set
-       of every script is probed (the guessed script first), then the best
-       script's other sets.
-    3. Passes stop once one reaches ``good_confidence`` or after ``max_passes``;
-       the result with the best mean word confidence is kept.
-    4. If that result came from a combined set (the six Latin languages), the
-       language its letters point to (``ş``/``ğ``/``ı`` -> Turkish ...) is tried
-       first with English, e.g. ``tur+eng``, and kept if read more confidently.
+    1. The *probe*: up to three text lines, those with the most ink edges, each cut
+       to about sixteen line heights
+       (:func:`~workstation.reading.ocr.preprocess.probe_boxes`), are read one by one
+       with the ``Arabic`` script model, which reads Latin text too, until they
+       settle the choice: one confident Arabic-script line settles it, Latin lines
+       only all three.  If the model reads them without confidence (Ge'ez), each
+       other script's first set reads them.  The probe costs a quarter of a page's
+       pass on the bench's adverts.  Tesseract's OSD is not used: on the bench it took
+       as long as a whole pass and named Latin for Tigrinya and mixed Arabic posts.
+    2. The script is the one the probe's letters are written in (a non-Latin
+       script from a quarter of them), the language what
+       :func:`~workstation.reading.ocr.langid.identify` makes of them.
+    3. The page is read once, with the set
+       :func:`~workstation.reading.ocr.languages.reading_set` gives: a Latin advert with
+       its own language (``vie`` keeps the tone marks the six Latin languages
+       together lose), an Arabic-script one with the ``Arabic`` script model, a
+       Ge'ez one with ``tir+eng`` or ``amh+eng``.  Only when that pass reads with a
+       mean word confidence under ``retry_confidence`` are the other scripts' sets
+       tried (``max_passes`` in all) and the most confident kept.
+    4. ``advert_languages`` is identified from the text read (the probe's and the
+       page's), in both modes: an analyst's explicit ``lang`` says which model
+       reads, not what the advert is written in.  Lines in another script (the
+       Latin phone and web lines of a Persian post) add their language, recorded
+       per line in ``parameters["line_languages"]`` (``{"eng": "4-5,9"}``).
 
 Mixed right-to-left pages (``fix_ltr_lines``)
     Arabic-script posts carry Latin phone numbers and web addresses.  Tesseract
@@ -28,7 +39,8 @@ Mixed right-to-left pages (``fix_ltr_lines``)
     run inside an Arabic line, is cut out and read again alone as one line,
     with the Latin set (``eng``) and the page's set, keeping the better reading
     (:meth:`~workstation.reading.ocr.lines.LineRereader.fix_ltr_lines`).  The other
-    way round, when a Latin set wins the page, its low-confidence lines are read
+    way round, when a Latin set wins the page whose probe lines had Arabic letters,
+    its low-confidence lines are read
     again with the Arabic candidate and replaced if that reads them as
     right-to-left text, more confidently
     (:meth:`~workstation.reading.ocr.lines.LineRereader.fix_rtl_lines`).  Re-read
@@ -55,20 +67,32 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from workstation.errors import MissingDependency, RejectedInput
-from workstation.reading.ocr.backends import Backend, RawWord, make_backend
+from workstation.reading.ocr.backends import PSM_SINGLE_LINE, Backend, RawWord, make_backend
 from workstation.reading.ocr.config import OcrConfig
+from workstation.reading.ocr.coverage import check_coverage
+from workstation.reading.ocr.langid import (
+    LanguageGuess,
+    compact_lines,
+    dominant_script,
+    identify,
+    line_languages,
+    page_script,
+    script_counts,
+)
 from workstation.reading.ocr.languages import (
+    ScriptLanguages,
     candidate_sets,
     installed_languages,
     is_installed,
-    marker_language,
+    probe_order,
+    reading_set,
     require_installed,
     resolve_name,
     split_languages,
     strip_bidi_controls,
 )
 from workstation.reading.ocr.lines import LineRereader, mean_confidence
-from workstation.reading.ocr.preprocess import Prepared, prepare
+from workstation.reading.ocr.preprocess import Prepared, prepare, probe_boxes
 from workstation.reading.ocr.result import OcrResult, OcrWord
 
 ImageSource = str | os.PathLike[str] | Image.Image
@@ -114,6 +138,37 @@ class _Pass:
 #: Scripts written right to left (Tesseract OSD names).
 RTL_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 
+#: A probe read with at least this mean word confidence is trusted; below it the
+#: next script's set reads the probe too and the more confident reading is kept.
+PROBE_CONFIDENT = 70.0
+#: Lead of the most likely Ge'ez-script language over the other that ends the probe
+#: after two lines.
+PROBE_MARGIN = 3.0
+#: A language of lines in another script counts as an advert language from this many
+#: letters (a ``2h`` or ``Like`` label does not make a Persian post English).
+MIN_SECOND_LANGUAGE_LETTERS = 8
+#: Tesseract's segmentation mode for a probe line: one line (7).  A raw line (13) skips
+#: the layout analysis inside the box and reads a line a quarter faster, but on the
+#: advert set it read Vietnamese probe lines too poorly to name the language, and
+#: unconfident probes cost the other scripts' reads: 114 ms a page against 60.
+PSM_PROBE = PSM_SINGLE_LINE
+
+class _Stopwatch:
+    """Wall and CPU seconds per stage of one :meth:`OcrEngine.ocr`: each :meth:`lap`
+    charges the time since the previous lap (or the start) to its stage."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, stage: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[stage] = self.wall.get(stage, 0.0) + wall - self._wall
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
+
+
 def build_text(words: Sequence[OcrWord]) -> str:
     """Full text from words: spaces within a line, a newline between lines, a blank line
     between paragraphs and blocks (as Tesseract lays out its own text output)."""
@@ -134,12 +189,39 @@ def build_text(words: Sequence[OcrWord]) -> str:
     return "".join(parts)
 
 
+def _probe_settled(words: Sequence[RawWord], lines: int,
+                   groups: dict[str, ScriptLanguages]) -> bool:
+    """Whether the probe lines read so far settle the page's reading set, so the
+    others need not be read: confidently read Arabic script (the page is read with
+    the ``Arabic`` model whatever its language, identified afterwards from the page's
+    text), or two Ge'ez lines whose language is clear (:data:`PROBE_MARGIN`).  Latin
+    lines settle nothing early: an Arabic line, with fewer ink edges, comes last and
+    must still be seen.  A reading that is not confident settles nothing."""
+    if not words or mean_confidence(words) < PROBE_CONFIDENT:
+        return False
+    text = " ".join(w.text for w in words)
+    script = page_script(text)
+    if script not in groups or script == "Latin":
+        return False
+    if script == "Arabic" and groups[script].read_with_script_model:
+        return True
+    guess = identify(text, script, groups[script].languages)
+    return lines >= 2 and guess is not None and guess.margin >= PROBE_MARGIN
+
+
 class OcrEngine:
     """Reads images with Tesseract.  Not thread-safe: use one per thread or process."""
 
     def __init__(self, config: OcrConfig | None = None) -> None:
         self.config = config or OcrConfig()
         self._backend: Backend | None = None
+        #: Seconds spent in each stage of the last :meth:`ocr` (for the bench).
+        self.last_timings: dict[str, float] = {}
+        #: CPU seconds of this process in each stage of the last :meth:`ocr`: what the
+        #: machine's other load does not move (Tesseract runs in this thread).
+        self.last_cpu: dict[str, float] = {}
+        self._watch = _Stopwatch()
+        self._probe_text = ""
 
     @property
     def backend(self) -> Backend:
@@ -157,6 +239,7 @@ class OcrEngine:
     def ocr(self, source: ImageSource, lang: str = "auto") -> OcrResult:
         """OCR one image; ``lang`` is ``"auto"`` or a Tesseract set such as ``"ara+eng"``."""
         started = time.perf_counter()
+        watch = self._watch = _Stopwatch()
         cfg = self.config
         explicit: str | None = None
         if lang.strip().lower() != "auto":
@@ -166,8 +249,11 @@ class OcrEngine:
             explicit = "+".join(resolve_name(n, have) for n in names)
         image = load_image(source)
         backend = self.backend
+        self.last_timings, self.last_cpu = watch.wall, watch.cpu
+        self._probe_text = ""
         prep = prepare(image, cfg.preprocess, cfg.target_line_height, cfg.max_scale,
                        cfg.max_pixels)
+        watch.lap("preprocess")
         params: dict[str, Any] = {
             "psm": cfg.psm,
             "preprocessing": list(prep.steps),
@@ -181,27 +267,24 @@ class OcrEngine:
         else:
             params["lang_mode"] = "auto"
             best = self._auto(prep, params)
-        words = best.words
+        watch.lap("passes")
         languages = best.lang.split("+")
         rtl_lang = self._rtl_candidate(params.get("script")) if explicit is None else None
-        if cfg.fix_ltr_lines and rtl_lang is not None:
-            # A left-to-right set won: lines it read poorly may be Arabic-script text.
-            words, fixed = self._lines().fix_rtl_lines(prep, rtl_lang, words)
-            if fixed:
-                params["rtl_lines_reread"] = fixed
-                params["rtl_lines_lang"] = rtl_lang
-                languages += [c for c in rtl_lang.split("+") if c not in languages]
-        elif cfg.fix_ltr_lines:
-            companion = self._latin_companion(best.lang, explicit is None)
-            words, fixed, used = self._lines().fix_ltr_lines(prep, best.lang, words,
-                                                             companion)
-            if fixed:
-                params["ltr_lines_reread"] = fixed
-                if companion in used:
-                    params["ltr_lines_lang"] = companion
-                    languages += [c for c in companion.split("+") if c not in languages]
+        words = self._fix_lines(prep, best, rtl_lang, explicit is None, params, languages)
+        watch.lap("lines")
+        # Text the passes skipped (a dropped line, a banner) is read again or reported.
+        others = [c for c in (rtl_lang, self._latin_companion(best.lang, explicit is None)) if c]
+        checked = check_coverage(backend, image, prep.image.size, words, [best.lang, *others],
+                                 cfg.timeout_s)
+        words = checked.words
+        params["coverage"] = checked.counts()
+        languages += [c for used in checked.languages for c in used.split("+")
+                      if c not in languages]
+        watch.lap("coverage")
         result_words = self._to_original(words, prep, image.size)
         text = build_text(result_words)
+        advert = self._advert_languages(text, params.get("script"), self._probe_text, params)
+        watch.lap("finish")
         return OcrResult(
             engine=backend.name,
             engine_version=backend.version,
@@ -209,10 +292,42 @@ class OcrEngine:
             parameters=params,
             text=text,
             words=result_words,
-            mean_confidence=mean_confidence(result_words),
+            mean_confidence=mean_confidence(result_words) * checked.coverage,
             duration_s=time.perf_counter() - started,
             image_size=image.size,
+            coverage=checked.coverage,
+            unread=checked.unread,
+            advert_languages=advert,
         )
+
+    def _fix_lines(self, prep: Prepared, best: _Pass, rtl_lang: str | None, auto: bool,
+                   params: dict[str, Any], languages: list[str]) -> list[RawWord]:
+        """Re-read the lines of the other direction (see the module docstring); adds the
+        sets whose readings were kept to ``languages``."""
+        words = best.words
+        if not self.config.fix_ltr_lines:
+            return words
+        if rtl_lang is not None:
+            # A left-to-right set won: lines it read poorly may be Arabic-script text, but
+            # only if the probe lines (read with a model that reads Arabic script too)
+            # had Arabic letters; re-reading every doubtful line of every Latin page
+            # with the Arabic model cost more than the page's pass on the bench.
+            if not script_counts(self._probe_text)["Arabic"]:
+                return words
+            words, fixed = self._lines().fix_rtl_lines(prep, rtl_lang, words)
+            if fixed:
+                params["rtl_lines_reread"] = fixed
+                params["rtl_lines_lang"] = rtl_lang
+                languages += [c for c in rtl_lang.split("+") if c not in languages]
+            return words
+        companion = self._latin_companion(best.lang, auto)
+        words, fixed, used = self._lines().fix_ltr_lines(prep, best.lang, words, companion)
+        if fixed:
+            params["ltr_lines_reread"] = fixed
+            if companion in used:
+                params["ltr_lines_lang"] = companion
+                languages += [c for c in companion.split("+") if c not in languages]
+        return words
 
     # -- passes -------------------------------------------------------------------
 
@@ -224,72 +339,98 @@ class OcrEngine:
         return _Pass(lang, words, mean_confidence(words))
 
     def _auto(self, prep: Prepared, params: dict[str, Any]) -> _Pass:
+        """Probe a few lines for the script and language, then read the page once with
+        the set they point to; another script's set only if that reads badly."""
         cfg = self.config
         have = installed_languages()
-        groups = {g.script: candidate_sets(g, have) for g in cfg.scripts}
-        groups = {s: c for s, c in groups.items() if c}
+        groups = {g.script: g for g in cfg.scripts if candidate_sets(g, have)}
         if not groups:
             wanted = [g.languages[0] for g in cfg.scripts if g.languages] or ["eng"]
             require_installed(wanted)  # raises naming the packages
             raise MissingDependency("No Tesseract language configured for OCR is installed.")
-        guess = self.backend.detect_script(prep.image)
-        trusted = (guess is not None and guess.script in groups
-                   and guess.script_confidence >= cfg.osd_min_confidence)
-        if guess is not None:
-            params["osd"] = {"script": guess.script,
-                             "confidence": round(guess.script_confidence, 2)}
-        order = list(groups)
-        if guess is not None and guess.script in groups:
-            # Even an untrusted guess is the best first probe.
-            order.remove(guess.script)
-            order.insert(0, guess.script)
-        if trusted:
-            plan = groups[order[0]] + [groups[s][0] for s in order[1:]]
-            params["script_source"] = "osd"
-        else:
-            plan = [groups[s][0] for s in order]
-            params["script_source"] = "probe"
-        tried: list[_Pass] = []
-        script_of = {c: s for s, cands in groups.items() for c in cands}
-        best: _Pass | None = None
-        queue = list(dict.fromkeys(plan))
-        while queue and len(tried) < max(1, cfg.max_passes):
-            lang = queue.pop(0)
-            result = self._pass(prep, lang)
-            tried.append(result)
-            if best is None or result.confidence > best.confidence:
-                best = result
-            if best.confidence >= cfg.good_confidence:
-                break
-            if not trusted and len(tried) == len(order):
-                # Probing done: refine within the best script.
-                extra = [c for c in groups[script_of[best.lang]] if c not in plan]
-                queue = extra + queue
-        assert best is not None
-        refined = self._refine(prep, best)
-        if refined is not None:
-            tried.append(refined)
-            params["refined"] = refined.lang
-            if refined.confidence > best.confidence:
-                script_of[refined.lang] = script_of.get(best.lang, "")
-                best = refined
+        script, guess, probe = self._probe(prep, groups, have)
+        self._watch.lap("probe")
+        params["probe"] = probe
+        params["script_source"] = "probe"
+        lang = guess.lang if guess is not None else None
+        first = reading_set(groups[script], lang, have)
+        tried = [self._pass(prep, first)]
+        script_of = {first: script}
+        if tried[0].confidence < cfg.retry_confidence:
+            # The probe may have misjudged the script: try the others' sets.
+            for other, group in groups.items():
+                if other == script or len(tried) >= max(1, cfg.max_passes):
+                    continue
+                lang_set = reading_set(group, None, have)
+                script_of[lang_set] = other
+                tried.append(self._pass(prep, lang_set))
+        best = max(tried, key=lambda p: p.confidence)
         params["candidates"] = [{"lang": p.lang, "confidence": round(p.confidence, 2)}
                                 for p in tried]
-        params["script"] = script_of.get(best.lang)
+        params["script"] = script_of[best.lang]
         return best
 
-    def _refine(self, prep: Prepared, best: _Pass) -> _Pass | None:
-        """After a pass with a combined set (3+ languages), try the language its marker
-        letters point to, first, with the set's first language."""
-        langs = best.lang.split("+")
-        if len(langs) < 3:
-            return None
-        text = " ".join(w.text for w in best.words)
-        lang = marker_language(text, langs)
-        if lang is None:
-            return None
-        companion = langs[0] if langs[0] != lang else langs[1]
-        return self._pass(prep, f"{lang}+{companion}")
+    def _probe(self, prep: Prepared, groups: dict[str, ScriptLanguages],
+               have: list[str]) -> tuple[str, LanguageGuess | None, dict[str, Any]]:
+        """The script and language of the page from a few of its lines
+        (:func:`~workstation.reading.ocr.preprocess.probe_boxes`), each read alone
+        with a script model (the ``Arabic`` model reads Latin text too), or with each
+        script's first set until one reads them confidently.  Reading stops as soon
+        as the lines read settle the choice (:func:`_probe_settled`)."""
+        boxes = probe_boxes(prep)
+        order = probe_order(groups, have)
+        default = next(iter(groups))
+        best: tuple[float, str, str, str, int] | None = None  # conf, script, text, set, n
+        for lang_set in order:
+            words: list[RawWord] = []
+            read = 0
+            for box in boxes:
+                raw = self.backend.read(prep.image, lang_set, PSM_PROBE,
+                                        self.config.timeout_s, box=box)
+                words += [w for w in raw if strip_bidi_controls(w.text).strip()]
+                read += 1
+                if _probe_settled(words, read, groups):
+                    break
+            text = " ".join(strip_bidi_controls(w.text) for w in words)
+            script = page_script(text)
+            confidence = mean_confidence(words)
+            if script in groups and (best is None or confidence > best[0]):
+                best = (confidence, script, text, lang_set, read)
+            if best is not None and best[0] >= PROBE_CONFIDENT:
+                break
+        if best is None:
+            return default, None, {"lang": order[0] if order else None}
+        confidence, script, text, lang_set, read = best
+        self._probe_text = text
+        guess = identify(text, script, groups[script].languages)
+        return script, guess, {"lang": lang_set, "lines": read,
+                               "confidence": round(confidence, 1),
+                               "guess": guess.lang if guess else None}
+
+    def _advert_languages(self, text: str, script: str | None, probe_text: str,
+                          params: dict[str, Any]) -> list[str]:
+        """The languages the advert is written in, identified from the text read: the
+        main one (of the page's main script) first, then those of lines in another
+        script (the Latin phone and web lines of a Persian post: ``eng``), which are
+        also kept per line in ``parameters["line_languages"]``."""
+        choices = [lang for g in self.config.scripts for lang in g.languages]
+        script = script or dominant_script(text)
+        if script is None:
+            return []
+        main = identify(f"{probe_text} {text}", script, choices)
+        if main is None:
+            return []
+        lines = text.split("\n")
+        by_line = line_languages(lines, script, choices)
+        out = [main.lang]
+        letters: dict[str, int] = {}
+        for index, lang in by_line.items():
+            letters[lang] = letters.get(lang, 0) + sum(ch.isalpha() for ch in lines[index])
+        out += [lang for lang, n in letters.items() if n >= MIN_SECOND_LANGUAGE_LETTERS
+                and lang != main.lang]
+        if len(out) > 1:
+            params["line_languages"] = compact_lines(by_line)
+        return out
 
     # -- lines of the other direction ---------------------------------------------
 

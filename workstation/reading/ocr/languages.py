@@ -6,11 +6,11 @@ finds robustly (the pip ``tesserocr`` wheel bundles its own libtesseract whose
 default folder is ``./``, so the path must always be passed explicitly).
 
 Automatic mode groups the analyst's languages by writing system
-(:class:`ScriptLanguages`) and turns each group into a short list of candidate
-sets (:func:`candidate_sets`).  Loading many languages in one pass makes
-Tesseract slower and, for the Arabic-script languages, measurably worse (see
-``bench/ocr_bench.py``), so each candidate stays small and the engine tries a
-few of them, keeping the one read with the best confidence.
+(:class:`ScriptLanguages`).  It reads a few lines with the sets
+:func:`probe_order` gives, identifies the language, and reads the page with the
+one set :func:`reading_set` gives; :func:`candidate_sets` are each group's
+fallbacks.  Loading many languages in one pass makes Tesseract slower and, for
+the Arabic-script languages, measurably worse (see ``bench/ocr_bench.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class ScriptLanguages:
     ``script_model`` is Tesseract's model for the whole script (tried first
     when installed).  ``extra`` is added to every candidate set so that the
     Latin phone numbers and web addresses inside, say, Arabic posts are read.
+    ``read_with_script_model``: automatic mode reads a page of this script with the
+    script model, whatever its language (see :data:`DEFAULT_SCRIPTS`); otherwise with
+    the identified language plus ``extra``.
     """
 
     script: str
@@ -73,19 +76,24 @@ class ScriptLanguages:
     per_pass: int = 1
     script_model: str | None = None
     extra: tuple[str, ...] = ()
+    read_with_script_model: bool = False
 
 
-#: Default groups.  Measured on the bench's screenshots: the six Latin languages
-#: together are within a point of the best single pair for every one of them at
-#: ~1.5x the time of ``eng`` alone, so Latin is one pass; Arabic-script languages
-#: hurt each other when loaded together (``ara+fas+pus+urd+eng`` reads the mixed
-#: Arabic/Latin post worst), so each is tried separately with ``eng``; the
-#: ``Arabic`` script model reads Arabic, Persian and Latin best of all.
+#: Default groups.  Automatic mode identifies the language from a few lines first
+#: (:mod:`workstation.reading.ocr.langid`) and reads the page once.  Measured on the
+#: multilingual advert set (``tests/adverts.py``, ``bench/ocr_bench.py``): a Latin
+#: advert reads best with its own language alone (``fra``; ``fra+eng`` is slower and no
+#: better, the six Latin languages together drop Vietnamese tone marks); an
+#: Arabic-script advert reads best with the ``Arabic`` script model, whatever its
+#: language (mean line error 0.03-0.10 against 0.22-0.46 for ``fas``, ``pus``, ``urd``
+#: or ``ara`` alone, which lose the Latin lines, and as good as ``fas+eng`` at two
+#: thirds of the time); Ethiopic needs ``eng`` beside ``tir``/``amh`` for the Latin
+#: lines.
 DEFAULT_SCRIPTS: tuple[ScriptLanguages, ...] = (
     ScriptLanguages("Latin", ("eng", "fra", "tur", "sqi", "vie", "kmr"), per_pass=6,
                     script_model="Latin"),
     ScriptLanguages("Arabic", ("ara", "fas", "pus", "urd", "ckb"), per_pass=1,
-                    script_model="Arabic", extra=("eng",)),
+                    script_model="Arabic", extra=("eng",), read_with_script_model=True),
     ScriptLanguages("Ethiopic", ("tir", "amh"), per_pass=1, script_model="Ethiopic",
                     extra=("eng",)),
 )
@@ -227,41 +235,33 @@ def candidate_sets(group: ScriptLanguages, installed: Iterable[str]) -> list[str
     return list(dict.fromkeys(out))
 
 
-#: Letters that point to one language of a combined set (compared lower-cased).  After
-#: a pass with a combined set, the language whose letters occur most is tried first
-#: with the set's first language (e.g. ``tur+eng``): on the bench this reads Turkish
-#: and French better than the six Latin languages together.
-LANGUAGE_MARKERS = {
-    "tur": "ığş",
-    "vie": "ăâđơư" "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ",
-    "sqi": "ë",
-    "kmr": "êîûş",
-    "fra": "éèàùâêîôûçœ",
-    "deu": "äöüß",
-    "spa": "ñ¿¡áíóú",
-    "ita": "àèìòù",
-    "fas": "پچژگ",
-    "urd": "ٹڈڑںےہ",
-    "pus": "ټډړږښځڅڼ",
-    "ckb": "ڵڕۆێ",
-}
+def reading_set(group: ScriptLanguages, lang: str | None, installed: Iterable[str]) -> str:
+    """The one set automatic mode reads a page of ``group``'s script with, once the
+    probe identified ``lang`` (``None``: not identified): the script model when the
+    group reads with it and it is installed, else ``lang`` (if installed) with the
+    group's ``extra``, else the group's first candidate set."""
+    have = list(installed)
+    if group.read_with_script_model and group.script_model \
+            and is_installed(group.script_model, have):
+        return resolve_name(group.script_model, have)
+    if lang is not None and is_installed(lang, have):
+        extra = [e for e in group.extra if e != lang and is_installed(e, have)]
+        return "+".join(resolve_name(c, have) for c in [lang, *extra])
+    return candidate_sets(group, have)[0]
 
 
-def marker_language(text: str, choices: Sequence[str], minimum: int = 2) -> str | None:
-    """The language of ``choices`` whose marker letters occur most in ``text`` (at least
-    ``minimum`` times and strictly more than any other), else ``None``."""
-    lowered = text.lower()
-    scores = {}
-    for lang in choices:
-        markers = LANGUAGE_MARKERS.get(lang)
-        if markers:
-            scores[lang] = sum(lowered.count(ch) for ch in markers)
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if not ranked or ranked[0][1] < minimum:
-        return None
-    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
-        return None
-    return ranked[0][0]
+def probe_order(groups: dict[str, ScriptLanguages], installed: Iterable[str]) -> list[str]:
+    """The sets the probe lines are read with, in turn, until one reads them
+    confidently: installed script models first (the ``Arabic`` model also reads Latin
+    text, so one read tells Arabic from Latin script), then the first set of each
+    other script, Latin last (its sets read only Latin)."""
+    have = list(installed)
+    models = [resolve_name(g.script_model, have) for g in groups.values()
+              if g.script_model and is_installed(g.script_model, have)]
+    ordered = sorted(groups.values(), key=lambda g: g.script == "Latin")
+    firsts = [candidate_sets(g, have)[0] for g in ordered
+              if not (g.script_model and is_installed(g.script_model, have))]
+    return list(dict.fromkeys([*models, *firsts]))
 
 
 # --- Unicode helpers ---------------------------------------------------------

@@ -27,7 +27,7 @@ result (``parameters["preprocessing"]``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -44,6 +44,7 @@ class Prepared:
     steps: list[str]
     median_luminance: float
     line_height: float | None
+    bands: list[Band] = field(default_factory=list)  # text lines, prepared pixels
 
 
 def to_grey(image: Image.Image) -> Image.Image:
@@ -76,9 +77,9 @@ def to_tesseract_mode(image: Image.Image) -> Image.Image:
     return to_grey(image)
 
 
-def median_luminance(grey: Image.Image) -> float:
-    """Median of an 8-bit grey image's pixel values."""
-    hist = grey.histogram()[:256]
+def median_luminance(grey: Image.Image, histogram: list[int] | None = None) -> float:
+    """Median of an 8-bit grey image's pixel values (``histogram``: ``grey``'s, if known)."""
+    hist = (histogram or grey.histogram())[:256]
     total = sum(hist)
     if total == 0:
         return 255.0
@@ -99,7 +100,8 @@ def invert_dark_bands(grey: Image.Image, min_band: int = 6) -> tuple[Image.Image
     step = max(1, arr.shape[1] // 400)
     # A row belongs to a band when at least 80% of it is dark: a solid bar with a few
     # light letters qualifies, a row where a photo sits beside a caption does not.
-    dark = np.percentile(arr[:, ::step], 80, axis=1) < 128
+    # (Counted rather than taken as the 80th percentile: the same test, 30x cheaper.)
+    dark = np.count_nonzero(arr[:, ::step] < 128, axis=1) >= 0.8 * arr[:, ::step].shape[1]
     bands: list[tuple[int, int]] = []
     start = None
     for y, flag in enumerate(dark):
@@ -136,42 +138,74 @@ def _otsu(hist: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
-def estimate_line_height(grey: Image.Image, dark_text: bool = True) -> float | None:
-    """Median height in pixels of the text lines of ``grey``, or ``None`` if none is found.
+@dataclass(frozen=True)
+class Band:
+    """A horizontal run of rows holding text ink: rows ``y0..y1`` (exclusive), columns
+    ``x0..x1`` where the ink is, ``ink`` (how many ink pixels) and ``strokes`` (ink edges
+    met along a row, on average: many for a line of letters, few for an icon or a
+    blob), both counted in the sampled columns."""
+
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+    ink: int
+    strokes: int = 0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+def text_bands(grey: Image.Image, dark_text: bool = True,
+               histogram: list[int] | None = None) -> list[Band]:
+    """The text lines of ``grey`` as row bands, top to bottom.
 
     The image is binarised (Otsu), rows holding ink are grouped into runs, and
     runs that are too thin (rules) or too tall (photos, coloured bars) are
     ignored.  Lines side by side at different heights merge into one taller
-    run, which errs towards not upscaling.
+    run.  Wide images are sampled every few columns (x is in full pixels).
+    ``histogram``: ``grey``'s, when the caller has it already (4 ms on a screenshot).
     """
     arr = np.asarray(grey, dtype=np.uint8)
     if arr.ndim != 2 or arr.shape[0] < 4 or arr.shape[1] < 4:
-        return None
-    # Work on at most ~1000 px wide columns' worth of rows: subsample columns of wide images.
-    if arr.shape[1] > 1200:
-        arr = arr[:, :: arr.shape[1] // 1000]
-    hist = np.bincount(arr.ravel(), minlength=256).astype(np.float64)
+        return []
+    step = arr.shape[1] // 1000 if arr.shape[1] > 1200 else 1
+    if step > 1:
+        arr = arr[:, ::step]
+    # PIL's histogram of the whole image is several times cheaper than numpy's bincount.
+    if step == 1:
+        hist = np.asarray((histogram or grey.histogram())[:256], dtype=np.float64)
+    else:
+        hist = np.bincount(arr.ravel(), minlength=256).astype(np.float64)
     threshold = _otsu(hist)
     ink = arr <= threshold if dark_text else arr > threshold
-    counts = ink.sum(axis=1)
+    counts = np.count_nonzero(ink, axis=1)
     width = arr.shape[1]
     # A row is "text" when it has some ink but is not a solid band (bars, photos).
     rows = (counts >= max(2, width // 500)) & (counts <= width * 0.6)
-    heights: list[int] = []
-    run = 0
-    for flag in rows:
-        if flag:
-            run += 1
-        elif run:
-            heights.append(run)
-            run = 0
-    if run:
-        heights.append(run)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
     limit = max(8, arr.shape[0] // 4)
-    heights = [h for h in heights if 3 <= h <= limit]
-    if not heights:
+    bands: list[Band] = []
+    for y0, y1 in zip(edges[::2], edges[1::2], strict=True):
+        if not 3 <= y1 - y0 <= limit:
+            continue
+        sub = ink[y0:y1]
+        cols = np.flatnonzero(sub.any(axis=0))
+        strokes = np.count_nonzero(sub[:, 1:] != sub[:, :-1]) // (y1 - y0)
+        bands.append(Band(int(y0), int(y1), int(cols[0]) * step, (int(cols[-1]) + 1) * step,
+                          int(counts[y0:y1].sum()), int(strokes)))
+    return bands
+
+
+def estimate_line_height(grey: Image.Image, dark_text: bool = True) -> float | None:
+    """Median height in pixels of the text lines of ``grey`` (:func:`text_bands`), or
+    ``None`` if none is found; lines side by side merge, which errs towards not
+    upscaling."""
+    bands = text_bands(grey, dark_text)
+    if not bands:
         return None
-    return float(np.median(heights))
+    return float(np.median([b.height for b in bands]))
 
 
 def prepare(
@@ -184,7 +218,10 @@ def prepare(
     """Apply the enabled ``steps`` that ``image`` needs (see the module docstring)."""
     applied: list[str] = []
     grey = to_grey(image)
-    median = median_luminance(grey)
+    # One histogram serves the median and the text bands' threshold (inverted, it is
+    # the same one reversed): each costs 4 ms on a phone screenshot.
+    hist: list[int] | None = grey.histogram()[:256]
+    median = median_luminance(grey, hist)
     work = to_tesseract_mode(image)
     if "greyscale" in steps:
         work = grey
@@ -194,14 +231,17 @@ def prepare(
     if "invert" in steps and dark:
         work = ImageOps.invert(work)
         grey = ImageOps.invert(grey)
+        hist = hist[::-1] if hist else None
         applied.append("invert")
         dark = False
     if "invert_bands" in steps and not dark and work.mode == "L":
         work, count = invert_dark_bands(work)
         if count:
             grey = work
+            hist = None
             applied.append("invert_bands")
-    line_height = estimate_line_height(grey, dark_text=not dark)
+    bands = text_bands(grey, dark_text=not dark, histogram=hist)
+    line_height = float(np.median([b.height for b in bands])) if bands else None
     scale = 1.0
     if "upscale" in steps and line_height is not None and line_height < target_line_height:
         scale = min(max_scale, target_line_height / line_height)
@@ -215,4 +255,49 @@ def prepare(
             applied.append("upscale")
         else:
             scale = 1.0
-    return Prepared(work, scale, applied, median, line_height)
+    if scale != 1.0:
+        bands = [Band(round(b.y0 * scale), round(b.y1 * scale), round(b.x0 * scale),
+                      round(b.x1 * scale), b.ink, b.strokes) for b in bands]
+    return Prepared(work, scale, applied, median, line_height, bands)
+
+
+def probe_boxes(prep: Prepared, lines: int = 3, width_in_heights: float = 16.0
+                ) -> list[tuple[int, int, int, int]]:
+    """Boxes ``(x, y, w, h)`` of the prepared image to read for identifying the script
+    and language: the ``lines`` text bands crossing the most ink edges (lines of
+    letters, not an avatar beside a name, a strip of a photo or a row of icons), most
+    first, each cut to about ``width_in_heights`` times its height around its middle,
+    at blank columns (between words).
+
+    Recognition costs in proportion to the width of the text read, so a cut line
+    costs a small part of a page's pass and still holds 20-30 letters; three are
+    enough to tell the languages of the bench's adverts apart (the two with the
+    most edges were not: they can be the Latin contacts of a Persian post).
+    """
+    if not prep.bands or prep.image.mode != "L":
+        return []
+    width, height = prep.image.size
+    boxes: list[tuple[int, int, int, int]] = []
+    for band in sorted(prep.bands, key=lambda b: b.strokes, reverse=True)[:lines]:
+        h = band.height
+        pad = max(4, h // 2)
+        x0, x1 = band.x0, band.x1
+        limit = round(width_in_heights * h)
+        if x1 - x0 > limit:
+            strip = np.asarray(prep.image.crop((0, band.y0, width, band.y1)), dtype=np.uint8)
+            blank = strip.min(axis=0) > 160  # columns with no dark ink in this band
+            middle = (x0 + x1) // 2
+            x0 = _blank_at(blank, middle - limit // 2, -1)
+            x1 = _blank_at(blank, middle + limit // 2, 1)
+        left, top = max(0, x0 - pad), max(0, band.y0 - pad)
+        boxes.append((left, top, min(width, x1 + pad) - left, min(height, band.y1 + pad) - top))
+    return boxes
+
+
+def _blank_at(blank: np.ndarray, x: int, direction: int) -> int:
+    """The first blank column from ``x`` outwards in ``direction`` (-1 left, 1 right),
+    or the image's edge."""
+    x = max(0, min(len(blank) - 1, x))
+    while 0 < x < len(blank) - 1 and not blank[x]:
+        x += direction
+    return x
