@@ -191,7 +191,7 @@ class ReadingRepo:
     # -------------------------------------------------------------- full text
     def index(self, capture_id: int, ocr_text: str, notes: str, metadata: str,
               indicators: str) -> None:
-        """(Re)index a capture, folded.  The index is contentless (0006): it cannot give
+        """(Re)index a capture, folded.  The index is contentless (0005): it cannot give
         the text back, snippets come from the text as read."""
         self.conn.execute("DELETE FROM search_index WHERE rowid = ?", (capture_id,))
         self.conn.execute(
