@@ -13,7 +13,6 @@ can set ``OMP_THREAD_LIMIT`` first.  A backend object is not thread-safe.
 from __future__ import annotations
 
 import importlib.util
-import re
 import shlex
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -50,16 +49,6 @@ class RawWord:
     height: int
     confidence: float
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptGuess:
-    """Tesseract OSD's answer."""
-
-    script: str
-    script_confidence: float
-    orientation: int
-    orientation_confidence: float
 
 
 def parse_tsv(tsv: str) -> list[RawWord]:
@@ -110,8 +99,6 @@ class Backend(Protocol):
     name: str
     version: str
 
-    def detect_script(self, image: Image.Image) -> ScriptGuess | None: ...
-
     def read(self, image: Image.Image, lang: str, psm: int, timeout_s: float,
              box: tuple[int, int, int, int] | None = None) -> list[RawWord]: ...
 
@@ -133,8 +120,6 @@ class TesserocrBackend:
         self._tesserocr = tesserocr
         self._path = tessdata_path_arg()
         self._apis: OrderedDict[str, Any] = OrderedDict()
-        self._osd: Any = None
-        self._osd_failed = False
         self._max_cached = max(1, max_cached)
         first = tesserocr.tesseract_version().splitlines()[0]
         self.version = first.split()[-1] if first else "unknown"
@@ -157,23 +142,6 @@ class TesserocrBackend:
             old.End()
         return api
 
-    def detect_script(self, image: Image.Image) -> ScriptGuess | None:
-        if self._osd_failed:
-            return None
-        tr = self._tesserocr
-        if self._osd is None:
-            try:
-                self._osd = tr.PyTessBaseAPI(path=self._path, lang="osd", psm=tr.PSM.OSD_ONLY)
-            except RuntimeError:
-                self._osd_failed = True
-                return None
-        self._osd.SetImage(image)
-        info = self._osd.DetectOrientationScript()
-        if not info or not info.get("script_name"):
-            return None
-        return ScriptGuess(str(info["script_name"]), float(info["script_conf"]),
-                           int(info["orient_deg"]), float(info["orient_conf"]))
-
     def read(self, image: Image.Image, lang: str, psm: int, timeout_s: float,
              box: tuple[int, int, int, int] | None = None) -> list[RawWord]:
         api = self._api(lang)
@@ -189,9 +157,6 @@ class TesserocrBackend:
         for api in self._apis.values():
             api.End()
         self._apis.clear()
-        if self._osd is not None:
-            self._osd.End()
-            self._osd = None
 
 
 class PytesseractBackend:
@@ -211,18 +176,6 @@ class PytesseractBackend:
                 "sudo apt-get install tesseract-ocr tesseract-ocr-eng"
             ) from exc
         self._tessdata = shlex.quote(tessdata_path_arg().rstrip("/\\"))
-
-    def detect_script(self, image: Image.Image) -> ScriptGuess | None:
-        try:
-            out = self._pt.image_to_osd(image, config=f"--psm 0 --tessdata-dir {self._tessdata}")
-        except (self._pt.TesseractError, RuntimeError):
-            return None
-        fields = dict(re.findall(r"^([A-Za-z ]+):\s*(.+)$", out, flags=re.M))
-        try:
-            return ScriptGuess(fields["Script"].strip(), float(fields["Script confidence"]),
-                               int(fields["Rotate"]), float(fields["Orientation confidence"]))
-        except (KeyError, ValueError):
-            return None
 
     def read(self, image: Image.Image, lang: str, psm: int, timeout_s: float,
              box: tuple[int, int, int, int] | None = None) -> list[RawWord]:
