@@ -40,7 +40,9 @@ Arabic-Indic digits, and one that is in no advert), @handles, two-word queries, 
 what people type as they go (partial words, synonyms in another script,
 ``lang:fas``).  Each query is run once untimed (its first run is reported separately,
 as "first") and then ``--queries`` times; p50/p95/max are over all timed runs,
-per kind and overall.  The index size is read from SQLite's ``dbstat``.
+per kind and overall.  The CPU time of the same runs is given too: on a machine
+other work shares, the wall-clock times grow with its load, the CPU time much less.
+The index size is read from SQLite's ``dbstat``.
 
 The first line says which ranking function ran: the compiled ``aw_bm25``
 (``workstation/storage/native/awrank.c``) or, where it is not built or
@@ -512,6 +514,7 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
         fts_mb, db_mb = index_size(ws)
         ws.reading.search("warm up")
         per_kind: dict[str, list[float]] = {}
+        cpu: list[float] = []  # CPU time of the same runs (the search runs in this thread)
         firsts: dict[str, list[float]] = {}
         hits: dict[str, list[int]] = {}
         per_query: list[tuple[float, float, str, str, int]] = []
@@ -521,9 +524,10 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
             firsts.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
             times = []
             for _ in range(repeats):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 ws.reading.search(query, limit)
                 times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
             per_kind.setdefault(kind, []).extend(times)
             hits.setdefault(kind, []).append(found)
             per_query.append((pct(times, 0.95), pct(times, 0.5), kind, query, found))
@@ -542,6 +546,8 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
                  f"{max(max(f) for f in firsts.values()):.2f}"))
     table(rows, ("kind", "queries", "hits (each query)", "p50 ms", "p95 ms", "max ms",
                  "first max ms"))
+    print(f"  CPU time of the same runs (what a shared, busy machine does not inflate as "
+          f"much): p50 {pct(cpu, 0.5):.2f} ms, p95 {pct(cpu, 0.95):.2f} ms")
     if slowest:
         print(f"  slowest {slowest} queries by p95:")
         table([(f"{q!r} ({kind})", str(found), f"{p50:.2f}", f"{p95:.2f}")

@@ -25,6 +25,7 @@ from ui.common.prefs import Preferences
 from ui.common.session import Session
 from ui.common.theme import follow_system
 from ui.contacts.contacts import offer_agency_keys
+from ui.main.backfill import RegionBackfill
 from ui.main.mainwindow import MainWindow
 from workstation import __version__
 from workstation.errors import WorkstationError
@@ -159,9 +160,9 @@ def launch(session: Session, prefs: Preferences) -> MainWindow:
     warming = Background(1, window)
     warming.call(warm_up, warmed)
     # Captures imported before crop-proof repost hashes existed get them now, on the
-    # writer, with progress and cancel (nothing to do, and done at once, otherwise).
-    window.ops.run("Repost hashes", lambda ws, task: ws.reading.backfill_regions(
-        progress=task.report, cancel=task.cancel_token), cancellable=True)
+    # writer in short batches between the analyst's work, with progress and cancel
+    # (nothing to do, and done at once, otherwise); closing the window stops it.
+    RegionBackfill(window.ops, parent=window).start()
     session.tasks.taskFinished.connect(lambda _task: settle_heap(young_first=True))
     return window
 

@@ -174,7 +174,8 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path | str | None = None, *, readonly: bool = False,
-             create: bool = True, allow_rollback: bool = False) -> Workspace:
+             create: bool = True, allow_rollback: bool = False,
+             progress: ProgressCallback | None = None) -> Workspace:
         """Open the workspace at ``root``; with ``create`` (and not ``readonly``) make a
         new one there when the folder holds none.
 
@@ -185,6 +186,7 @@ class Workspace:
         opens take no lock, never create, and open a database behind its anchor
         (``verify`` reports it).  A folder whose database is missing raises
         :class:`MissingDatabase`, one without a workspace :class:`NoWorkspace`.
+        ``progress`` hears how the update of older captures after an upgrade goes.
         """
         path = cls.resolve(root)
         db_path = path / DB_NAME
@@ -196,7 +198,7 @@ class Workspace:
             if check_schema(ws.conn, db_path) < latest_schema_version():
                 ws.conn.close()
                 # Upgrading needs the write lock; do it, then reopen read-only.
-                cls.open(path, create=False).close()
+                cls.open(path, create=False, progress=progress).close()
                 return cls.open(path, readonly=True)
             ws._init_repos()
             return ws
@@ -207,13 +209,15 @@ class Workspace:
             raise WorkstationError(f"Cannot create the workspace folder {path}: {exc}") from None
         ws._lock.acquire()
         try:
-            ws._open_for_writing(db_path, create=create, allow_rollback=allow_rollback)
+            ws._open_for_writing(db_path, create=create, allow_rollback=allow_rollback,
+                                 progress=progress)
         except BaseException:
             ws.close()
             raise
         return ws
 
-    def _open_for_writing(self, db_path: Path, *, create: bool, allow_rollback: bool) -> None:
+    def _open_for_writing(self, db_path: Path, *, create: bool, allow_rollback: bool,
+                          progress: ProgressCallback | None = None) -> None:
         """Under the lock: connect, check the anchors, migrate, and create or re-anchor."""
         new = not db_path.exists()
         if new:  # checked again under the lock
@@ -235,8 +239,9 @@ class Workspace:
         self.store.ensure()
         self.store.clean_tmp()
         anchor.remove_leftovers(self.conn, self.root)
-        if applied and not new:
-            self.reading.backfill_derived()
+        if not new and (applied or self.reading.backfill_pending()):
+            # (again at the next open when it was interrupted: it resumes where it was)
+            self.reading.backfill_derived(progress)
         if new:
             with self.ctx.write():
                 self.audit.append(

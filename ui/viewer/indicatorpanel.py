@@ -7,7 +7,7 @@ confirmed indicators), so the panel is built for a quick keyboard pass: ``C`` co
 ``X`` rejects, ``U`` withdraws the verdict, ``N`` goes to the next one not yet
 reviewed, ``J``/``K`` (or Down/Up) move.  A verdict asks the viewer to record it
 (``reviewRequested``); the item shows it at once and the cursor moves on, and the
-viewer re-reads the stored state once the writer has committed it.
+viewer re-reads the stored statuses (only those) once the writer has committed it.
 """
 
 from __future__ import annotations
@@ -138,6 +138,24 @@ class IndicatorsPanel(QTreeWidget):
                                     f"{hit.get('language', '')})", "", "", "",
                                     str(hit.get("source", ""))])
         self.expandAll()
+
+    def set_statuses(self, indicators: list[IndicatorRecord]) -> bool:
+        """After a verdict: show each indicator's stored status in place, leaving the
+        links, near-duplicates, keyword hits, the current item and the focus as they are
+        (re-reading those costs a second on a large workspace).  ``False``, changing
+        nothing, when the indicators themselves are not the ones shown (call
+        :meth:`set_data`)."""
+        stored = {(r.kind, r.normalized): r.status for r in _one_per_key(indicators)}
+        items = self.indicator_items()
+        keys = [tuple(item.data(0, KeyRole)) for item in items]
+        if self._found_item is None or len(keys) != len(stored) or set(keys) != set(stored):
+            return False
+        for item, key in zip(items, keys, strict=True):
+            if item.data(0, StatusRole) != stored[key]:
+                self._show_status(item, stored[key])
+        pending = sum(1 for status in stored.values() if status == "found")
+        self._found_item.setText(0, f"Indicators ({len(stored)}, {pending} to review)")
+        return True
 
     def _indicator_item(self, parent: QTreeWidgetItem, ind: IndicatorRecord,
                         others: list[int]) -> QTreeWidgetItem:

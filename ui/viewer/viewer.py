@@ -48,7 +48,8 @@ class ViewerWindow(QMainWindow):
         captureShown(int): a capture's data is on screen.
         imageShown(int): its image is on screen.
         reviewed(int): a verdict on one of the capture's indicators was stored (or
-            refused) and the panel shows what is stored.
+            refused); once no other verdict on it is in flight, the panel shows the
+            stored statuses.
 
     Attributes:
         capture: the capture shown, if any.
@@ -76,6 +77,7 @@ class ViewerWindow(QMainWindow):
         self._background = Background(1, self)
         self._original = QImage()
         self._image_for: int | None = None
+        self._in_flight: dict[int, int] = {}  # verdicts asked, not yet stored, per capture
         self.capture: Capture | None = None
 
         self.image = ImageView(self)
@@ -187,11 +189,14 @@ class ViewerWindow(QMainWindow):
         self.banner.setText(_banner(run))
         emit(self.captureShown, cid)
 
-    def _read_indicators(self, cid: int) -> None:
-        """Re-read the indicators panel and the history (after a verdict, or all)."""
+    def _read_indicators(self, cid: int, statuses_only: bool = False) -> None:
+        """Re-read the indicators panel and the history; after a verdict only the
+        indicators' statuses (links and near-duplicates take a second at 100k captures)."""
         reading = self._reader.reading
-        self.indicators.set_data(reading.indicators(cid), reading.links(cid),
-                                 reading.similar(cid), reading.keyword_hits(cid))
+        indicators = reading.indicators(cid)
+        if not (statuses_only and self.indicators.set_statuses(indicators)):
+            self.indicators.set_data(indicators, reading.links(cid),
+                                     reading.similar(cid), reading.keyword_hits(cid))
         self.history.set_entries(self._reader.audit_entries(capture_id=cid))
 
     def _load_image(self, capture: Capture) -> None:
@@ -256,6 +261,7 @@ class ViewerWindow(QMainWindow):
         self._ops.run(f"{title} {kind} {normalized}", run,
                       on_done=lambda _r: self._reviewed(cid),
                       on_error=lambda message: self._review_failed(cid, title, message))
+        self._in_flight[cid] = self._in_flight.get(cid, 0) + 1
 
     def _confirm_all(self) -> None:
         if self.capture is None:
@@ -265,11 +271,17 @@ class ViewerWindow(QMainWindow):
                       lambda ws, _task: ws.review.confirm_all(cid),
                       on_done=lambda _r: self._reviewed(cid),
                       on_error=lambda message: self._review_failed(cid, "Confirming", message))
+        self._in_flight[cid] = self._in_flight.get(cid, 0) + 1
 
     def _reviewed(self, cid: int) -> None:
-        if self.capture is not None and self.capture.id == cid:
+        """A verdict is stored (or refused): once none other on ``cid`` is in flight (C, C,
+        C down the list), show the stored statuses; until then items show the verdicts asked."""
+        left = self._in_flight[cid] = self._in_flight.get(cid, 1) - 1
+        if left <= 0:
+            self._in_flight.pop(cid, None)
+        if left <= 0 and self.capture is not None and self.capture.id == cid:
             try:
-                self._read_indicators(cid)
+                self._read_indicators(cid, statuses_only=True)
             except WorkstationError as exc:
                 self.banner.setText(str(exc))
         emit(self.reviewed, cid)

@@ -84,9 +84,10 @@ class Verifier:
         audited = [{"id": r["id"], **{k: state.captures.get(r["id"], {}).get(k, r[k])
                                       for k in ("notes", "source_url", "handle")}}
                    for r in rows]  # read again from the audited texts, not the row's
+        joined = {run for run, (_cid, entry) in state.ocr_runs.items() if "coverage" in entry}
         problems += compare_indicators(
             audited, self._reading_repo,
-            hint_sets(records.setting_history.get("region_hints", [])))
+            hint_sets(records.setting_history.get("region_hints", [])), joined)
         problems += compare_reviews(self._ctx, ReviewsRepo(self._ctx.conn))
         return problems
 
@@ -140,21 +141,29 @@ class Verifier:
                 capture_id=cid))
         return problems
 
-    def _compare_ocr_runs(self, ocr_runs: dict[int, tuple[int, str | None]]) -> list[Problem]:
-        """Report OCR runs whose text is unaudited, altered or missing."""
+    def _compare_ocr_runs(self, ocr_runs: dict[int, tuple[int, dict[str, Any]]]
+                          ) -> list[Problem]:
+        """Report OCR runs whose text (or what was found of the page) is unaudited,
+        altered or missing."""
         problems: list[Problem] = []
         pending = dict(ocr_runs)
-        for run_id, capture_id, text in self._reading_repo.all_run_texts():
+        for row in self._reading_repo.all_run_summaries():
+            run_id, capture_id = row["id"], row["capture_id"]
             recorded = pending.pop(run_id, None)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()
             if recorded is None:
                 problems.append(Problem(
                     "record-unaudited", f"OCR run {run_id} of capture #{capture_id} has no audit "
                     "entry", capture_id=capture_id))
-            elif recorded != (capture_id, digest):
+            elif (recorded[0], recorded[1].get("text_sha256")) != (capture_id, digest):
                 problems.append(Problem(
                     "record-altered", f"OCR run {run_id} of capture #{capture_id} differs from "
                     "the audit trail", capture_id=capture_id))
+            else:
+                problems += [Problem(
+                    "record-altered", f"OCR run {run_id} of capture #{capture_id}: {column} "
+                    "differs from the audit trail", capture_id=capture_id)
+                    for column in _run_columns_altered(row, recorded[1])]
         for run_id, (capture_id, _digest) in sorted(pending.items()):
             problems.append(Problem(
                 "record-deleted", f"OCR run {run_id} of capture #{capture_id} is missing",
@@ -177,6 +186,29 @@ class Verifier:
         return problems
 
 
+def _run_columns_altered(row: Any, entry: dict[str, Any]) -> list[str]:
+    """The columns of a run that differ from what its ``ocr.run`` entry records of
+    them: the advert's languages, the coverage and the unread regions (all of them
+    since they were recorded; before, only their number).  Entries from before 0005
+    record none of them."""
+    altered = []
+    if "advert_languages" in entry and row["advert_languages"] != (entry["advert_languages"]
+                                                                   or ""):
+        altered.append("advert_languages")
+    if "coverage" in entry and row["coverage"] != entry["coverage"]:
+        altered.append("coverage")
+    try:
+        unread = json.loads(row["unread"] or "[]")
+    except ValueError:
+        unread = None
+    if "unread_boxes" in entry:
+        if unread != entry["unread_boxes"]:
+            altered.append("unread")
+    elif "unread" in entry and (not isinstance(unread, list) or len(unread) != entry["unread"]):
+        altered.append("unread")
+    return altered
+
+
 @dataclass
 class _AuditState:
     """The captures, tags, OCR runs and cases the audit trail says should exist."""
@@ -184,7 +216,8 @@ class _AuditState:
     captures: dict[int, dict[str, Any]] = field(default_factory=dict)
     tags: dict[int, set[str]] = field(default_factory=dict)
     cases: dict[int, dict[str, Any]] = field(default_factory=dict)
-    ocr_runs: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+    #: run id -> (capture id, the details of its ``ocr.run`` entry)
+    ocr_runs: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
     def apply(self, action: str, subject_id: int, details: dict[str, Any]) -> None:
         """Fold one audit entry into the expected state."""
@@ -201,7 +234,7 @@ class _AuditState:
         elif action == "capture.untag":
             self.tags.setdefault(subject_id, set()).difference_update(details.get("removed", []))
         elif action == "ocr.run":
-            self.ocr_runs[int(details.get("run", 0))] = (subject_id, details.get("text_sha256"))
+            self.ocr_runs[int(details.get("run", 0))] = (subject_id, details)
         elif action == "case.create":
             self.cases[subject_id] = {"name": details.get("name"), "status": "open"}
         elif action in ("case.close", "case.reopen") and subject_id in self.cases:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from functools import cache
 
@@ -391,15 +391,22 @@ REASONS = ("image", "region", "text")
 
 
 def decide(me: int, whole: dict[int, tuple[int, int]], regions: dict[int, tuple[int, int]],
-           texts: dict[int, TextMatch]) -> list[Near]:
+           texts: dict[int, TextMatch], contacts: Mapping[int, Set[str]] | None = None
+           ) -> list[Near]:
     """The near-duplicates of capture ``me`` from its candidates: ``whole`` and
     ``regions`` map capture id → (distance, quality) of hashes already within their
-    thresholds, ``texts`` capture id → how alike the texts are.
+    thresholds, ``texts`` capture id → how alike the texts are, ``contacts`` capture
+    id → the normalised link indicators (phones, handles, links) read in it.
 
     Clearly different texts overrule an image match: two adverts of the same app with
     the same layout (or the same stock photo) but other words are not one advert.
+    Alike texts alone do not link two captures that both give contacts and share none:
+    short adverts of one template are mostly its chrome ("Like Comment Share", the
+    page's name), and the contacts are what tells them apart.
     The strongest reason is given: image, then region, then text.
     """
+    contacts = contacts or {}
+    mine = contacts.get(me)
     found: list[Near] = []
     for other in sorted(set(whole) | set(regions) | set(texts)):
         text = texts.get(other)
@@ -413,8 +420,15 @@ def decide(me: int, whole: dict[int, tuple[int, int]], regions: dict[int, tuple[
         elif other in regions:
             distance, quality = regions[other]
             found.append(Near(other, "region", None, quality, float(distance)))
-        elif text is not None and text.same:
+        elif text is not None and text.same and not _other_contacts(mine, contacts.get(other)):
             found.append(Near(other, "text", None, 0, round(text.containment, 3)))
     return sorted(found, key=lambda n: (REASONS.index(n.reason),
                                         -n.score if n.reason == "text" else n.score,
                                         n.capture_id))
+
+
+def _other_contacts(mine: Set[str] | None, theirs: Set[str] | None) -> bool:
+    """Whether two captures both give contacts and none of them is the same."""
+    if not mine or not theirs:
+        return False
+    return mine.isdisjoint(theirs)

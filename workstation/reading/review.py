@@ -4,7 +4,8 @@ What OCR reads becomes what a platform is told, and OCR misreads (``@mohajertrav
 ``@mohajer.travel``): so every indicator read by OCR is *found* until the analyst
 *confirms* or *rejects* it, and packs carry confirmed indicators (unconfirmed ones
 listed apart, marked as such).  What the analyst typed (notes, metadata) is confirmed
-unless rejected.
+unless rejected, and so is the same value read by OCR (one rule everywhere:
+``reading.service.indicator_status``).
 
 A verdict is keyed by (capture, kind, normalised value), not by an indicator row, so it
 survives the text being read again; a verdict whose indicator is no longer read stays
@@ -122,16 +123,18 @@ class ReviewService:
 
     # ----------------------------------------------------------------------- reads
     def pending(self, capture_ids: Iterable[int] | None = None) -> list[IndicatorRecord]:
-        """Indicators read by OCR that no analyst has confirmed or rejected yet (of every
-        capture, or of those asked), in capture order."""
+        """Indicators read by OCR that no analyst has confirmed or rejected yet, nor
+        typed in the capture's notes or metadata: those whose status is *found*
+        (``indicator_status``, the rule the viewer and packs use), of every capture or
+        of those asked, in capture order."""
         if capture_ids is None:
-            return [indicator_record(r) for r in self._reading_repo.indicators(unreviewed=True)]
-        found: list[IndicatorRecord] = []
-        for cid in dict.fromkeys(capture_ids):
-            self._reading.indicators(cid)  # a clear error for a capture that does not exist
-            found += [indicator_record(r)
-                      for r in self._reading_repo.indicators(cid, unreviewed=True)]
-        return found
+            rows = self._reading_repo.indicators(unreviewed=True)
+        else:
+            rows = []
+            for cid in dict.fromkeys(capture_ids):
+                self._reading.indicators(cid)  # a clear error for a capture that does not exist
+                rows += self._reading_repo.indicators(cid, unreviewed=True)
+        return [r for r in map(indicator_record, rows) if r.status == "found"]
 
     def match(self, capture_id: int, text: str, kind: str | None = None
               ) -> list[IndicatorRecord]:

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from workstation.errors import WorkstationError
 from workstation.textnorm import fold
@@ -250,84 +252,102 @@ def parse(text: str, synonyms: Synonyms | None = None) -> Query:
 # ----------------------------------------------------------------- snippets
 class _FoldTable(dict[int, str]):
     """``str.translate`` table of :func:`fold`, one character at a time, filled as
-    characters are met; remembers the characters that do not fold to exactly one."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.uneven: set[str] = set()
-        self._pattern: tuple[int, re.Pattern[str]] = (0, re.compile(r"(?!)"))
+    characters are met."""
 
     def __missing__(self, code: int) -> str:
         folded = fold(chr(code))
-        if len(folded) != 1:
-            self.uneven.add(chr(code))
         self[code] = folded
         return folded
 
-    def uneven_pattern(self) -> re.Pattern[str]:
-        if self._pattern[0] != len(self.uneven):
-            chars = "".join(re.escape(c) for c in sorted(self.uneven))
-            self._pattern = (len(self.uneven), re.compile(f"[{chars}]"))
-        return self._pattern[1]
-
 
 _FOLD_TABLE = _FoldTable()
+_UNKNOWN = 255
 
 
-class _Offsets:
-    """Folded positions back to the original: runs where characters fold one to one,
-    and the characters that fold to nothing or to several between them."""
+class _FoldArrays:
+    """:func:`fold` one character at a time as two tables over code points, filled as
+    characters are met: what a character folds to (when it folds to exactly one), and
+    to how many characters (0 for harakat, tatweel, variation selectors; 2 or more for
+    ligatures; ``_UNKNOWN`` not yet looked at)."""
 
-    def __init__(self, text: str) -> None:
-        self.folded_at, self.original_at, self.linear = [0], [0], [True]
-        folded = done = 0
-        for m in _FOLD_TABLE.uneven_pattern().finditer(text):
-            i = m.start()
-            folded += i - done
-            self._add(folded, i, False)
-            folded += len(_FOLD_TABLE[ord(text[i])])
-            done = i + 1
-            self._add(folded, done, True)
+    def __init__(self) -> None:
+        self.to = np.zeros(sys.maxunicode + 1, dtype=np.uint32)
+        self.size = np.full(sys.maxunicode + 1, _UNKNOWN, dtype=np.uint8)
 
-    def _add(self, folded: int, original: int, linear: bool) -> None:
-        self.folded_at.append(folded)
-        self.original_at.append(original)
-        self.linear.append(linear)
-
-    def __call__(self, k: int) -> int:
-        j = bisect_right(self.folded_at, k) - 1
-        return self.original_at[j] + (k - self.folded_at[j] if self.linear[j] else 0)
+    def lookup(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """What ``codes`` fold to, to how many characters each, and the most."""
+        sizes = self.size[codes]
+        most = int(sizes.max())
+        if most == _UNKNOWN:
+            for code in np.unique(codes[sizes == _UNKNOWN]).tolist():
+                folded = _FOLD_TABLE[code]
+                self.size[code] = min(len(folded), _UNKNOWN - 1)
+                self.to[code] = ord(folded) if len(folded) == 1 else 0
+            sizes = self.size[codes]
+            most = int(sizes.max())
+        return self.to[codes], sizes, most
 
 
-def _fold_map(text: str) -> tuple[str, _Offsets | None]:
-    """``fold(text)`` and the way back to positions in ``text`` (None: the same).
+@cache
+def _fold_arrays() -> _FoldArrays:
+    return _FoldArrays()
+
+
+def _fold_map(text: str) -> tuple[str, np.ndarray | None]:
+    """``fold(text)`` and, when it is not the same length, the position in ``text`` of
+    each of its characters (None: position k is k).
 
     Why not ``fold_with_offsets``: it walks the text in Python, a character at a time,
-    and a search makes fifty snippets while the analyst types; translating is done in
-    C, and only the characters that fold to nothing or to several (harakat, tatweel,
-    emoji variation selectors, ligatures) need looking at one by one."""
+    and a search makes fifty snippets while the analyst types (even ``str.translate``
+    costs a lookup per character: 0.1-0.2 ms an advert).  Here the characters are looked
+    up all at once (numpy, over code points)."""
     if text.isascii():
         return (text.lower().replace("`", "'") if "`" in text else text.lower()), None
-    folded = text.translate(_FOLD_TABLE)
-    if len(folded) == len(text) and _FOLD_TABLE.uneven.isdisjoint(text):
-        return folded, None
-    return folded, _Offsets(text)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    to, sizes, most = _fold_arrays().lookup(codes)
+    if most == 1 and sizes.min() == 1:
+        return to.tobytes().decode("utf-32-le", "surrogatepass"), None
+    if most <= 1:  # only characters folding to nothing (harakat, tatweel)
+        kept = sizes == 1
+        return to[kept].tobytes().decode("utf-32-le", "surrogatepass"), np.flatnonzero(kept)
+    return text.translate(_FOLD_TABLE), np.repeat(np.arange(len(codes)), sizes)
 
 
 @lru_cache(maxsize=256)
 def _term_pattern(alternatives: tuple[Alternative, ...]) -> re.Pattern[str]:
     """A regular expression over folded text matching any of ``alternatives`` as whole
-    tokens (the last one may go on when it is a prefix)."""
+    tokens (the last one may go on when it is a prefix).  The token must also start
+    where a token starts: :func:`_matches` checks that, because a look-behind here
+    would be tried at every position of the text (seven times slower) where the
+    alternatives alone let ``re`` skip ahead to their first letters."""
     bodies = sorted((r"[\W_]+".join(re.escape(t) for t in toks) + (r"[^\W_]*" if prefix else "")
                      for toks, prefix in alternatives), key=len, reverse=True)
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(bodies) + r")(?![^\W_])")
+    return re.compile(r"(?:" + "|".join(bodies) + r")(?![^\W_])")
 
 
-def _original(text: str, offsets: _Offsets | None, start: int, end: int) -> tuple[int, int]:
+_WORD_CHARS = re.compile(r"[^\W_]*")
+
+
+def _matches(pattern: re.Pattern[str], folded: str) -> Iterator[tuple[int, int]]:
+    """The spans of ``pattern`` in ``folded`` that start a token, as ``finditer`` would
+    find them with a look-behind in front (no letter or digit just before)."""
+    at = 0
+    while (m := pattern.search(folded, at)) is not None:
+        start = m.start()
+        if start and _WORD_CHARS.fullmatch(folded, start - 1, start):
+            run = _WORD_CHARS.match(folded, start)  # no token starts before its end
+            at = run.end() if run else start + 1
+            continue
+        yield start, m.end()
+        at = m.end()
+
+
+def _original(text: str, offsets: np.ndarray | None, start: int, end: int
+              ) -> tuple[int, int]:
     """The span of ``text`` a folded span comes from (marks after it included)."""
     if offsets is None:
         return start, end
-    start, end = offsets(start), offsets(end - 1) + 1
+    start, end = int(offsets[start]), int(offsets[end - 1]) + 1
     while end < len(text) and (unicodedata.category(text[end]) == "Mn"
                                or text[end] == "\u0640"):
         end += 1
@@ -348,8 +368,8 @@ def snippet(text: str, terms: Sequence[Sequence[Alternative]],
     spans = list(extra)
     matched = len(spans)
     for alternatives in terms:
-        found = [_original(text, offsets, *m.span())
-                 for m in _term_pattern(tuple(alternatives)).finditer(folded)]
+        found = [_original(text, offsets, *span)
+                 for span in _matches(_term_pattern(tuple(alternatives)), folded)]
         matched += bool(found)
         spans += found
     if not spans:
@@ -368,9 +388,6 @@ def snippet(text: str, terms: Sequence[Sequence[Alternative]],
         "…" if text[end:].strip() else ""), matched
 
 
-_LEAD = re.compile(r"(?:\S+\s+){0,2}\S*$")
-
-
 def _window(text: str, spans: list[tuple[int, int]], words: int) -> tuple[int, int]:
     """The character range of the ``words``-word window holding the most matches: it
     starts two words before the first match of the densest stretch of text."""
@@ -382,12 +399,18 @@ def _window(text: str, spans: list[tuple[int, int]], words: int) -> tuple[int, i
             j += 1
         if j - i + 1 > best_count:
             best, best_count = start, j - i + 1
-    lead = _LEAD.search(text, max(0, best - 80), best)
-    begin = lead.start() if lead else best
+    # Two whole words before the word the match is in (looking back 80 characters at
+    # most; three when the match starts a line), then ``words`` words (looking 40
+    # characters a word ahead at most).
+    before = [m.start() for m in _CHUNK.finditer(text, max(0, best - 80), best)]
+    stop = best - 1 if best and text[best - 1] == "\n" else best
+    back = 3 if stop and not text[stop - 1].isspace() else 2
+    begin = before[-back] if len(before) >= back else before[0] if before else stop
     while begin > 0 and not text[begin - 1].isspace():
         begin -= 1
-    taken = re.match(r"\s*(?:\S+\s*){1," + str(words) + "}", text[begin:begin + 40 * words])
-    end = begin + (len(taken.group().rstrip()) if taken else 0)
+    end = begin
+    for m in islice(_CHUNK.finditer(text, begin, begin + 40 * words), words):
+        end = m.end()
     for s, e in spans:  # never cut a match in two
         if s < end < e:
             end = e

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,7 @@ from workstation.errors import Cancelled, NotFound, WorkstationError
 from workstation.models import Capture
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.indicators.model import KINDS, LINK_KINDS
+from workstation.reading.stored import dedupe, ocr_indicators, text_indicators
 from workstation.settings import get_int, get_list, get_text
 from workstation.storage.reading_repo import ReadingRepo, decode_words
 from workstation.storage.repositories import CaptureRepo
@@ -33,6 +34,8 @@ PDQ_MIN_QUALITY = 50
 #: The region number of the empty row kept for an image without a usable region.
 NO_REGION = -1
 PDQ_BYTES = 32
+#: Captures brought up to date in one write transaction when a workspace is upgraded.
+BACKFILL_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,50 +221,73 @@ class ReadingService:
         hits = []
         for source, text in (("ocr", ocr_text), ("notes", capture.notes)):
             for hit in self.lexicon.match(text):
-                hits.append({"term": hit.term, "category": hit.category,
-                             "language": hit.language, "source": source})
+                row = {"term": hit.term, "category": hit.category,
+                       "language": hit.language, "source": source}
+                if row not in hits:  # a term said twice is one hit (~15 % of the rows)
+                    hits.append(row)
         verdict = self.lexicon.score(self.lexicon.match(f"{ocr_text}\n{capture.notes}"))
         self._repo.replace_keywords(capture.id, hits, verdict.flagged, verdict.score,
                                       verdict.categories)
 
-    def backfill_derived(self) -> None:
+    def backfill_derived(self, progress: ProgressCallback | None = None) -> None:
         """After an upgrade: PDQ hashes (decoding the original, only for workspaces from
-        before 0002), text sketches, indicators, flags and the index for older captures.
+        before 0002), text sketches, indicators (notes, metadata and the current OCR
+        run's, read again from its stored text and words with the current code, so
+        ``verify`` finds the current reading), flags and the index for older captures.
         Region hashes need every original decoded again, so they are made on request
-        (:meth:`backfill_regions`).
+        (:meth:`backfill_regions`).  Written :data:`BACKFILL_BATCH` captures a
+        transaction; ``progress`` hears after each batch.
 
         Derived data only; originals are read (and verified) but never changed.
         """
-        from workstation.evidence.images import derive, probe_bytes
-
         missing_pdq = set(self._repo.captures_without_pdq())
         unsketched = set(self._reposts.captures_read_without_sketch())
         indexed = self._repo.indexed_ids()
-        for capture_id in [c for (c, _sha) in self._captures_repo.hashes()]:
-            # Region hashes of older captures are made by backfill_regions, on request.
-            decode = capture_id in missing_pdq
-            refresh = capture_id in missing_pdq or capture_id not in indexed
-            if not (decode or refresh or capture_id in unsketched):
-                continue
-            capture = self._capture(capture_id)
+        todo = [c for (c, _sha) in self._captures_repo.hashes()
+                if c in missing_pdq or c in unsketched or c not in indexed]
+        report(progress, 0, len(todo), "updating older captures")
+        for start in range(0, len(todo), BACKFILL_BATCH):
+            batch = todo[start:start + BACKFILL_BATCH]
             with self._ctx.write():
-                if decode:
-                    try:
-                        data = self._ctx.store.read_verified(capture.sha256)
-                        _info, image = probe_bytes(data, capture.width * capture.height + 1)
-                        derived = derive(image)
-                    except WorkstationError:
-                        derived = None  # `verify` reports the damaged original
-                    if derived is not None and derived.pdq is not None \
-                            and capture_id in missing_pdq:
-                        self._repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
-                    if derived is not None:
-                        self.store_regions(capture_id, derived.regions)
-                if capture_id in unsketched:
-                    run = self._repo.current_run(capture_id)
-                    self.update_sketch(capture_id, run["text"] if run else "")
-                if refresh:
-                    self.refresh_derived(capture_id)
+                for capture_id in batch:
+                    self._backfill_one(capture_id, decode=capture_id in missing_pdq,
+                                       sketch=capture_id in unsketched,
+                                       refresh=capture_id in missing_pdq
+                                       or capture_id not in indexed)
+            report(progress, start + len(batch), len(todo), "updating older captures")
+
+    def backfill_pending(self) -> bool:
+        """Whether :meth:`backfill_derived` has captures left, because it was interrupted
+        (they are missing from the search index, which it fills last)."""
+        return self._repo.index_incomplete()
+
+    def _backfill_one(self, capture_id: int, *, decode: bool, sketch: bool,
+                      refresh: bool) -> None:
+        """Inside a write: one capture's part of :meth:`backfill_derived`."""
+        from workstation.evidence.images import derive, probe_bytes
+
+        capture = self._capture(capture_id)
+        if decode:
+            try:
+                data = self._ctx.store.read_verified(capture.sha256)
+                _info, image = probe_bytes(data, capture.width * capture.height + 1)
+                derived = derive(image)
+            except WorkstationError:
+                derived = None  # `verify` reports the damaged original
+            if derived is not None and derived.pdq is not None:
+                self._repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+            if derived is not None:
+                self.store_regions(capture_id, derived.regions)
+        run = self._repo.current_run(capture_id)
+        if sketch:
+            self.update_sketch(capture_id, run["text"] if run else "")
+        if refresh:
+            if run is not None:  # read again as OCR stores a run (confidences, attention)
+                others = self._repo.earlier_run_texts(capture_id, run["id"])
+                self._repo.replace_indicators(
+                    capture_id, ("ocr",), ocr_indicators(run, self.region_hints, others),
+                    run["id"])
+            self.refresh_derived(capture_id)
 
     def ocr_languages(self) -> str:
         return get_text(self._ctx, "ocr_languages")
@@ -344,7 +370,7 @@ class ReadingService:
                                                          other_readings=others)]
         with self._ctx.write():
             run_id = self._repo.insert_run(capture_id, run, utc_now(), self._ctx.analyst)
-            self._repo.replace_indicators(capture_id, ("ocr",), _dedupe(found), run_id)
+            self._repo.replace_indicators(capture_id, ("ocr",), dedupe(found), run_id)
             self._ctx.audit.append(self._ctx.analyst, "ocr.run", f"capture:{capture_id}", {
                 "run": run_id, "engine": run["engine"], "engine_version": run["engine_version"],
                 "languages": languages, "params": run["params"],
@@ -352,6 +378,7 @@ class ReadingService:
                 "text_sha256": hashlib.sha256(run["text"].encode("utf-8")).hexdigest(),
                 "indicators": len(found), "advert_languages": run["advert_languages"],
                 "coverage": run["coverage"], "unread": len(run["unread"]),
+                "unread_boxes": run["unread"],
             })
             self._reindex(self._capture(capture_id))
             self.update_sketch(capture_id, run["text"])
@@ -429,8 +456,12 @@ class ReadingService:
         sketch = self._reposts.sketch(capture_id)
         texts = reposts.text_matches(sketch, *self._reposts.sketch_matrix(reposts.SKETCH_SIZE),
                                      ask=set(whole) | set(regions)) if sketch else {}
+        # Alike words alone must not link adverts with other contacts (one query for all).
+        by_text = [o for o, t in texts.items() if t.same and o not in whole and o not in regions]
+        contacts = self._repo.read_contacts([capture_id, *by_text], LINK_KINDS) \
+            if by_text else {}
         return [SimilarImage(n.capture_id, n.distance, n.quality, n.reason, n.score)
-                for n in reposts.decide(capture_id, whole, regions, texts)]
+                for n in reposts.decide(capture_id, whole, regions, texts, contacts)]
 
     def store_regions(self, capture_id: int, regions: Iterable[Any]) -> None:
         """Inside a write: a capture's region hashes (``images.derive``'s ``regions``).  An
@@ -446,31 +477,34 @@ class ReadingService:
 
     def backfill_regions(self, progress: ProgressCallback | None = None,
                          cancel: CancelToken | None = None) -> int:
-        """Region hashes for captures imported before 0005: each original is decoded
-        (and verified) once, about 40-80 ms a capture, so this runs on request (``workstation
-        rehash``, or the window in the background), not when the workspace opens.
-        Each capture is stored as it is done; cancelling keeps those.  Returns how many
-        were hashed.  Derived data only: originals are never changed."""
-        from workstation.evidence.images import derive, probe_bytes
-
+        """Region hashes (:meth:`hash_regions`) for captures imported before 0005, 40-80 ms
+        each, so on request (``workstation rehash``; the window batch by batch), not when the
+        workspace opens.  Cancelling keeps those done.  Returns how many were hashed."""
         pending = self.regions_pending()
         report(progress, 0, len(pending), "repost hashes")
         done = 0
         for n, capture_id in enumerate(pending, start=1):
             if cancel is not None and cancel.cancelled:
                 break
-            capture = self._capture(capture_id)
-            try:
-                data = self._ctx.store.read_verified(capture.sha256)
-                _info, image = probe_bytes(data, capture.width * capture.height + 1)
-                regions = derive(image).regions
-            except WorkstationError:
-                continue  # `verify` reports the damaged original
-            with self._ctx.write():
-                self.store_regions(capture_id, regions)
-            done += 1
+            done += self.hash_regions(capture_id)
             report(progress, n, len(pending), f"capture #{capture_id}")
         return done
+
+    def hash_regions(self, capture_id: int) -> bool:
+        """One capture's region hashes, in one short write (derived data: the original is
+        only read); ``False`` when it cannot be read (``verify`` reports it)."""
+        from workstation.evidence.images import derive, probe_bytes
+
+        capture = self._capture(capture_id)
+        try:
+            data = self._ctx.store.read_verified(capture.sha256)
+            _info, image = probe_bytes(data, capture.width * capture.height + 1)
+            regions = derive(image).regions
+        except WorkstationError:
+            return False
+        with self._ctx.write():
+            self.store_regions(capture_id, regions)
+        return True
 
     def update_sketch(self, capture_id: int, text: str) -> None:
         """Inside a write: the sketch of a capture's OCR text, made again whenever it is read."""
@@ -499,48 +533,26 @@ class ReadingService:
         return (row["pdq"], row["quality"]) if row else None
 
 
+def indicator_status(source: str, verdict: str | None, typed: bool) -> str:
+    """The one rule for an indicator's status (viewer, ``ws.review.pending``, packs):
+    the analyst's verdict on the value, if any; else what the analyst typed (notes,
+    metadata) is *confirmed*, and so is a value read by OCR that the capture's notes or
+    metadata also have (``typed``); else what OCR read is *found*."""
+    if verdict:
+        return verdict
+    return "confirmed" if source != "ocr" or typed else "found"
+
+
 def indicator_record(row: sqlite3.Row) -> IndicatorRecord:
     """An indicator row (joined with its verdict, ``ReadingRepo.indicators``) as a record:
     what OCR read is *found* until the analyst confirms or rejects it; what the analyst
-    typed (notes, metadata) is *confirmed* unless rejected."""
-    verdict = row["verdict"]
-    status = verdict or ("found" if row["source"] == "ocr" else "confirmed")
+    typed (notes, metadata) is *confirmed* unless rejected (:func:`indicator_status`)."""
+    status = indicator_status(row["source"], row["verdict"], bool(row["typed"]))
     box = tuple(json.loads(row["box"])) if row["box"] else None
     return IndicatorRecord(row["capture_id"], row["kind"], row["value"], row["normalized"],
                            row["source"], box,
                            platform=row["platform"], confidence=row["confidence"],
                            attention=row["attention"], status=status)
-
-
-def text_indicators(notes: str | None, source_url: str | None, handle: str | None,
-                    hints: Sequence[str], *, join_lines: bool = True) -> list[dict[str, Any]]:
-    """The indicators of a capture's notes and metadata (``verify`` recomputes them;
-    ``join_lines=False`` as they were read before numbers were joined across lines)."""
-    from workstation.reading.indicators.extract import extract_indicators
-
-    found: list[dict[str, Any]] = []
-    if notes:
-        found += [i.to_dict() for i in extract_indicators(notes, hints, source="notes",
-                                                          join_lines=join_lines)]
-    if source_url:
-        found += [i.to_dict() for i in extract_indicators(source_url, hints, source="metadata",
-                                                          join_lines=join_lines)]
-    if handle:
-        found.append({"kind": "handle", "value": handle,
-                      "normalized": handle.lstrip("@").lower(), "source": "metadata",
-                      "box": None, "platform": None, "confidence": None, "attention": None})
-    return _dedupe(found)
-
-
-def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[tuple[str, str, str, str]] = set()
-    out = []
-    for item in items:
-        key = (item["kind"], item["normalized"], item["source"], str(item.get("box")))
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
 
 
 def _searchable(text: str) -> str:

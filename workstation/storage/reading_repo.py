@@ -69,9 +69,19 @@ class ReadingRepo:
         return list(self.conn.execute(
             "SELECT * FROM ocr_runs WHERE capture_id = ? ORDER BY id", (capture_id,)))
 
-    def all_run_texts(self) -> list[tuple[int, int, str]]:
-        return [(r[0], r[1], r[2]) for r in
-                self.conn.execute("SELECT id, capture_id, text FROM ocr_runs ORDER BY id")]
+    def all_run_summaries(self) -> list[sqlite3.Row]:
+        """Every run's text and what was found of the page (advert languages, coverage,
+        unread regions), without its words (``verify``)."""
+        return list(self.conn.execute(
+            "SELECT id, capture_id, text, advert_languages, coverage, unread FROM ocr_runs "
+            "ORDER BY id"))
+
+    def earlier_run_texts(self, capture_id: int, run_id: int) -> list[str]:
+        """The texts of the capture's runs before ``run_id``: the other readings the
+        indicators of that run were compared with when it was stored."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT text FROM ocr_runs WHERE capture_id = ? AND id < ? ORDER BY id",
+            (capture_id, run_id))]
 
     def captures_without_ocr(self) -> list[int]:
         return [r[0] for r in self.conn.execute(
@@ -108,13 +118,17 @@ class ReadingRepo:
     def indicators(self, capture_id: int | None = None, kind: str | None = None, *,
                    unreviewed: bool = False) -> list[sqlite3.Row]:
         """Indicator rows, each with ``verdict``: the analyst's ('confirmed', 'rejected')
-        or NULL when not reviewed; ``unreviewed``: only those read by OCR without one."""
-        sql = ("SELECT i.*, v.verdict AS verdict FROM indicators i "
+        or NULL when not reviewed, and ``typed``: 1 when the capture's notes or metadata
+        (what the analyst typed) have the same kind and normalised value; ``unreviewed``:
+        only those read by OCR without either (what ``indicator_status`` calls found)."""
+        typed = ("EXISTS (SELECT 1 FROM indicators t WHERE t.capture_id = i.capture_id "
+                 "AND t.kind = i.kind AND t.normalized = i.normalized AND t.source != 'ocr')")
+        sql = (f"SELECT i.*, v.verdict AS verdict, {typed} AS typed FROM indicators i "
                "LEFT JOIN indicator_reviews v ON v.capture_id = i.capture_id "
                "AND v.kind = i.kind AND v.normalized = i.normalized WHERE 1 = 1")
         params: list[Any] = []
         if unreviewed:
-            sql += " AND i.source = 'ocr' AND v.verdict IS NULL"
+            sql += f" AND i.source = 'ocr' AND v.verdict IS NULL AND NOT {typed}"
         if capture_id is not None:
             sql += " AND i.capture_id = ?"
             params.append(capture_id)
@@ -138,6 +152,23 @@ class ReadingRepo:
             f"AND {rejected.format(t='mine')} AND {rejected.format(t='o')} "
             "ORDER BY o.capture_id, o.kind, o.normalized",
             [capture_id, capture_id, *kinds]))
+
+    def read_contacts(self, capture_ids: Sequence[int], kinds: Sequence[str]
+                      ) -> dict[int, set[str]]:
+        """capture id → the normalised indicators of ``kinds`` OCR read in it (those the
+        analyst rejected left out), for all of ``capture_ids`` in one query; a capture
+        without any is absent."""
+        marks = ",".join("?" * len(kinds))
+        found: dict[int, set[str]] = {}
+        for capture_id, normalized in self.conn.execute(
+                "SELECT i.capture_id, i.normalized FROM indicators i "
+                "WHERE i.capture_id IN (SELECT value FROM json_each(?)) AND i.source = 'ocr' "
+                f"AND i.kind IN ({marks}) AND NOT EXISTS (SELECT 1 FROM indicator_reviews v "
+                "WHERE v.capture_id = i.capture_id AND v.kind = i.kind "
+                "AND v.normalized = i.normalized AND v.verdict = 'rejected')",
+                [json.dumps([int(c) for c in capture_ids]), *kinds]):
+            found.setdefault(int(capture_id), set()).add(str(normalized))
+        return found
 
     # ----------------------------------------------------------- keyword flags
     def replace_keywords(self, capture_id: int, hits: Iterable[dict[str, Any]], flagged: bool,
@@ -228,6 +259,13 @@ class ReadingRepo:
                     "WHERE capture_id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,)):
                 out[row[0]][1].append((row[1], row[2]))
         return out
+
+    def index_incomplete(self) -> bool:
+        """Whether some capture is missing from the search index (about 20 ms at
+        100,000 captures): an upgrade's update of older captures was interrupted."""
+        row = self.conn.execute("SELECT (SELECT count(*) FROM captures) > "
+                                "(SELECT count(*) FROM search_index)").fetchone()
+        return bool(row[0])
 
     def indexed_ids(self) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT rowid FROM search_index")}

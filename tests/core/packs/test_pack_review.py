@@ -227,8 +227,10 @@ def test_item_languages_are_the_adverts_not_the_models_tried(
     assert (old["languages"], old["ocr"]["models"]) == ([], ["eng", "fra"])
     # How much of the page was read travels with it: a high mean confidence does not
     # hide a region left unread.
-    assert (pashto["ocr"]["coverage"], pashto["ocr"]["unread_regions"]) == (0.75, 1)
-    assert (old["ocr"]["coverage"], old["ocr"]["unread_regions"]) == (None, 0)
+    # The unread regions are the boxes, as docs/pack-format.md says (not a count).
+    assert (pashto["ocr"]["coverage"], pashto["ocr"]["unread_regions"]) == (
+        0.75, [[0, 120, 540, 60]])
+    assert (old["ocr"]["coverage"], old["ocr"]["unread_regions"]) == (None, [])
     for html in (page, members["report.html"].decode()):
         blocks = re.findall(r"<div class=\"ocr\" dir=\"(\w+)\"(?: lang=\"(\w+)\")?>", html)
         assert blocks == [("rtl", "ps"), ("auto", "fr"), ("auto", "")]

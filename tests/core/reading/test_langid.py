@@ -139,3 +139,40 @@ def test_explicit_language_still_identifies_the_advert() -> None:
     assert result.languages == ["eng"]
     assert result.parameters["lang_mode"] == "explicit"
     assert result.advert_languages[0] == "vie"
+
+
+def test_probe_cuts_later_lines_short_once_it_reads_latin() -> None:
+    """After a confident Latin probe line, the next probe lines are read cut to
+    ``PROBE_CHECK_HEIGHTS`` line heights (enough to catch an Arabic line and add words).
+    The Persian-letter post's first probe line is its Latin contact: its Arabic line,
+    read cut short, still turns the page to the ``Arabic`` model and the language."""
+    from workstation.reading.ocr import OcrEngine
+    from workstation.reading.ocr.engine import PROBE_CHECK_HEIGHTS
+    from workstation.reading.ocr.preprocess import prepare, probe_boxes
+
+    engine = OcrEngine()
+    backend = engine.backend
+    read = backend.read
+    boxes: list[tuple[int, int, int, int]] = []
+
+    def recording(image, lang, psm, timeout_s, box=None):  # type: ignore[no-untyped-def]
+        if box is not None and psm == 7 and not engine.last_cpu.get("probe"):
+            boxes.append(box)
+        return read(image, lang, psm, timeout_s, box=box)
+
+    backend.read = recording  # type: ignore[method-assign]
+    try:
+        for name, script in (("eng_fb", "Latin"), ("ara_fb_twin", "Arabic")):
+            advert = adverts.advert_named(name)
+            boxes.clear()
+            result = engine.ocr(advert.image)
+            assert result.advert_languages[0] == advert.language
+            prep = prepare(advert.image)
+            full = probe_boxes(prep)
+            short = probe_boxes(prep, width_in_heights=PROBE_CHECK_HEIGHTS)
+            assert boxes[0] == full[0]
+            assert result.parameters["script"] == script
+            assert len(boxes) >= 2 and boxes[1:] == short[1:len(boxes)]
+            assert sum(b[2] for b in short[1:3]) < sum(b[2] for b in full[1:3])
+    finally:
+        engine.close()

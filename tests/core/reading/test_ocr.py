@@ -494,3 +494,47 @@ def test_prepare_shares_one_histogram_with_the_text_bands() -> None:
         assert prep.median_luminance == median_luminance(grey)
         if dark:
             assert median_luminance(ImageOps.invert(grey)) == 255 - prep.median_luminance
+
+
+@pytest.mark.parametrize("dpi", [None, (72, 72), (300, 300)])
+def test_grey_images_go_to_tesseract_as_raw_rows_with_the_same_reading(
+        dpi: tuple[int, int] | None) -> None:
+    """Grey images reach libtesseract as raw rows (no BMP written and decoded again per
+    call) with the resolution tesserocr's own ``SetImage`` would pass: the same words,
+    boxes and confidences, whatever the image's dpi."""
+    import tesserocr
+
+    from workstation.reading.ocr.backends import TesserocrBackend, parse_tsv
+    from workstation.reading.ocr.languages import tessdata_path_arg
+
+    grey = sample("english").image.convert("L")
+    if dpi is not None:
+        grey.info["dpi"] = dpi
+    backend = TesserocrBackend()
+    reference = tesserocr.PyTessBaseAPI(path=tessdata_path_arg(), lang="eng",
+                                        variables={"tessedit_do_invert": "0"})
+    try:
+        for psm, box in ((3, None), (7, (0, 0, grey.width, 140))):
+            crop = grey if box is None else grey.crop((0, 0, box[2], box[3]))
+            reference.SetPageSegMode(psm)
+            reference.SetImage(crop)
+            assert reference.Recognize()
+            expected = parse_tsv(reference.GetTSVText(0))
+            assert expected
+            assert backend.read(grey, "eng", psm, 60.0, box=box) == expected
+    finally:
+        reference.End()
+        backend.close()
+
+
+def test_image_files_are_decoded_without_keeping_them_open(tmp_path: Path) -> None:
+    """A path is read into memory and decoded there: the result is the file's pixels, and
+    the file can be removed (Windows refuses while it is open) before the OCR ends."""
+    from workstation.reading.ocr.engine import load_image
+
+    path = tmp_path / "page.png"
+    sample("english").image.save(path)
+    image = load_image(path)
+    path.unlink()
+    assert image.size == sample("english").image.size
+    assert image.tobytes() == sample("english").image.convert(image.mode).tobytes()

@@ -234,3 +234,49 @@ def test_an_older_workspace_gets_region_hashes_on_request(tmp_path: Path) -> Non
     again = run_cli("similar", str(captures[0].id), workspace=copy)
     assert "rehash" not in again.stderr
     shutil.rmtree(copy)
+
+
+def _short(name: str, phone: str, dark: bool, photo: int) -> bytes:
+    """A short advert: the template's chrome and two lines, the second a number."""
+    return A.render(A.AdvertSpec(name, "eng", "Latin", "facebook", "Safe Travel UK",
+                                 ("Boat to UK every week from Dunkirk", f"Call now: {phone}"),
+                                 dark=dark, photo=photo)).data
+
+
+def test_alike_words_do_not_link_short_adverts_with_other_contacts(ws: Workspace) -> None:
+    """A short advert is mostly its template's chrome: two with the same words but other
+    numbers are two adverts (the text alone would link them); with the same number, one."""
+    ids = {"one": _add(ws, _short("one", "+44 7700 900123", False, 1)),
+           "other": _add(ws, _short("other", "+44 7700 900456", True, 5)),
+           "again": _add(ws, _short("again", "+44 7700 900123", True, 7))}
+    outcomes = list(ws.reading.run_ocr(ids.values(), lang="eng", jobs=1))
+    assert [o.status for o in outcomes] == ["done"] * 3
+    phones = {n: {i.normalized for i in ws.reading.indicators(c) if i.kind == "phone"}
+              for n, c in ids.items()}
+    assert phones == {"one": {"+447700900123"}, "other": {"+447700900456"},
+                      "again": {"+447700900123"}}
+    repo = RepostsRepo(ws.conn)
+    one, other = repo.sketch(ids["one"]), repo.sketch(ids["other"])
+    assert one is not None and other is not None
+    match = R.text_similarity(one, other)
+    assert match is not None and match.same  # the words alone would link them
+    assert [(s.capture_id, s.reason) for s in ws.reading.similar(ids["one"])] == \
+        [(ids["again"], "text")]
+    assert [s.capture_id for s in ws.reading.similar(ids["again"])] == [ids["one"]]
+    assert ws.reading.similar(ids["other"]) == []
+    # The analyst rejects the other's number as a misreading: only the words are left.
+    ws.review.reject(ids["other"], "phone", "+447700900456")
+    assert {s.capture_id for s in ws.reading.similar(ids["other"])} == {ids["one"], ids["again"]}
+
+
+def test_contacts_veto_only_a_link_by_words_alone() -> None:
+    """Both sides must give contacts and share none; an image match is not vetoed."""
+    same = R.TextMatch(0.9, 0.95, 120.0)
+    texts = {2: same, 3: same, 4: same, 5: same}
+    contacts = {1: {"+447700900123", "@safe"}, 2: {"+447700900456"}, 3: {"@safe"}, 5: set()}
+    near = R.decide(1, {}, {}, texts, contacts)
+    assert [n.capture_id for n in near] == [3, 4, 5]  # 2: other contacts only
+    assert [n.capture_id for n in R.decide(1, {2: (10, 90)}, {}, texts, contacts)] == \
+        [2, 3, 4, 5]
+    assert [n.capture_id for n in R.decide(1, {}, {}, texts, {2: {"+447700900456"}})] == \
+        [2, 3, 4, 5]

@@ -205,3 +205,29 @@ def test_cli_confirm_reject_reset_and_pending(tmp_path: Path) -> None:
     assert set(actions[:-2]) == {"indicator.confirm"}
     assert actions[-2:] == ["indicator.reject", "indicator.reset"]
     assert run_cli("verify", workspace=ws).returncode == 0
+
+
+def test_a_value_also_typed_in_the_notes_is_confirmed_everywhere(ws: Workspace) -> None:
+    """Read by OCR and typed in the notes: confirmed in the viewer's records, not
+    pending, and confirmed in what packs carry (one rule), until the analyst rejects it."""
+    from workstation.packs.readiness import split_reviewed
+
+    advert = add(ws, advert_png(), CaptureMeta(notes="WhatsApp +44 7700 900123"))
+    read(ws, advert)
+    phone = [r for r in ws.reading.indicators(advert, "phone") if r.normalized == PHONE]
+    assert {r.source for r in phone} == {"ocr", "notes"}
+    assert {r.status for r in phone} == {"confirmed"}
+    pending = {(r.kind, r.normalized) for r in ws.review.pending([advert])}
+    assert ("phone", PHONE) not in pending and ("email", key_of(ws, advert, "email")) in pending
+    assert ("phone", PHONE) not in {(r.kind, r.normalized) for r in ws.review.pending()}
+    confirmed, unconfirmed = split_reviewed(ws.reading.indicators(advert))
+    assert ("phone", PHONE) in {(r.kind, r.normalized) for r in confirmed}
+    assert ("phone", PHONE) not in {(r.kind, r.normalized) for r in unconfirmed}
+    # Confirm all leaves it alone (nothing to confirm); a rejection wins over the notes.
+    assert ("phone", PHONE) not in {(r.kind, r.normalized)
+                                    for r in ws.review.confirm_all(advert)}
+    ws.review.reject(advert, "phone", PHONE)
+    assert {r.status for r in ws.reading.indicators(advert, "phone")
+            if r.normalized == PHONE} == {"rejected"}
+    confirmed, unconfirmed = split_reviewed(ws.reading.indicators(advert))
+    assert ("phone", PHONE) not in {(r.kind, r.normalized) for r in (*confirmed, *unconfirmed)}

@@ -3,6 +3,7 @@ the advert's language, and snippets in the words as read — on a real workspace
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from tests.imagegen import make_image
 from workstation.errors import WorkstationError
 from workstation.models import CaptureMeta
+from workstation.reading import searchquery
 from workstation.reading.ocr.result import OcrResult, OcrWord
 from workstation.reading.searchquery import Synonyms, _fold_map, load_synonyms, parse
 from workstation.textnorm import fold_with_offsets
@@ -163,10 +165,43 @@ def test_a_malformed_synonyms_file_is_a_clear_error(tmp_path: Path) -> None:
     *"abcABZ `'[] …ﻻ·ـَُِّ\u200c\u200dیيكکةه١٢۳ĐđİıÆæßẞǅ🌍\ufe0f\n", "\u0651", "e\u0301"]),
     max_size=40).map("".join))
 def test_the_fast_fold_used_for_snippets_is_fold_with_its_offsets(text: str) -> None:
-    """Snippets fold with str.translate (C) and map back only around characters that do
-    not fold one to one: always the same text and offsets as ``fold_with_offsets``."""
+    """Snippets fold with lookup tables over code points (numpy) and map back only when
+    some character does not fold to exactly one: always the same text and offsets as
+    ``fold_with_offsets``."""
     folded, offsets = _fold_map(text)
     expected, expected_offsets = fold_with_offsets(text)
     assert folded == expected
-    assert [k if offsets is None else offsets(k) for k in range(len(folded))] \
+    assert [k if offsets is None else int(offsets[k]) for k in range(len(folded))] \
         == expected_offsets
+
+
+_PIECES = st.lists(st.sampled_from(["ab", "abc", "b", "x", "_", " ", "\n", "-", "é", "ب", "بل",
+                                    "م", "  "]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES, st.lists(st.tuples(st.lists(st.sampled_from(["ab", "b", "bl", "بل", "x"]),
+                                            min_size=1, max_size=2).map(tuple),
+                                   st.booleans()), min_size=1, max_size=3).map(tuple))
+def test_term_matches_start_tokens_as_a_look_behind_would(
+        text: str, alternatives: tuple[tuple[tuple[str, ...], bool], ...]) -> None:
+    """The term pattern has no look-behind (it made ``re`` try every position): the
+    matches it keeps are exactly those the look-behind ``(?<![^\\W_])`` gave."""
+    pattern = searchquery._term_pattern(alternatives)
+    with_look_behind = re.compile(r"(?<![^\W_])" + pattern.pattern)
+    assert list(searchquery._matches(pattern, text)) == [
+        m.span() for m in with_look_behind.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES, st.data())
+def test_the_snippet_window_starts_two_words_before_as_before(text: str, data: st.DataObject
+                                                              ) -> None:
+    """The window's start is found without the backtracking regular expression it was
+    found with (``(?:\\S+\\s+){0,2}\\S*$`` searched back from the match): same start."""
+    best = data.draw(st.integers(0, len(text)))
+    lead = re.compile(r"(?:\S+\s+){0,2}\S*$").search(text, max(0, best - 80), best)
+    begin = lead.start() if lead else best
+    while begin > 0 and not text[begin - 1].isspace():
+        begin -= 1
+    assert searchquery._window(text, [(best, best + 1)], 3)[0] == begin

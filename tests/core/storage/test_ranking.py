@@ -121,6 +121,20 @@ def test_native_rank_equals_bm25_before_and_after_writes(native: None, tmp_path:
     ws.close()
 
 
+def test_native_rank_with_sparse_rowids(native: None, tmp_path: Path) -> None:
+    """Lengths are looked up by rowid in a table when the rowids are dense (captures 1, 2,
+    3 ...); rowids spread far apart are looked up by binary search: the same ranks."""
+    conn = connect(tmp_path / "sparse.db")
+    conn.execute("CREATE VIRTUAL TABLE search_index USING fts5 (ocr_text, notes, metadata, "
+                 "indicators)")
+    rng = random.Random(7)
+    for rowid in [*range(1, 150), *(10**9 + 7 * k for k in range(150)), 2**62]:
+        conn.execute("INSERT INTO search_index (rowid, ocr_text, notes, metadata, indicators) "
+                     "VALUES (?, ?, ?, ?, ?)", (rowid, *_text(rng)))
+    assert _assert_same(conn) > 100
+    conn.close()
+
+
 def test_native_rank_without_docsize_table(native: None, tmp_path: Path) -> None:
     """A table made with columnsize=0 has no lengths to copy: xColumnSize is used."""
     conn = connect(tmp_path / "plain.db")

@@ -27,6 +27,7 @@ from workstation.reading.indicators.model import (
     _MASK,
     DEFAULT_REGIONS,
     KINDS,
+    Box,
     Found,
     Indicator,
     InvalidRegionHint,
@@ -409,8 +410,13 @@ def extract_indicators(
     check = Attention(source, other_readings or ())
     result = []
     for f in sorted(found, key=lambda f: (f.start, f.end, KINDS.index(f.kind))):
-        box = box_for_span(spans, words, f.start, f.end) if words else None
-        confidence = lowest_confidence(spans, words, f.start, f.end) if words else None
+        box: Box | None = None
+        confidence: float | None = None
+        if layout is not None:  # the words under it, found by bisection
+            under = layout.overlapping(f.start, f.end)
+            near = [spans[k] for k in under], [layout.words[k] for k in under]
+            box = box_for_span(*near, f.start, f.end)
+            confidence = lowest_confidence(*near, f.start, f.end)
         value = text[f.start:f.end]
         result.append(Indicator(
             f.kind, value, f.normalized, f.start, f.end, source, box, f.alternatives,

@@ -14,12 +14,14 @@ of the same paragraph.
 from __future__ import annotations
 
 import re
+import sys
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 
-from workstation.reading.indicators.model import _MASK, Box, Found, WordLike
+from workstation.reading.indicators.model import Box, Found, WordLike
 from workstation.reading.indicators.phones import PHONE_RE, find_phones, is_mobile
 
 #: How far below the first line the next may start, in line heights (a blank line
@@ -36,26 +38,70 @@ _BREAK_RE = re.compile(r"[ \t]*(\n+)[ \t]*")
 _LINK_HEAD_RE = re.compile(r"[0-9A-Za-z_\-./?=&%+]+")
 
 
+_Edges = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+def _union(a: _Edges, b: _Edges) -> _Edges:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """The OCR words of a text, with where each lies in it (``align_words``)."""
+    """The OCR words of a text, with where each lies in it (``align_words``: in order,
+    none overlapping), looked up by bisection; the union of the boxes of the words
+    before or after a place is kept for each."""
 
     words: Sequence[WordLike]
     spans: Sequence[tuple[int, int] | None]
+    _starts: list[int] = field(init=False, repr=False, compare=False)
+    _ends: list[int] = field(init=False, repr=False, compare=False)
+    _placed: list[tuple[int, int, int]] = field(init=False, repr=False, compare=False)
+    _heads: list[_Edges] = field(init=False, repr=False, compare=False)
+    _tails: list[_Edges] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        placed = sorted((s[0], s[1], k) for k, s in enumerate(self.spans) if s is not None)
+        edges = [self._edges(k) for _s0, _s1, k in placed]
+        heads, tails = edges[:1], edges[-1:]
+        for e in edges[1:]:
+            heads.append(_union(heads[-1], e))
+        for e in reversed(edges[:-1]):
+            tails.append(_union(tails[-1], e))
+        setattr_ = object.__setattr__
+        setattr_(self, "_placed", placed)
+        setattr_(self, "_starts", [p[0] for p in placed])
+        setattr_(self, "_ends", [p[1] for p in placed])
+        setattr_(self, "_heads", heads)
+        setattr_(self, "_tails", tails[::-1])
+
+    def _edges(self, k: int) -> _Edges:
+        x, y, w, h = self.words[k].bbox
+        return x, y, x + w, y + h
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """The indices of the words overlapping ``text[start:end]``, in order."""
+        first, last = bisect_right(self._ends, start), bisect_left(self._starts, end)
+        return [k for s0, s1, k in self._placed[first:last] if s0 < end and s1 > start]
 
     def line_box(self, start: int, end: int) -> Box | None:
         """The union of the boxes of the words lying within ``text[start:end]``."""
-        boxes = [w.bbox for w, s in zip(self.words, self.spans, strict=True)
-                 if s is not None and s[0] >= start and s[1] <= end]
-        if not boxes:
+        first, last = bisect_left(self._starts, start), bisect_right(self._ends, end)
+        if first >= last:
             return None
-        left = min(b[0] for b in boxes)
-        top = min(b[1] for b in boxes)
-        return (left, top, max(b[0] + b[2] for b in boxes) - left,
-                max(b[1] + b[3] for b in boxes) - top)
+        if first == 0:
+            edges = self._heads[last - 1]
+        elif last == len(self._placed):
+            edges = self._tails[first]
+        else:
+            edges = self._edges(self._placed[first][2])
+            for _s0, _s1, k in self._placed[first + 1:last]:
+                edges = _union(edges, self._edges(k))
+        left, top, right, bottom = edges
+        return left, top, right - left, bottom - top
 
     def has_word_at(self, index: int) -> bool:
-        return any(s is not None and s[0] <= index < s[1] for s in self.spans)
+        at = bisect_right(self._starts, index) - 1
+        return at >= 0 and index < self._placed[at][1]
 
 
 def _follows(first: Box, second: Box) -> bool:
@@ -95,24 +141,40 @@ def _breaks(work: str) -> list[_Break]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Slice:
+    """Where a slice of a text, read on its own, lies in the whole (``offset``), and
+    whether the lines at its edges are taken to run on to the text's edges (``open``:
+    how a guessed "+" was read when the rest of the text stood masked around the two
+    lines; kept so that ``verify`` reads the rows stored then again alike)."""
+
+    offset: int = 0
+    length: int = 0
+    open: bool = False
+
+
 def _adjacent(brk: _Break, layout: Layout | None, tail_end: int, head_start: int,
-              international: bool) -> bool:
+              international: bool, part: _Slice = _Slice()) -> bool:
     """Whether the two lines of ``brk`` may hold one number: by their boxes when the
     words around the break are known, else only an unfinished international number
     continued on the next line of the same paragraph."""
-    if layout is not None and layout.has_word_at(tail_end - 1) \
-            and layout.has_word_at(head_start):
-        first = layout.line_box(brk.a_start, brk.a_end)
-        second = layout.line_box(brk.b_start, brk.b_end)
+    at = part.offset
+    if layout is not None and layout.has_word_at(at + tail_end - 1) \
+            and layout.has_word_at(at + head_start):
+        a_start = 0 if part.open and brk.a_start == 0 else at + brk.a_start
+        b_end = sys.maxsize if part.open and brk.b_end == part.length else at + brk.b_end
+        first = layout.line_box(a_start, at + brk.a_end)
+        second = layout.line_box(at + brk.b_start, b_end)
         return first is not None and second is not None and _follows(first, second)
     return international and brk.newlines == 1
 
 
 def join_phones(work: str, original: str, regions: Sequence[str],
-                layout: Layout | None) -> list[Found]:
+                layout: Layout | None, part: _Slice = _Slice()) -> list[Found]:
     """Phone numbers whose digits continue on the next line.  ``work`` is the prepared
     text with what other phases found masked, so a part already taken (a phone valid
-    on its own, a price, a link) is not joined."""
+    on its own, a price, a link) is not joined.  ``part``: where ``work`` and
+    ``original`` lie in the text ``layout`` is of, when they are a slice of it."""
     found: list[Found] = []
     for brk in _breaks(work):
         tail = None
@@ -126,7 +188,7 @@ def join_phones(work: str, original: str, regions: Sequence[str],
         international = tail_text.lstrip("(").startswith(("+", "00"))
         if not (international or tail_text.startswith("0")) or work[h0] == "+":
             continue
-        if not _adjacent(brk, layout, t1, h0, international):
+        if not _adjacent(brk, layout, t1, h0, international, part):
             continue
         if find_phones(tail_text, original[t0:t1], regions) or \
                 find_phones(work[h0:h1], original[h0:h1], regions):
@@ -151,24 +213,28 @@ def misread_plus(work: str, original: str, regions: Sequence[str],
     for "+90 532 000 1234"), when read as written they are no number: with the "+"
     put back they must be a valid mobile number of at least ten digits, of a country
     among the region hints.  Only for OCR text, and each is marked for the analyst
-    to confirm."""
+    to confirm.
+
+    Only the line of the guess and the next are read again, with the "+": the work is
+    linear in the length of the text (lines of bounded length)."""
     found: list[Found] = []
+    covered = 0  # where the last number found ends (each starts after the one before)
     for m in _PLUS_MISREAD_RE.finditer(work):
         at = m.start()
-        if any(f.start <= at < f.end for f in found):
+        if at < covered:
             continue
-        # Only this line and the next are read again (with the "+"), the rest masked.
         start = work.rfind("\n", 0, at) + 1
         end = _end_of_next_line(work, at)
-        fixed = (_MASK * start + work[start:at] + "+" + work[at + 1:end]
-                 + _MASK * (len(work) - end))
-        hits = find_phones(fixed, original, regions) + \
-            join_phones(fixed, original, regions, layout)
-        found.extend(Found(h.kind, h.start, h.end, h.normalized, h.alternatives,
-                           joined=h.joined,
-                           note=f"\u201c+\u201d read as \u201c{original[at]}\u201d")
-                     for h in hits
-                     if h.start == at and _plausible_plus(h.normalized, m.group(1), regions))
+        fixed = work[start:at] + "+" + work[at + 1:end]
+        read = original[start:end]
+        hits = find_phones(fixed, read, regions) + \
+            join_phones(fixed, read, regions, layout, _Slice(start, len(fixed), open=True))
+        for h in hits:
+            if h.start + start == at and _plausible_plus(h.normalized, m.group(1), regions):
+                found.append(Found(h.kind, at, start + h.end, h.normalized, h.alternatives,
+                                   joined=h.joined,
+                                   note=f"\u201c+\u201d read as \u201c{original[at]}\u201d"))
+                covered = max(covered, start + h.end)
     return found
 
 

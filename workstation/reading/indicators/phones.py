@@ -126,7 +126,7 @@ def find_phones(work: str, original: str, regions: Sequence[str]) -> list[Found]
         plus = work[m.start()] in "+(" and "+" in work[m.start():groups[0][0]]
         first = 0
         for k in range(1, len(groups) + 1):
-            if k == len(groups) or _strong_separator(work[groups[k - 1][1]:groups[k][0]]):
+            if k == len(groups) or _strong_separator(original[groups[k - 1][1]:groups[k][0]]):
                 found.extend(_phone_run(work, original, m.start(), groups, range(first, k),
                                         plus, regions))
                 first = k
@@ -134,7 +134,9 @@ def find_phones(work: str, original: str, regions: Sequence[str]) -> list[Found]
 
 
 def _strong_separator(sep: str) -> bool:
-    """``" / "``, ``" - "`` or a wide gap: numbers listed side by side, not one number."""
+    """``" / "``, ``" - "`` or a wide gap: numbers listed side by side, not one number.
+    ``sep`` is as written: direction marks around each group of digits (as copied from
+    right-to-left text) are no gap."""
     spaces = sum(ch.isspace() for ch in sep)
     return spaces >= 2 or (spaces >= 1 and any(ch in "/-\u2010\u2011\u2012\u2013\u2014\u2015"
                                                for ch in sep))

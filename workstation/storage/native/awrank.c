@@ -54,10 +54,19 @@ typedef struct LengthCache {
   int *aLen;
   int nRow;
   int nAlloc;
+  /* The same lengths indexed by rowid - iMin (-1: no such row), when the rowids are
+  ** dense enough (captures are numbered 1, 2, 3 ...): one look-up instead of a
+  ** binary search through the whole table for every row ranked. */
+  int *aByRowid;
+  sqlite3_int64 iMin;
+  sqlite3_int64 nByRowid;
   int bNoDocsize;          /* the table has no %_docsize: always use xColumnSize */
   sqlite3_int64 iDataVersion;
   sqlite3_int64 nChanges;
 } LengthCache;
+
+/* Column weights read once a row (more columns are read as bm25() reads them). */
+#define AW_MAX_WEIGHTS 8
 
 /* Per-query data, kept with xSetAuxdata like bm25()'s own. */
 typedef struct QueryData {
@@ -105,6 +114,9 @@ static int aw_single_int(sqlite3 *db, const char *zSql, sqlite3_int64 *pOut){
 static void aw_cache_clear(LengthCache *p){
   sqlite3_free(p->zTable);
   p->zTable = 0;
+  sqlite3_free(p->aByRowid);
+  p->aByRowid = 0;
+  p->nByRowid = 0;
   p->nRow = 0;
   p->bNoDocsize = 0;
 }
@@ -178,6 +190,19 @@ static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable,
       return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
     }
   }
+  if( p->nRow > 0 ){
+    sqlite3_int64 nSpan = p->aRowid[p->nRow - 1] - p->aRowid[0] + 1;
+    if( nSpan > 0 && nSpan <= 4 * (sqlite3_int64)p->nRow + 4096 ){
+      p->aByRowid = sqlite3_malloc64(sizeof(int) * nSpan);
+      if( p->aByRowid ){
+        int i;
+        memset(p->aByRowid, 0xff, sizeof(int) * nSpan);  /* -1 */
+        for(i = 0; i < p->nRow; i++) p->aByRowid[p->aRowid[i] - p->aRowid[0]] = p->aLen[i];
+        p->iMin = p->aRowid[0];
+        p->nByRowid = nSpan;
+      }  /* out of memory: the binary search still answers */
+    }
+  }
   p->zTable = sqlite3_mprintf("%s", zTable);
   if( p->zTable == 0 ){
     aw_cache_clear(p);
@@ -191,6 +216,12 @@ static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable,
 
 static int aw_cache_find(const LengthCache *p, sqlite3_int64 iRowid, int *pLen){
   int lo = 0, hi = p->nRow - 1;
+  if( p->aByRowid ){
+    sqlite3_int64 k = iRowid - p->iMin;
+    if( k < 0 || k >= p->nByRowid || p->aByRowid[k] < 0 ) return 0;
+    *pLen = p->aByRowid[k];
+    return 1;
+  }
   while( lo <= hi ){
     int mid = lo + (hi - lo) / 2;
     if( p->aRowid[mid] == iRowid ){
@@ -263,24 +294,30 @@ static void aw_bm25(const Fts5ExtensionApi *pApi, Fts5Context *pFts, sqlite3_con
   QueryData *p = 0;
   const char *zTable;
   double score = 0.0;
-  int nInst = 0, nTok = 0, i, rc;
+  double aWeight[AW_MAX_WEIGHTS];
+  int nTok = 0, i, rc;
 
   if( nVal < 1 || (zTable = (const char *)sqlite3_value_text(apVal[0])) == 0 ){
     sqlite3_result_error(pCtx, "aw_bm25: the second argument must be the table's name", -1);
     return;
   }
   rc = aw_query_data(pApi, pFts, pCtx, zTable, &p);
-  if( rc == SQLITE_OK ){
-    memset(p->aFreq, 0, sizeof(double) * p->nPhrase);
-    rc = pApi->xInstCount(pFts, &nInst);
+  /* Each phrase's instances, weighted by their column (bm25 walks the same ones with
+  ** xInst, which first merges every phrase's instances into one sorted array). */
+  for(i = 0; i < AW_MAX_WEIGHTS; i++){
+    aWeight[i] = (nVal - 1 > i) ? sqlite3_value_double(apVal[i + 1]) : 1.0;
   }
-  for(i = 0; rc == SQLITE_OK && i < nInst; i++){
-    int ip, ic, io;
-    rc = pApi->xInst(pFts, i, &ip, &ic, &io);
-    if( rc == SQLITE_OK ){
-      double w = (nVal - 1 > ic) ? sqlite3_value_double(apVal[ic + 1]) : 1.0;
-      p->aFreq[ip] += w;
+  for(i = 0; rc == SQLITE_OK && i < p->nPhrase; i++){
+    Fts5PhraseIter iter;
+    int ic = 0, io = 0;
+    double freq = 0.0;
+    rc = pApi->xPhraseFirst(pFts, i, &iter, &ic, &io);
+    while( rc == SQLITE_OK && ic >= 0 ){
+      freq += (ic < AW_MAX_WEIGHTS) ? aWeight[ic]
+            : (nVal - 1 > ic) ? sqlite3_value_double(apVal[ic + 1]) : 1.0;
+      pApi->xPhraseNext(pFts, &iter, &ic, &io);
     }
+    p->aFreq[i] = freq;
   }
   if( rc == SQLITE_OK
    && !(p->bUseCache && aw_cache_find(pCache, pApi->xRowid(pFts), &nTok)) ){
