@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cli.backup import register_backup_commands
+from cli.issuer import IssuerNotSet, issuer_refusal
 from cli.packs import register as register_pack_commands
 from cli.reading import register as register_reading_commands
 from cli.util import (
@@ -312,8 +313,8 @@ def cmd_config(ws: Workspace, args: argparse.Namespace) -> int:
         raise UsageError(f"config: {exc}") from None
     if args.json:
         print_json(rows[0] if args.key is not None else rows)
-    elif args.key is not None:
-        print(rows[0]["value"])
+    elif args.key is not None:  # "(not set)", as the listing says and as packs read it
+        print(rows[0]["value"] if rows[0]["value"] != "" else "(not set)")
     else:
         group = None
         for row in rows:
@@ -462,6 +463,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         log.warning("usage error shown: %s", exc)
         parser.error(shown(exc))
+    except IssuerNotSet as exc:  # the core's sentence, and the commands that set it
+        return error_line(issuer_refusal(exc))
     except WorkstationError as exc:
         return error_line(exc)
     except KeyboardInterrupt:

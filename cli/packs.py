@@ -2,15 +2,17 @@
 
 ::
 
-    workstation key init [--passphrase-env VAR] | key export [--minisign] [--key-id ID]
-              | key rotate [--passphrase-env VAR] | key list | key smtp-password
+    workstation key init [--passphrase-env VAR] [issuer flags: cli/issuer.py]
+              | key export [--minisign] [--key-id ID] | key rotate [--passphrase-env VAR]
+              | key list | key smtp-password
     workstation contact add --platform P --name NAME --email E --recipient KEY [--recipient KEY]
               [--org ORG] [--role ROLE] | contact list | contact verify ID [--note TEXT]
+              [--export-key FILE]
               | contact export FILE | contact import FILE
     workstation pack build --contact ID --captures ID[,ID...] [--reason TEXT]
               [--action remove|restrict|preserve] [--priority normal|urgent] [--basis POLICY|legal]
-              -o FILE [--passphrase-env VAR]
-    workstation pack send REF [--via smtp|folder] [--to DIR] [--confirm-sent | --resend]
+              -o FILE_OR_DIR [--passphrase-env VAR]
+    workstation pack send REF [--via smtp|folder|eml] [--to DIR] [--confirm-sent | --resend]
               | pack send --queued [--now] | pack list | pack show REF | pack outcomes FILE
               | pack stats
     workstation pack open FILE --identity KEYFILE --trust PUBFILE [-o DIR]   (no workspace)
@@ -25,10 +27,12 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cli.issuer import add_issuer_flags, setup_issuer
 from cli.util import EXIT_FAIL, EXIT_OK, platform_arg, print_json, record_id, shown, table
 from workstation.errors import WorkstationError
 from workstation.logs import redact_value
 from workstation.packs.compose import MAX_PACK_ITEMS
+from workstation.packs.issuer import require_issuer
 from workstation.platforms import PLATFORMS
 
 if TYPE_CHECKING:
@@ -98,6 +102,8 @@ def _print_keys(ws: Workspace) -> None:
 
 def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
     action = args.key_cmd
+    if action == "init" and not any(k.kind == "signing" for k in ws.keys.all()):
+        setup_issuer(ws, args)  # cli/issuer.py: flags, else asked, else refused
     if action in ("init", "rotate", "smtp-password"):
         _unlock(ws, args)
     if action == "init":
@@ -190,12 +196,20 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             for contact in contacts:
                 print("\n".join(_contact_lines(contact)))
     elif action == "verify":
+        if args.export_key and os.path.exists(args.export_key):  # refused before verifying
+            raise WorkstationError(f"{args.export_key!r} already exists; choose another name.")
         contact = ws.contacts.verify(args.id, args.note)
+        exported = (ws.keys.export_for_contact(contact.id, args.export_key)
+                    if args.export_key else None)
         if args.json:
-            print_json(contact.to_dict())
+            print_json({**contact.to_dict(), **({"exported_key": exported} if exported else {})})
         else:
             print(f"Contact #{contact.id} verified by {contact.verified_by} at "
                   f"{contact.verified_at}.")
+            if exported:
+                print(f"Agency public key {exported['key_id']} (fingerprint "
+                      f"{exported['fingerprint']}) written to {shown(exported['file'])}: give "
+                      "it to the contact apart from any pack.")
     elif action == "export":
         if args.file == "-":
             sys.stdout.write(ws.contacts.export_text())
@@ -255,6 +269,7 @@ def cmd_pack(ws: Workspace | None, args: argparse.Namespace) -> int:
 
 def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
     """``pack build``: seal a pack for a contact and write it to ``-o FILE``."""
+    require_issuer(ws)  # refused first, before any warning (cli/issuer.py adds the commands)
     _unlock(ws, args)
     if not ws.contacts.get(args.contact).verified:
         print(f"warning: contact #{args.contact} has not been verified (workstation contact "
@@ -268,12 +283,15 @@ def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
     pack = ws.packs.build(args.contact, args.captures, reason=args.reason or "",
                          action=args.action, priority=args.priority, basis=args.basis,
                          output=args.output)
+    output = os.path.expanduser(args.output)
+    if os.path.isdir(output) and pack.file:  # -o DIR: DIR/REF.alertpack.age
+        output = os.path.join(output, os.path.basename(pack.file))
     if args.json:
-        print_json({**pack.to_dict(), "output": args.output})
+        print_json({**pack.to_dict(), "output": output})
     else:
         print(f"Sealed {pack.ref}: {len(pack.items)} item(s) for {pack.platform}, "
               f"{pack.priority}, deadline {pack.deadline_at}")
-        print(f"  written to {shown(args.output)} and kept in the outbox ({shown(pack.file)})")
+        print(f"  written to {shown(output)} and kept in the outbox ({shown(pack.file)})")
         print(f"  sha256 {pack.file_sha256}")
         for r in pack.recipients:
             print(f"  encrypted to {r['fingerprint']}  ({r['role']})")
@@ -456,7 +474,10 @@ def register(sub: Any, common: argparse.ArgumentParser,
     # key
     key = add("key", cmd_key, "the agency's signing key and archive identity", json_flag=False)
     keys = key.add_subparsers(dest="key_cmd", metavar="ACTION", required=True)
-    passphrase(child(keys, "init", cmd_key, "create the agency's signing key and archive key"))
+    p = child(keys, "init", cmd_key, "set up the issuer identity and create the agency's "
+              "signing key and archive key")
+    passphrase(p)
+    add_issuer_flags(p)
     p = child(keys, "export", cmd_key, "print the public signing key", read_only=True)
     p.add_argument("--minisign", action="store_true", help="in minisign's .pub format")
     p.add_argument("--key-id", metavar="ID", help="a retired key, by key id")
@@ -487,6 +508,9 @@ def register(sub: Any, common: argparse.ArgumentParser,
               "record that the contact's fingerprints were checked out of band")
     p.add_argument("id", type=_positive_int, metavar="ID")
     p.add_argument("--note", metavar="TEXT", help="how it was checked (e.g. phone call)")
+    p.add_argument("--export-key", metavar="FILE",
+                   help="also write the agency's public key (minisign .pub) for this contact, "
+                        "who checks packs against it (audited)")
     p = child(contacts, "export", cmd_contact, "write the contacts to a JSON file",
               json_flag=False, read_only=True)
     p.add_argument("file", metavar="FILE", help="output file, or - for stdout")
@@ -505,13 +529,17 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--basis", metavar="POLICY",
                    help="policy id from resources/policies, or 'legal' (default: the "
                         "platform's default clause)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE",
-                   help="where to write REF.alertpack.age (a copy stays in the outbox)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE_OR_DIR",
+                   help="a new file, or a folder for REF.alertpack.age: a copy of the pack "
+                        "sealed into the outbox (a reflink or hard link on the same disk)")
     passphrase(p)
     p = child(packs, "send", cmd_pack, "deliver a sealed pack (or the queued ones)")
     p.add_argument("ref", nargs="?", metavar="REF")
-    p.add_argument("--via", choices=("smtp", "folder"))
-    p.add_argument("--to", metavar="DIR", help="folder or removable drive (--via folder)")
+    p.add_argument("--via", choices=("smtp", "folder", "eml"),
+                   help="eml: write REF.eml, the exact e-mail SMTP would send, into --to DIR "
+                        "for a mail relay on another machine (the pack then counts as sent)")
+    p.add_argument("--to", metavar="DIR",
+                   help="folder or removable drive (--via folder or eml)")
     p.add_argument("--queued", action="store_true", help="send every queued pack that is due")
     p.add_argument("--now", action="store_true", help="with --queued: ignore the retry delay")
     settle = p.add_mutually_exclusive_group()

@@ -10,8 +10,10 @@ the old file or the whole new one, never a torn one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +169,91 @@ class CloseOrAbort:
             self.close()
         else:
             self.abort()
+
+
+#: Linux's FICLONE ioctl (``_IOW(0x94, 9, int)``): a copy-on-write clone of a whole file.
+_FICLONE = 0x40049409
+
+
+def _clone(src: BinaryIO, dest: BinaryIO) -> bool:
+    """Make ``dest`` a reflink of ``src`` (shared extents, nothing written); ``False``
+    where the file system or the platform cannot (ext4, tmpfs, two file systems...)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import fcntl
+
+    try:
+        fcntl.ioctl(dest.fileno(), _FICLONE, src.fileno())
+    except OSError:
+        return False
+    return True
+
+
+def _copy_data(src: BinaryIO, dest: BinaryIO) -> None:
+    """Copy the bytes of ``src`` into ``dest``: in the kernel where it can
+    (``copy_file_range``), else in 1 MiB chunks."""
+    size = os.fstat(src.fileno()).st_size
+    offset = 0
+    if hasattr(os, "copy_file_range"):
+        try:
+            while offset < size:
+                n = os.copy_file_range(src.fileno(), dest.fileno(), min(size - offset, 1 << 30))
+                if n == 0:
+                    break
+                offset += n
+        except OSError:  # not across these file systems: copy what is left by hand
+            pass
+    src.seek(offset)
+    dest.seek(offset)
+    while chunk := src.read(CHUNK):
+        dest.write(chunk)
+
+
+def export_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str],
+                expected_sha256: str, mode: int = 0o644) -> str:
+    """Put a copy of the write-once file ``src`` (whose SHA-256 is ``expected_sha256``) at
+    ``dest``, which must not exist; return how: ``"reflink"``, ``"hardlink"`` or ``"copy"``.
+
+    On one file system nothing is written again: a reflink (a copy-on-write clone,
+    ``dest`` gets ``mode``) or else a hard link (``dest`` is the same file, with
+    ``src``'s mode).  Otherwise the bytes are copied atomically and durably, then
+    read back and checked against ``expected_sha256``; a difference removes the
+    copy and raises ``ValueError``.  A folder that cannot be synced (some removable
+    drives) is tolerated; ``OSError`` is raised for the rest.
+    """
+    src, dest = Path(src), Path(dest)
+    if dest.exists() or dest.is_symlink():
+        raise FileExistsError(errno.EEXIST, "File exists", os.fspath(dest))
+    with open(src, "rb") as fin:
+        out = AtomicFile(dest, mode, make_parents=False, folder_sync_required=False)
+        try:
+            if _clone(fin, out.file):
+                out.commit()
+                return "reflink"
+        except BaseException:
+            out.discard()
+            raise
+        if os.fstat(fin.fileno()).st_dev == os.stat(dest.parent).st_dev:
+            out.discard()
+            try:
+                os.link(src, dest)
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EXDEV):
+                    raise
+            else:
+                with contextlib.suppress(OSError):
+                    fsync_dir(dest.parent)
+                return "hardlink"
+            out = AtomicFile(dest, mode, make_parents=False, folder_sync_required=False)
+        try:
+            _copy_data(fin, out.file)
+            out.commit()
+        except BaseException:
+            out.discard()
+            raise
+    copied = sha256_file(dest)
+    if copied != expected_sha256:
+        dest.unlink(missing_ok=True)
+        raise ValueError(f"the copy at {os.fspath(dest)!r} reads back with SHA-256 {copied}, "
+                         f"not {expected_sha256}")
+    return "copy"

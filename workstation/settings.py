@@ -126,6 +126,44 @@ def _sender(value: str) -> str:
                              "(alerts@example.org).") from None
 
 
+def _issuer_name(value: str) -> str:
+    """A name in a pack's issuer block: words, at least two characters, at most 120."""
+    name = " ".join(value.split())
+    if len(name) < 2 or not any(ch.isalpha() for ch in name):
+        raise InvalidSetting(f"{value!r} is not a name; give the name in words, such as "
+                             "Online Referrals Unit.")
+    if len(name) > 120:
+        raise InvalidSetting("The name is too long (at most 120 characters).")
+    return name
+
+
+def _phone(value: str) -> str:
+    """A phone number with its country code, stored in E.164 form (+442079460000)."""
+    import phonenumbers
+
+    example = "such as +44 20 7946 0000"
+    if not value.lstrip().startswith(("+", "00")):
+        raise InvalidSetting(f"The phone number {value!r} needs its country code, {example}.")
+    try:
+        number = phonenumbers.parse("+" + value.lstrip()[2:] if value.lstrip().startswith("00")
+                                    else value, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidSetting(f"{value!r} is not a phone number; give it with its country "
+                             f"code, {example}.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidSetting(f"{value!r} is not a valid phone number for its country; "
+                             f"check the digits ({example}).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _reply_to(value: str) -> str:
+    try:
+        return check_email(value)
+    except InvalidSetting:
+        raise InvalidSetting(f"The reply address {value!r} is not an e-mail address "
+                             "(outcomes@example.org).") from None
+
+
 def _ref_prefix(value: str) -> str:
     if not _REF_PREFIX_RE.match(value):
         raise InvalidSetting(f"pack_ref_prefix {value!r} must be 1 to 20 letters, digits "
@@ -220,17 +258,25 @@ _TABLE = (
             "(deliver them with --via folder)", "E-mail", minimum=1, maximum=2048),
     Setting("smtp_password", "secret", "", f"use `{_SMTP_PASSWORD_COMMAND}`", "E-mail"),
     # --------------------------------------------------------- Alert packs
-    Setting("agency_name", "str", "National Crime Agency (UK)", "the agency named as a "
-            "pack's issuer", "Alert packs"),
-    Setting("issuing_unit", "str", "Organised Immigration Crime — Online Referrals",
-            "the unit named as a pack's issuer", "Alert packs"),
-    Setting("contact_24x7_name", "str", "NCA Control Centre (24/7)", "the 24/7 contact "
-            "named in every pack", "Alert packs"),
-    Setting("contact_24x7_phone", "str", "+44 370 496 7622", "the 24/7 contact's phone "
-            "number", "Alert packs"),
-    Setting("contact_24x7_email", "str", "", "the 24/7 contact's e-mail address (also the "
-            "Reply-To when smtp_from is not set)", "Alert packs", max_length=254,
-            rule=check_email),
+    # The issuer: never defaulted (a pack names who sent it and how to reach them); all
+    # required before anything is sealed (workstation/packs/issuer.py).
+    Setting("agency_name", "str", "", "the agency named as a pack's issuer, such as "
+            "Example Police Service (required before sealing)", "Alert packs",
+            what="agency_name (the issuing agency)", rule=_issuer_name),
+    Setting("issuing_unit", "str", "", "the unit named as a pack's issuer, such as Online "
+            "Referrals Unit (required before sealing)", "Alert packs",
+            what="issuing_unit (the issuing unit)", rule=_issuer_name),
+    Setting("contact_24x7_name", "str", "", "the 24/7 contact named in every pack, such as "
+            "Control Room (required before sealing)", "Alert packs",
+            what="contact_24x7_name (the 24/7 contact)", rule=_issuer_name),
+    Setting("contact_24x7_phone", "str", "", "the 24/7 contact's phone number with its "
+            "country code, such as +44 20 7946 0000; stored as +442079460000 (required "
+            "before sealing)", "Alert packs", max_length=40, rule=_phone),
+    Setting("contact_24x7_email", "str", "", "the 24/7 contact's e-mail address (required "
+            "before sealing)", "Alert packs", max_length=254, rule=check_email),
+    Setting("reply_to", "str", "", "the e-mail address platforms send their outcomes to "
+            "(a pack's send_to; required before sealing)", "Alert packs", max_length=254,
+            rule=_reply_to),
     Setting("handling_marking", "str", "OFFICIAL-SENSITIVE", "the handling marking on every "
             "pack and e-mail subject", "Alert packs", max_length=100),
     Setting("pack_ref_prefix", "str", "NCA-AP", "the start of pack references "

@@ -14,6 +14,7 @@ import pyrage
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.issuer import ISSUER_FLAGS
 
 PASS_ENV = "WS_LOG_TEST_PASSPHRASE"
 PASSPHRASE = "plum orchard lighthouse 4417"
@@ -114,7 +115,8 @@ def test_cli_runs_with_a_passphrase_and_an_smtp_password_log_neither(tmp_path: P
            "WORKSTATION_SECRET_BACKEND": "file", "WORKSTATION_ANALYST": "Log Tester"}
     ws = tmp_path / "ws"
     run_cli("init", workspace=ws, env=env, check=True)
-    run_cli("key", "init", "--passphrase-env", PASS_ENV, workspace=ws, env=env, check=True)
+    run_cli("key", "init", "--passphrase-env", PASS_ENV, *ISSUER_FLAGS, workspace=ws, env=env,
+            check=True)
     run_cli("config", "smtp_host", "smtp.example", workspace=ws, env=env, check=True)
     run_cli("config", "smtp_user", "ops", workspace=ws, env=env, check=True)
     run_cli("key", "smtp-password", "--password-env", "SMTP_PW", "--passphrase-env", PASS_ENV,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.issuer import ISSUER_FLAGS
 from workstation.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
@@ -63,8 +64,8 @@ def test_secrets_and_the_outbox_are_private(open_umask: None, tmp_path: Path,
 
     root = tmp_path / "ws"
     run_cli("import", str(image_file()), workspace=root, check=True)
-    run_cli("key", "init", "--passphrase-env", PASS_ENV, workspace=root, env=CLI_ENV,
-            check=True)
+    run_cli("key", "init", "--passphrase-env", PASS_ENV, *ISSUER_FLAGS, workspace=root,
+            env=CLI_ENV, check=True)
     recipient = write_age_identity(tmp_path / "contact.key")
     run_cli("contact", "add", "--platform", "tiktok", "--name", "T&S", "--email",
             "ts@tiktok.example", "--recipient", recipient, workspace=root, check=True)

@@ -28,6 +28,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.conftest import ROOT, require_tool
+from tests.issuer import ISSUER_FLAGS
 
 pytestmark = pytest.mark.slow
 
@@ -143,7 +144,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     cli("ocr", "--lang", "eng")
     shown = json.loads(cli("show", "1", "--json").stdout)
     assert "+447700900123" in {i["normalized"] for i in shown["indicators"]}  # phonenumberslite
-    cli("key", "init", "--passphrase-env", PASS_ENV)
+    cli("key", "init", "--passphrase-env", PASS_ENV, *ISSUER_FLAGS)
     recipient = str(pyrage.x25519.Identity.generate().to_public())
     contact = json.loads(cli("contact", "add", "--platform", "tiktok", "--name", "T&S",
                              "--email", "ts@tiktok.example", "--recipient", recipient,

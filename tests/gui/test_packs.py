@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from tests.core.packs.test_outbox import free_port
 from tests.gui.guiutil import GUI_MARKS, answer_next_passphrase, wait_idle
 from tests.gui.test_window import sample_png
+from tests.issuer import set_issuer
 from ui.gallery.sidebar import CaptureFilter
 from ui.main.mainwindow import MainWindow
 from ui.packs.composer import PackComposer
@@ -45,7 +46,8 @@ def ready(qtbot: QtBot, window: MainWindow,
     """The window with agency keys, a Facebook contact (identity file returned) and two
     Facebook captures plus one TikTok capture."""
     w = window
-    w.ops.run("Keys", lambda ws, _t: ws.keys.init(), changed=(w.ops.contactsChanged,))
+    w.ops.run("Keys", lambda ws, _t: (set_issuer(ws), ws.keys.init()),
+              changed=(w.ops.contactsChanged,))
     answer_next_passphrase(qtbot, w)  # first secret: chosen, typed twice
     wait_idle(qtbot, w)
     assert {k.kind for k in w.reader.keys.all()} == {"signing", "archive"}

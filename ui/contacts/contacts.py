@@ -63,6 +63,7 @@ from ui.contacts.contactdialogs import (
     fingerprint_label,
     spoken,
 )
+from ui.packs.issuer import ask_issuer
 from workstation.packs.models import AgencyKey, Contact
 from workstation.workspace import Workspace
 
@@ -175,9 +176,12 @@ class ContactsWindow(QDialog):
                                         self.copy_public_key)
         self.export_key_button = self._button("E&xport public key…", "exportPublicKey",
                                               self.export_public_key)
+        self.issuer_button = self._button(  # ui/packs/issuer.py: who every pack names
+            "Issuer i&dentity…", "issuerIdentity",
+            lambda: ask_issuer(self.session.reader, self.ops, parent=self))
         row = QHBoxLayout()
         for button in (self.create_button, self.rotate_button, self.copy_button,
-                       self.export_key_button):
+                       self.export_key_button, self.issuer_button):
             row.addWidget(button)
         row.addStretch(1)
         box_layout = QVBoxLayout(keys_box)
@@ -231,7 +235,8 @@ class ContactsWindow(QDialog):
                               (self.public_key, self.create_button),
                               (self.create_button, self.rotate_button),
                               (self.rotate_button, self.copy_button),
-                              (self.copy_button, self.export_key_button)):
+                              (self.copy_button, self.export_key_button),
+                              (self.export_key_button, self.issuer_button)):
             QWidget.setTabOrder(first, second)
         self.resize(980, 720)
         ops.contactsChanged.connect(self.reload)

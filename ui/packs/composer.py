@@ -44,10 +44,12 @@ from ui.common.operations import Operations
 from ui.common.qtutil import ask_export_folder, buddy_label, emit, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
+from ui.packs.issuer import IssuerDialog, ask_issuer
 from ui.packs.outbox import describe_send
 from workstation.errors import WorkstationError
 from workstation.models import Capture
 from workstation.packs.format.spec import ACTIONS, PRIORITIES
+from workstation.packs.issuer import missing_issuer
 from workstation.packs.models import Contact, Pack, SendResult
 from workstation.packs.readiness import ItemReadiness, fits
 from workstation.workspace import Workspace
@@ -134,6 +136,7 @@ class PackComposer(QDialog):
         self.pack: Pack | None = None
         self.preview: ReportPreview | None = None
         self.confirm_box: QMessageBox | None = None
+        self.issuer_dialog: IssuerDialog | None = None  # asked when sealing without one
         self._reads = Background(1, self)
         self._checks = Background(1, self)  # never queued behind a preview
         self._check_seq = 0
@@ -485,6 +488,11 @@ class PackComposer(QDialog):
         would hand the evidence to the impostor."""
         contact = self.contact()
         if contact is None or not self._ids or self._task is not None:
+            return None
+        missing = missing_issuer(self.reader)  # never sealed without who sends it: ask
+        if missing:
+            self.issuer_dialog = ask_issuer(self.reader, self.ops, missing=missing, parent=self,
+                                            then=lambda: self.seal(unverified_ok=unverified_ok))
             return None
         if not contact.verified and not unverified_ok:
             box = QMessageBox(

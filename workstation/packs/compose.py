@@ -19,6 +19,7 @@ from workstation.errors import NotFound, WorkstationError
 from workstation.evidence.captures import CaptureService
 from workstation.models import Capture
 from workstation.packs.contacts import ContactService
+from workstation.packs.exporting import export_pack
 from workstation.packs.format.members import make_preview, recipient_steps
 from workstation.packs.format.policies import choose_basis, load_policies
 from workstation.packs.format.report import report_html
@@ -33,6 +34,7 @@ from workstation.packs.format.spec import (
     PackSpec,
     SealResult,
 )
+from workstation.packs.issuer import require_issuer
 from workstation.packs.keys import KeyService
 from workstation.packs.leftovers import clean_stale_outputs
 from workstation.packs.models import (
@@ -140,9 +142,12 @@ class PackService:
     ) -> Pack:
         """Create, fill, sign, encrypt and record a pack (state ``sealed``).
 
-        The sealed file is kept in ``<workspace>/outbox/`` (the copy the outbox
-        sends) and, with ``output``, written there too in the same pass.
+        The pack is sealed once, into ``<workspace>/outbox/`` (the copy the outbox
+        sends); ``output`` (a file, or a folder for ``REF.alertpack.age``) gets a
+        copy of it (:meth:`_export`): a reflink or hard link where it can, else
+        a copy read back and checked.
         """
+        require_issuer(self._ctx)  # never sealed under a borrowed or missing identity
         contact, captures, ids, reason = self._check_request(
             contact_id, capture_ids, reason=reason, action=action, priority=priority)
         sign_row = self._keys.current_key_row("signing")
@@ -150,7 +155,7 @@ class PackService:
         chosen_basis = choose_basis(contact.platform, basis)
         out_path = self._output_path(output)
         if out_path is not None:  # what a killed build left there
-            clean_stale_outputs(out_path.parent)
+            clean_stale_outputs(out_path if out_path.is_dir() else out_path.parent)
         key = self._keys.signing_key()  # unlock before anything is written
 
         created_dt = datetime.now(UTC).replace(microsecond=0)
@@ -161,9 +166,13 @@ class PackService:
                                priority=priority, action=action, reason=reason,
                                signing_key_id=sign_row["key_id"])
         items = self._pack_items(pack_id, captures, str(chosen_basis.get("id")))
+        if out_path is not None and out_path.is_dir():
+            out_path = out_path / spec.file_name
         result = self._seal_files(pack_id, spec, items, key, out_path,
                                   cancel=cancel, progress=progress)
-        self._record_sealed(pack_id, spec, items, captures, recipients, key, result, out_path)
+        copied = self._export(pack_id, spec, result, out_path)
+        self._record_sealed(pack_id, spec, items, captures, recipients, key, result, out_path,
+                            copied)
         return self.get(ref)
 
     def _insert_draft(self, contact: Contact, ids: list[int], created_dt: datetime,
@@ -190,16 +199,34 @@ class PackService:
                     key: signing.SigningKey, out_path: Path | None, *,
                     cancel: CancelToken | None, progress: ProgressCallback | None,
                     ) -> SealResult:
-        """Seal into the outbox (and ``out_path``); a failure is noted on the pack."""
-        destinations = [self._outbox() / spec.file_name]
-        modes = [0o400]  # the outbox's copy: read-only, its owner's only
-        if out_path is not None:
-            destinations.append(out_path)
-            modes.append(0o644)
+        """Seal into the outbox, once (``out_path``, when given, must not exist yet: it
+        gets a copy afterwards); a failure is noted on the pack."""
         try:
-            return seal(spec, items, key, destinations, modes=modes, cancel=cancel,
-                        progress=progress)
+            if out_path is not None and (out_path.exists() or out_path.is_symlink()):
+                raise PackError(f"{os.fspath(out_path)!r} already exists; the pack is not "
+                                "written over it.")
+            # the outbox's copy: read-only, its owner's only; written once
+            return seal(spec, items, key, [self._outbox() / spec.file_name], modes=[0o400],
+                        cancel=cancel, progress=progress)
         except BaseException as exc:
+            message = str(exc) if isinstance(exc, WorkstationError) else type(exc).__name__
+            with self._ctx.write():
+                self._repo.update_pack(pack_id, {"last_error": message[:500]})
+            raise
+
+    def _export(self, pack_id: int, spec: PackSpec, result: SealResult,
+                out_path: Path | None) -> str | None:
+        """Copy the sealed pack to ``out_path`` (:mod:`workstation.packs.exporting`: a
+        reflink, hard link or checked copy); return how, ``None`` without ``out_path``.
+        On failure the outbox's copy goes too (the pack stays a draft) and the error,
+        noted on the pack, is raised."""
+        if out_path is None:
+            return None
+        sealed = self._ctx.root / "outbox" / spec.file_name  # not _outbox(): still a draft
+        try:
+            return export_pack(sealed, out_path, result.sha256)
+        except BaseException as exc:
+            sealed.unlink(missing_ok=True)
             message = str(exc) if isinstance(exc, WorkstationError) else type(exc).__name__
             with self._ctx.write():
                 self._repo.update_pack(pack_id, {"last_error": message[:500]})
@@ -208,7 +235,7 @@ class PackService:
     def _record_sealed(self, pack_id: int, spec: PackSpec, items: list[PackItem],
                        captures: list[Capture], recipients: list[PackRecipient],
                        key: signing.SigningKey, result: SealResult,
-                       out_path: Path | None) -> None:
+                       out_path: Path | None, copied: str | None = None) -> None:
         """Mark the pack ``sealed``, index its link indicators and audit the seal."""
         ref = spec.ref
         deadline = spec.deadline_at
@@ -230,6 +257,7 @@ class PackService:
                 "recipients": [r.fingerprint for r in recipients],
                 "captures": [{"id": c.id, "sha256": c.sha256} for c in captures],
                 "deadline": deadline, "copy": os.fspath(out_path) if out_path else None,
+                "copy_method": copied,  # reflink | hardlink | copy (sealed once, then copied)
                 # what went out as indicators, and what was listed apart as unconfirmed
                 "indicators": sum(len(item.indicators) for item in items),
                 "unconfirmed": sum(len(item.unconfirmed) for item in items),
@@ -293,8 +321,9 @@ class PackService:
             reason=reason, preserve_days=int_pack_setting(self._ctx, "preservation_days"),
             deadline_at=format_utc(created_dt + timedelta(hours=hours)),
             signing_key_id=signing_key_id, app_version=__version__,
-            reply_to=(self._ctx.setting("smtp_from")
-                      or pack_setting(self._ctx, "contact_24x7_email") or None),
+            signing_fingerprint=(self._keys.signing_fingerprint(signing_key_id)
+                                 if signing_key_id else ""),
+            reply_to=self._ctx.setting("reply_to"),  # where outcomes go (required)
             audit_head=self._audit_head(),
         )
 
@@ -353,9 +382,13 @@ class PackService:
         return b"".join(report_html(spec, items)).decode("utf-8")
 
     def _outbox(self) -> Path:
-        """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock)."""
+        """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock):
+        temporary files, and the sealed file of a build killed before its seal was recorded
+        (its pack is still a draft, which is never sent)."""
         outbox = self._ctx.root / "outbox"
         private_dir(outbox)
+        for draft in self._repo.packs(["draft"]):
+            (outbox / f"{draft['ref']}{PACK_SUFFIX}").unlink(missing_ok=True)
         for leftover in outbox.glob(".*"):
             if leftover.is_dir() and leftover.name.startswith(".previews-"):
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -368,9 +401,8 @@ class PackService:
         if output is None:
             return None
         path = Path(output).expanduser()
-        if path.is_dir():
-            raise PackError(f"{os.fspath(path)!r} is a folder; give a file name such as "
-                            f"{os.fspath(path / ('REF' + PACK_SUFFIX))!r}.")
+        if path.is_dir():  # REF.alertpack.age in it, once REF is known
+            return path
         if path.exists() or path.is_symlink():
             raise PackError(f"{os.fspath(path)!r} already exists; choose another file name.")
         if not path.parent.is_dir():
@@ -408,7 +440,7 @@ class PackService:
                 ocr_confidence=run.confidence if run else None,
                 ocr_models=_split_languages(run.languages) if run else [],
                 ocr_coverage=run.coverage if run else None,
-                ocr_unread=len(run.unread) if run else 0,
+                ocr_unread=[list(b) for b in run.unread] if run else [],
                 prior_refs=sorted(refs),
                 preview=self._preview_maker(c, path),
             ))
@@ -455,7 +487,9 @@ class PackService:
             action=row["action"], reason=row["reason"],
             preserve_days=int_pack_setting(self._ctx, "preservation_days"),
             deadline_at=row["deadline_at"] or "", signing_key_id=row["signing_key_id"] or "",
-            app_version=__version__, reply_to=self._ctx.setting("smtp_from"),
+            signing_fingerprint=(self._keys.signing_fingerprint(row["signing_key_id"])
+                                 if row["signing_key_id"] else ""),
+            app_version=__version__, reply_to=self._ctx.setting("reply_to"),
         )
         c24 = spec.contact_24x7
         lines = [

@@ -114,6 +114,11 @@ class KeyService:
             row = matches[0]
         return signing.parse_public_key(row["public"], created=row["created_at"])
 
+    def signing_fingerprint(self, key_id: str | None = None) -> str:
+        """The fingerprint of the (current) signing key, or of ``key_id``: what `key list`
+        shows and a pack's README names (the SHA-256 of its base64 line, grouped)."""
+        return key_fingerprint(self.signing_public_key(key_id).base64())
+
     def export_public_key(self, key_id: str | None = None) -> str:
         """The minisign ``.pub`` text of the (current) signing key, for platforms."""
         key = self.signing_public_key(key_id)
@@ -135,6 +140,24 @@ class KeyService:
             raise AgencyKeyError(f"Cannot write the public key file {os.fspath(path)!r}: "
                                  f"{exc.strerror or exc}.") from None
         return text
+
+    def export_for_contact(self, contact_id: int, path: str | os.PathLike[str], *,
+                           overwrite: bool = False) -> dict[str, str]:
+        """Write the current signing public key (minisign ``.pub``) to ``path`` for contact
+        ``contact_id``, who receives it apart from any pack (the trust anchor their packs
+        are checked against), and audit who exported which key for whom, and when
+        (``key.export``).  Returns the key id, fingerprint and file."""
+        if self._repo.contact(contact_id) is None:
+            raise NotFound(f"There is no contact #{contact_id}.")
+        key = self.signing_public_key()
+        self._ctx.check_writable()
+        self.write_public_key(path, overwrite=overwrite, key_id=key.key_id_hex)
+        done = {"contact_id": str(contact_id), "key_id": key.key_id_hex,
+                "fingerprint": key_fingerprint(key.base64()), "file": os.fspath(path)}
+        with self._ctx.write():
+            self._ctx.audit.append(self._ctx.analyst, "key.export", f"contact:{contact_id}",
+                                   {**done, "contact_id": contact_id})
+        return done
 
     def signing_key(self) -> signing.SigningKey:
         row = self.current_key_row("signing")

@@ -5,12 +5,14 @@ blindly: an interrupted send is *maybe sent* until a person settles it."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workstation.addresses import InvalidAddress, check_email
 from workstation.context import Context
 from workstation.crypto.secretstore import SecretNotFound
+from workstation.errors import WorkstationError
 from workstation.packs.compose import PackService
 from workstation.packs.contacts import ContactService
 from workstation.packs.keys import KeyService
@@ -27,9 +29,17 @@ from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from email.message import EmailMessage
 
     from workstation.packs.transports import SmtpSettings
+
+
+@dataclass(frozen=True, slots=True)
+class _EmlSettings:
+    """What the message builder reads of the SMTP settings, for ``--via eml`` (no server)."""
+
+    sender: str
 
 
 class Outbox:
@@ -45,7 +55,9 @@ class Outbox:
 
     def send(self, ref: str, via: str | None = None, to: str | None = None, *,
                   confirm_sent: bool = False, resend: bool = False) -> SendResult:
-        """Deliver a sealed pack (``via`` folder or smtp), or settle an interrupted send."""
+        """Deliver a sealed pack (``via`` folder, smtp or eml), or settle an interrupted
+        send.  ``eml`` writes the message SMTP would send to ``to``/REF.eml, for a mail
+        relay elsewhere: the pack counts as sent (handed over), never sent again."""
         row = self._packs.row(ref)
         ref = row["ref"]
         state = row["state"]
@@ -74,8 +86,15 @@ class Outbox:
             if not to:
                 raise OutboxError("--via folder needs --to DIR (the folder or removable drive).")
             return self._send_folder(row, Path(to).expanduser())
+        if via == "eml":
+            if state == "sending":
+                raise OutboxError(f"{ref} is being sent by e-mail; settle that first.")
+            if not to:
+                raise OutboxError("--via eml needs --to DIR (where REF.eml is written, for "
+                                  "the mail relay).")
+            return self._send_eml(row, Path(to).expanduser())
         if via != "smtp":
-            raise OutboxError(f"Unknown transport {via!r}; use smtp or folder.")
+            raise OutboxError(f"Unknown transport {via!r}; use smtp, folder or eml.")
         self._smtp_settings()  # fail early on a configuration problem
         if state == "sealed" or (state == "queued" and row["transport"] != "smtp"):
             contact = self._contacts.trusted(row["contact_id"])
@@ -118,11 +137,8 @@ class Outbox:
         ref = row["ref"]
         path = self._check_pack_file(row)
         readme = self._packs.cover_note(ref)
-        public = None
-        if row["signing_key_id"]:
-            public = self._keys.export_public_key(row["signing_key_id"])
-        try:
-            done = deliver_to_folder(path, row["file_sha256"], folder, readme, public, ref)
+        try:  # never the agency's public key beside the pack (a trust anchor travels apart)
+            done = deliver_to_folder(path, row["file_sha256"], folder, readme, ref)
         except DeliveryError as exc:
             with self._ctx.write():
                 self._repo.add_attempt(row["id"], utc_now(), "folder", os.fspath(folder),
@@ -145,6 +161,58 @@ class Outbox:
         return SendResult(ref, "sent", "folder", os.fspath(folder),
                           f"copied to {done.pack_path} (SHA-256 verified) with "
                           f"{done.readme_path.name}", row["attempts"] + 1)
+
+    def _send_eml(self, row: sqlite3.Row, folder: Path) -> SendResult:
+        """Write the exact message :meth:`_smtp_deliver` would send (same builder, same
+        Message-ID, CRLF line ends) to ``folder/REF.eml``, atomically; record it as sent."""
+        from workstation.packs.transports import write_eml
+
+        ref = row["ref"]
+        path = self._check_pack_file(row)
+        sender = self._sender()
+        contact = self._contacts.trusted(row["contact_id"])
+        to = row["destination"] if row["transport"] == "smtp" else contact.email
+        message_id = row["message_id"] or self._message_id(ref)
+        message = self._smtp_message(
+            {**dict(row), "destination": to, "message_id": message_id},
+            _EmlSettings(sender), path)
+        target = folder / f"{ref}.eml"
+        try:
+            eml_sha256 = write_eml(message, target)
+        except (OSError, WorkstationError) as exc:
+            error = (str(exc) if isinstance(exc, WorkstationError)
+                     else f"Cannot write to {str(folder)!r}: {exc.strerror or exc}.")
+            with self._ctx.write():
+                self._repo.add_attempt(row["id"], utc_now(), "eml", os.fspath(folder),
+                                       "failed", error[:500])
+                self._ctx.audit.append(self._ctx.analyst, "pack.send_failed", f"pack:{ref}", {
+                    "ref": ref, "transport": "eml", "to": os.fspath(folder),
+                    "error": error[:500]})
+            raise OutboxError(error) from None
+        now = utc_now()
+        with self._ctx.write():
+            # The pack row says folder (the schema's transports: smtp, folder): the .eml was
+            # handed over in a folder; the attempt log and the audit entry say eml.
+            self._repo.update_pack(row["id"], {
+                "state": "sent", "transport": "folder", "destination": os.fspath(folder),
+                "message_id": message_id, "attempts": row["attempts"] + 1, "sent_at": now,
+                "last_error": None, "next_attempt_at": None})
+            self._repo.add_attempt(row["id"], now, "eml", os.fspath(folder), "sent", None)
+            self._ctx.audit.append(self._ctx.analyst, "pack.send", f"pack:{ref}", {
+                "ref": ref, "transport": "eml", "to": os.fspath(folder), "mail_to": to,
+                "file": os.fspath(target), "eml_sha256": eml_sha256,
+                "message_id": message_id, "sha256": row["file_sha256"]})
+        return SendResult(ref, "sent", "eml", os.fspath(folder),
+                          f"wrote {target} (the e-mail to {to}, Message-ID {message_id}) for "
+                          "the mail relay; the pack counts as sent", row["attempts"] + 1)
+
+    def _sender(self) -> str:
+        """The From address of the pack's e-mail (``smtp_from``, else ``smtp_user``)."""
+        try:
+            return check_email(self._ctx.setting("smtp_from") or self._ctx.setting("smtp_user"))
+        except InvalidAddress:
+            raise OutboxError("Set the sender address: `workstation config smtp_from "
+                              "alerts@example.org`.") from None
 
     def _smtp_settings(self) -> Any:
         from workstation.packs.transports import SmtpSettings
@@ -196,18 +264,14 @@ class Outbox:
                                 f"{settings.user}@{settings.host}: run `workstation key "
                                 "smtp-password`.") from None
 
-    def _smtp_message(self, row: sqlite3.Row, settings: SmtpSettings,
-                      path: Path) -> EmailMessage:
-        """The e-mail carrying the pack, its cover note and the agency's public key."""
+    def _smtp_message(self, row: sqlite3.Row | Mapping[str, Any],
+                      settings: SmtpSettings | _EmlSettings, path: Path) -> EmailMessage:
+        """The e-mail carrying the pack and its cover note; never the agency's public key
+        (a trust anchor travels apart: the cover note names its key id and fingerprint)."""
         from workstation.packs.transports import build_message
 
         ref = row["ref"]
         contact = self._contacts.get(row["contact_id"])
-        extra = []
-        if row["signing_key_id"]:
-            extra.append((f"agency-{row['signing_key_id']}.pub",
-                          self._keys.export_public_key(row["signing_key_id"]).encode(),
-                          "text/plain"))
         return build_message(
             sender=settings.sender, to=row["destination"] or contact.email,
             subject=(f"[{pack_setting(self._ctx, 'handling_marking')}] Alert pack {ref} - "
@@ -215,7 +279,7 @@ class Outbox:
                      f"{row['deadline_at']}"),
             body=self._packs.cover_note(ref),
             message_id=row["message_id"] or self._message_id(ref),
-            attachment=path, attachment_name=path.name, extra=extra)
+            attachment=path, attachment_name=path.name)
 
     def _smtp_deliver(self, row: sqlite3.Row, settings: SmtpSettings, attempts: int, *,
                       resend: bool) -> str:

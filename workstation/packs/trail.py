@@ -131,7 +131,7 @@ class TrailState:
             pack["state"] = "queued"
         elif action == "pack.send":
             pack["state"] = "sent"
-            if details.get("transport") == "folder":
+            if details.get("transport") in ("folder", "eml"):  # an .eml: into a folder too
                 pack.update(transport="folder", destination=details.get("to"))
         elif action == "pack.outcomes":
             pack["state"] = details.get("new_state")

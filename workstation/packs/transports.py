@@ -19,6 +19,7 @@ module only moves bytes and reports what happened:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import smtplib
 import socket
 import ssl
@@ -30,7 +31,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from workstation.errors import WorkstationError
-from workstation.files import atomic_copy, atomic_text, fsync_dir, sha256_file
+from workstation.files import AtomicFile, atomic_copy, atomic_text, fsync_dir, sha256_file
 from workstation.settings import SETTINGS, SMTP_PORTS
 
 #: Retry delays: 1, 2, 4 ... minutes, at most 1 hour.
@@ -73,13 +74,15 @@ def message_id_for(ref: str, sender: str) -> str:
 class FolderDelivery:
     pack_path: Path
     readme_path: Path
-    key_path: Path | None
     sha256: str
 
 
 def deliver_to_folder(pack_file: Path, expected_sha256: str, folder: Path, readme: str,
-                      public_key: str | None, ref: str) -> FolderDelivery:
-    """Copy the pack, its instructions and the agency's public key into ``folder``."""
+                      ref: str) -> FolderDelivery:
+    """Copy the pack and its instructions into ``folder``.  Never the agency's public key:
+    a key that travels with the pack proves nothing, so the platform checks the pack
+    against the key it received when its contact details were verified (the README names
+    that key's id and fingerprint)."""
     if not folder.is_dir():
         raise DeliveryError(f"The folder {str(folder)!r} does not exist (is the drive mounted?).")
     dest = folder / pack_file.name
@@ -100,15 +103,11 @@ def deliver_to_folder(pack_file: Path, expected_sha256: str, folder: Path, readm
                 "the drive may be failing. Nothing was delivered.")
         readme_path = folder / f"{ref}.README.txt"
         atomic_text(readme_path, readme)
-        key_path = None
-        if public_key:
-            key_path = folder / f"{ref}.agency.pub"
-            atomic_text(key_path, public_key)
         with contextlib.suppress(OSError):
             fsync_dir(folder)
     except OSError as exc:
         raise DeliveryError(f"Cannot write to {str(folder)!r}: {exc.strerror}.") from None
-    return FolderDelivery(dest, readme_path, key_path, copied)
+    return FolderDelivery(dest, readme_path, copied)
 
 
 # ---------------------------------------------------------------------------
@@ -144,7 +143,38 @@ def build_message(*, sender: str, to: str, subject: str, body: str, message_id: 
     for name, data, mime in extra or []:
         maintype, _, subtype = mime.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    # A boundary of the pack's own (not a random one): every rendering of the message --
+    # each SMTP attempt, the .eml for a relay -- is then the same bytes but for the Date.
+    msg.set_boundary(f"alertpack-{hashlib.sha256(message_id.encode()).hexdigest()[:32]}")
     return msg
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes out: CRLF line ends (RFC 5322; smtplib does not convert
+    bytes, RFC 5321 4.5.3.1.6), as sent by SMTP and as written to a ``.eml`` file."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def write_eml(message: EmailMessage, target: Path) -> str:
+    """Write ``message`` (:func:`message_bytes`) to ``target`` atomically, never over an
+    existing file; return the SHA-256 of the bytes written."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise DeliveryError(f"The folder {str(folder)!r} does not exist (is the drive mounted?).")
+    if target.exists() or target.is_symlink():
+        raise DeliveryError(f"{str(target)!r} already exists; the message is not written "
+                            "over it.")
+    for stale in folder.glob(f".{target.name}.*.tmp"):  # what a killed run of ours left
+        stale.unlink(missing_ok=True)
+    data = message_bytes(message)
+    out = AtomicFile(target, 0o644, make_parents=False, folder_sync_required=False)
+    try:
+        out.file.write(data)
+        out.commit()
+    except BaseException:
+        out.discard()
+        raise
+    return hashlib.sha256(data).hexdigest()
 
 
 class SmtpSender:
@@ -196,8 +226,7 @@ class SmtpSender:
         :class:`MaybeSent` when it may have been.
         """
         s = self.settings
-        # SMTP lines end in CRLF; smtplib does not convert bytes (RFC 5321 4.5.3.1.6).
-        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        data = message_bytes(message)  # the very bytes a .eml of it holds
         if len(data) > s.max_bytes:
             raise DeliveryError(
                 f"The message is {len(data) / 1e6:.1f} MB, above the {s.max_bytes / 1e6:.0f} MB "

@@ -18,6 +18,7 @@ import pyrage
 import pytest
 
 from tests.imagegen import make_image, make_screenshot
+from tests.issuer import set_issuer
 from workstation.models import CaptureMeta
 from workstation.workspace import Workspace
 
@@ -124,6 +125,7 @@ def _make_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         mp.setenv("WORKSTATION_ANALYST", "Test Analyst")
         ws = open_ws(base / "ws")
         try:
+            set_issuer(ws)  # required before sealing
             ws.keys.init()
             a = ws.intake.import_file(images / "a.png", CaptureMeta(
                 source_url="https://www.tiktok.com/@boats_uk/video/7301", case="op-sea",

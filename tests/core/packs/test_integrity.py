@@ -110,8 +110,8 @@ def test_a_swapped_archive_key_is_reported_and_never_used(
      "trail has no verification"),
     (["UPDATE contact_recipients SET fingerprint = '0000' WHERE contact_id = {tiktok_ssh}"],
      "the stored fingerprint does not match its key"),
-    (["INSERT INTO settings (key, value) VALUES ('agency_name', 'Mallory Inc')"],
-     "settings row 'agency_name' has no audit entry"),
+    (["INSERT INTO settings (key, value) VALUES ('handling_marking', 'Mallory Inc')"],
+     "settings row 'handling_marking' has no audit entry"),  # the issuer is set: audited
     (["UPDATE packs SET state = 'closed'"],
      "packs row 1 ({ref}): state is 'closed' in the database but 'sealed'"),
     (["UPDATE packs SET file_sha256 = '" + "0" * 64 + "'"],

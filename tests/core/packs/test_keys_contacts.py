@@ -17,6 +17,7 @@ from tests.core.packs.support import (
     copy_ws,
     write_age_identity,
 )
+from tests.issuer import ISSUER_FLAGS
 from workstation.crypto import signing
 from workstation.crypto.recipients import parse_recipient
 from workstation.packs.models import AgencyKeyError
@@ -36,7 +37,8 @@ def test_key_init_export_rotate(tmp_path: Path) -> None:
     missing = run_cli("key", "export", "--minisign", workspace=ws, env=CLI_ENV)
     assert missing.returncode == 1 and "workstation key init" in missing.stderr
 
-    created = run_cli("key", "init", "--passphrase-env", PASS_ENV, workspace=ws, env=CLI_ENV)
+    created = run_cli("key", "init", "--passphrase-env", PASS_ENV, *ISSUER_FLAGS, workspace=ws,
+                      env=CLI_ENV)
     assert created.returncode == 0, created.stderr
     assert "passphrase-encrypted files" in created.stdout
     secrets = sorted((ws / "secrets").iterdir())

@@ -195,8 +195,10 @@ def test_smtp_offline_then_online_sends_exactly_once(
     assert body is not None and "age -d -i key.txt" in body.get_content()
     received = tmp_path / "received.age"
     received.write_bytes(pack_bytes)
+    # the agency's key never travels with the pack: the platform has it from verification
+    assert set(attachments) == {f"{ref}.alertpack.age"}
     pub = tmp_path / "agency.pub"
-    pub.write_text(next(v for k, v in attachments.items() if k.endswith(".pub")))
+    pub.write_text(ws.keys.export_public_key())
     assert open_pack(received, template.age_key, pub).valid
     sent = ws.packs.get(ref)
     assert sent.state == "sent" and sent.attempts == 2 and sent.last_error is None
@@ -304,8 +306,8 @@ def test_folder_delivery_and_outcomes(template: Template, tmp_path: Path,
         result = ws.outbox.send(first.ref, via="folder", to=str(drive))
         assert result.status == "sent"
         names = sorted(p.name for p in drive.iterdir())
-        assert names == [f"{first.ref}.README.txt", f"{first.ref}.agency.pub",
-                         f"{first.ref}.alertpack.age"]
+        # never the agency's public key beside the pack (it travels apart)
+        assert names == [f"{first.ref}.README.txt", f"{first.ref}.alertpack.age"]
         copied = (drive / f"{first.ref}.alertpack.age").read_bytes()
         assert hashlib.sha256(copied).hexdigest() == first.file_sha256
         assert "minisign -V -p agency.pub -m SHA256SUMS" in (

@@ -64,7 +64,7 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
                     if item.pdq is not None else None),
             "ocr": ({"engine": item.ocr_engine, "mean_confidence": item.ocr_confidence,
                      "models": item.ocr_models, "coverage": item.ocr_coverage,
-                     "unread_regions": item.ocr_unread}
+                     "unread_regions": [list(b) for b in item.ocr_unread]}
                     if item.ocr_text is not None else None),
             "files": files,
             "prior_packs": item.prior_refs,
@@ -85,6 +85,7 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             "analyst": spec.analyst,
             "contact_24x7": spec.contact_24x7,
             "signing_key_id": spec.signing_key_id,
+            "signing_key_fingerprint": spec.signing_fingerprint or None,
         },
         "recipient": {
             "platform": spec.platform,
@@ -178,8 +179,12 @@ unzip and sha256sum -- or `workstation pack open`, which does all of this.
   2. Unpack into a new folder:
        unzip pack.zip -d {spec.ref}
        cd {spec.ref}
-  3. Check the agency's signature (agency.pub is the public key we gave you when
-     your contact details were verified; its key id is {spec.signing_key_id}):
+  3. Check the agency's signature with agency.pub, the agency's public key you received
+     separately when your contact details were verified (never a key that came with a
+     pack). It must be the key with key id {spec.signing_key_id} and fingerprint
+     {spec.signing_fingerprint or '(not recorded)'}; the fingerprint is the first 32 hex digits of
+       tail -n 1 agency.pub | tr -d '\\n' | sha256sum
+     Then:
        minisign -V -p agency.pub -m {SUMS}
      It must print "Signature and comment signature verified" and a trusted
      comment starting "alertpack:{spec.ref}" whose "to:" list holds your key's

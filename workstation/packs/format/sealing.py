@@ -178,8 +178,11 @@ def seal(
     total = len(items)
     previews: _PreviewSpool | None = None
     try:
+        # Every core: the evidence streams in a few seconds a GB, while decoding the
+        # originals for the report's previews is most of a seal's work (a core left to
+        # the stream would idle once it is done, the previews still running).
         previews = _PreviewSpool(items, destinations[0].parent,
-                                 workers=min(4, (os.cpu_count() or 2) - 1))
+                                 workers=min(4, os.cpu_count() or 2))
         with (
             EncryptingWriter(HashingWriter(sink, out_sha), recipients) as enc,
             ZipPackWriter(enc, compression="auto", date_time=zip_time(spec.created_at),

@@ -127,6 +127,10 @@ class PackSpec:
     reply_to: str | None = None
     #: the audit trail's head when the pack was sealed: ``{"seq": N, "sha256": ...}``
     audit_head: dict[str, Any] | None = None
+    #: the signing key's fingerprint (eight groups of four hex digits: the first 32 of the
+    #: SHA-256 of its base64 line), named in the README for a check against the key the
+    #: platform received separately
+    signing_fingerprint: str = ""
 
     @property
     def file_name(self) -> str:
@@ -171,9 +175,10 @@ class PackItem:
     #: the OCR models tried (``["ara", "eng"]``): how it was read, not its language
     ocr_models: list[str] = field(default_factory=list)
     #: the share (0..1) of the page's text regions that were read (``None``: not
-    #: measured), and how many regions with ink could not be read
+    #: measured), and the regions with ink that could not be read (``[x, y, w, h]``,
+    #: image pixels)
     ocr_coverage: float | None = None
-    ocr_unread: int = 0
+    ocr_unread: list[list[int]] = field(default_factory=list)
     prior_refs: list[str] = field(default_factory=list)
     preview: Callable[[], bytes | None] | None = None
 
