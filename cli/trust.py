@@ -1,0 +1,264 @@
+"""CLI commands for the agency's keys and the platform contacts (the trust anchors).
+
+::
+
+    workstation key init [--passphrase-env VAR] [issuer flags: cli/issuer.py]
+              | key export [--minisign] [--key-id ID] | key rotate [--passphrase-env VAR]
+              | key list | key smtp-password
+    workstation contact add --platform P --name NAME --email E --recipient KEY [--recipient KEY]
+              [--org ORG] [--role ROLE] | contact list | contact verify ID [--note TEXT]
+              [--export-key FILE]
+              | contact export FILE | contact import FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from cli.issuer import add_issuer_flags, setup_issuer
+from cli.util import EXIT_OK, platform_arg, print_json, record_id, shown
+from workstation.errors import WorkstationError
+from workstation.logs import redact_value
+from workstation.platforms import PLATFORMS
+
+if TYPE_CHECKING:
+    from workstation.crypto.secretstore import PassphraseRequest
+    from workstation.workspace import Workspace
+
+Child = Callable[..., argparse.ArgumentParser]
+
+
+def positive_int(text: str) -> int:
+    return record_id(text)
+
+
+def _prompt(request: PassphraseRequest) -> str:
+    first = getpass.getpass(request.prompt + " ")
+    redact_value(first)  # never in the log (workstation/logs.py)
+    if request.creating:
+        again = getpass.getpass("Type it again: ")
+        if again != first:
+            raise WorkstationError("The two passphrases differ; nothing was stored.")
+    return first
+
+
+def unlock(ws: Workspace, args: argparse.Namespace) -> None:
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    ws.keys.use_secrets(passphrase_env=getattr(args, "passphrase_env", None),
+                   passphrase_provider=_prompt if interactive else None)
+
+
+# ------------------------------------------------------------------------ keys
+def _print_keys(ws: Workspace) -> None:
+    for key in ws.keys.all():
+        state = f"retired {key.retired_at}" if key.retired_at else "current"
+        if key.kind == "signing":
+            print(f"signing key  {key.key_id:<17} {state:<32} fingerprint {key.fingerprint}")
+        else:
+            print(f"archive key  {key.public}  {state}")
+            print(f"             fingerprint {key.fingerprint}")
+
+
+def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
+    action = args.key_cmd
+    if action == "init" and not any(k.kind == "signing" for k in ws.keys.all()):
+        setup_issuer(ws, args)  # cli/issuer.py: flags, else asked, else refused
+    if action in ("init", "rotate", "smtp-password"):
+        unlock(ws, args)
+    if action == "init":
+        keys = ws.keys.init()
+        if args.json:
+            print_json([k.to_dict() for k in keys])
+            return EXIT_OK
+        print(f"Agency keys created ({ws.keys.secret_store.backend_description()}):")
+        _print_keys(ws)
+        print("Give platforms the public key: workstation key export --minisign > agency.pub")
+    elif action == "rotate":
+        keys = ws.keys.rotate()
+        if args.json:
+            print_json([k.to_dict() for k in keys])
+            return EXIT_OK
+        print("New signing key; the old public key is kept so earlier packs still verify:")
+        _print_keys(ws)
+        print("Send platforms the new public key: workstation key export --minisign")
+    elif action == "export":
+        if args.minisign:
+            sys.stdout.write(ws.keys.export_public_key(args.key_id))
+            return EXIT_OK
+        key = ws.keys.signing_public_key(args.key_id)
+        keys = ws.keys.all()
+        if args.json:
+            print_json({"key_id": key.key_id_hex, "minisign": key.base64(),
+                         "keys": [k.to_dict() for k in keys]})
+            return EXIT_OK
+        print(f"Agency signing key {key.key_id_hex} (minisign): {key.base64()}")
+        _print_keys(ws)
+        print("For the .pub file platforms use with minisign: workstation key export --minisign")
+    elif action == "list":
+        keys = ws.keys.all()
+        if args.json:
+            print_json([k.to_dict() for k in keys])
+        elif not keys:
+            print("No agency keys yet: workstation key init")
+        else:
+            _print_keys(ws)
+    elif action == "smtp-password":
+        if args.password_env:
+            password = os.environ.get(args.password_env, "")
+            if not password:
+                raise WorkstationError(f"The environment variable {args.password_env} is empty.")
+        elif sys.stdin.isatty():
+            password = getpass.getpass("SMTP password: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        redact_value(password)
+        ws.keys.set_smtp_password(password)
+        print("SMTP password stored in the secret store.")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- contacts
+def _contact_lines(contact: Any) -> list[str]:
+    org = f" ({contact.organisation})" if contact.organisation else ""
+    role = f", {contact.role}" if contact.role else ""
+    verified = (f"verified by {contact.verified_by} at {contact.verified_at}"
+                if contact.verified else "NOT VERIFIED (workstation contact verify "
+                f"{contact.id})")
+    lines = [f"#{contact.id}  {contact.platform:<9} {contact.name}{role}{org} <{contact.email}>"
+             f"  {verified}"]
+    for key in contact.recipients:
+        lines.append(f"      {key.kind:<11} {key.fingerprint}  "
+                     f"{key.recipient[:24]}…{(' ' + key.comment) if key.comment else ''}")
+    return lines
+
+
+def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
+    action = args.contact_cmd
+    if action == "add":
+        contact = ws.contacts.add(args.platform, args.name, args.email, args.recipient,
+                                 organisation=args.org, role=args.role)
+        if args.json:
+            print_json(contact.to_dict())
+        else:
+            print("Added contact:")
+            print("\n".join(_contact_lines(contact)))
+            print("Read these fingerprints back to the contact over a separate channel, then: "
+                  f"workstation contact verify {contact.id}")
+    elif action == "list":
+        contacts = ws.contacts.all(args.platform)
+        if args.json:
+            print_json([c.to_dict() for c in contacts])
+        elif not contacts:
+            print("No contacts yet: workstation contact add --platform P --name NAME --email E "
+                  "--recipient KEY")
+        else:
+            for contact in contacts:
+                print("\n".join(_contact_lines(contact)))
+    elif action == "verify":
+        if args.export_key and os.path.exists(args.export_key):  # refused before verifying
+            raise WorkstationError(f"{args.export_key!r} already exists; choose another name.")
+        contact = ws.contacts.verify(args.id, args.note)
+        exported = (ws.keys.export_for_contact(contact.id, args.export_key)
+                    if args.export_key else None)
+        if args.json:
+            print_json({**contact.to_dict(), **({"exported_key": exported} if exported else {})})
+        else:
+            print(f"Contact #{contact.id} verified by {contact.verified_by} at "
+                  f"{contact.verified_at}.")
+            if exported:
+                print(f"Agency public key {exported['key_id']} (fingerprint "
+                      f"{exported['fingerprint']}) written to {shown(exported['file'])}: give "
+                      "it to the contact apart from any pack.")
+    elif action == "export":
+        if args.file == "-":
+            sys.stdout.write(ws.contacts.export_text())
+        else:
+            count = ws.contacts.write_file(args.file)
+            print(f"Exported {count} contact(s) to {shown(args.file)}")
+    elif action == "import":
+        results = ws.contacts.import_file(args.file)
+        if args.json:
+            print_json([{"status": s, **c.to_dict()} for s, c in results])
+        else:
+            for status, contact in results:
+                print(shown(f"{status:<10} #{contact.id} {contact.platform} {contact.name} "
+                            f"<{contact.email}>"))
+            print("Imported contacts are unverified until you check their fingerprints "
+                  "(workstation contact verify ID).")
+    return EXIT_OK
+
+
+def child_adder(common: argparse.ArgumentParser) -> Child:
+    """A function adding one ACTION of a command group, with the common options."""
+
+    def child(group: Any, name: str, handler: Callable[..., int], help_text: str, *,
+              json_flag: bool = True, read_only: bool = False) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text,
+                                                      description=help_text)
+        p.set_defaults(handler=handler, read_only=read_only)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    return child
+
+
+def passphrase(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="environment variable holding the secret store's passphrase "
+                        "(default: ask, when there is a terminal)")
+
+
+def register(common: argparse.ArgumentParser, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the key and contact subcommands."""
+    child = child_adder(common)
+    # key
+    key = add("key", cmd_key, "the agency's signing key and archive identity", json_flag=False)
+    keys = key.add_subparsers(dest="key_cmd", metavar="ACTION", required=True)
+    p = child(keys, "init", cmd_key, "set up the issuer identity and create the agency's "
+              "signing key and archive key")
+    passphrase(p)
+    add_issuer_flags(p)
+    p = child(keys, "export", cmd_key, "print the public signing key", read_only=True)
+    p.add_argument("--minisign", action="store_true", help="in minisign's .pub format")
+    p.add_argument("--key-id", metavar="ID", help="a retired key, by key id")
+    passphrase(child(keys, "rotate", cmd_key, "replace the signing key (old ones are kept)"))
+    child(keys, "list", cmd_key, "list the agency's keys", read_only=True)
+    p = child(keys, "smtp-password", cmd_key, "store the SMTP password in the secret store",
+              json_flag=False)
+    p.add_argument("--password-env", metavar="VAR",
+                   help="read it from this environment variable (default: prompt or stdin)")
+    passphrase(p)
+
+    # contact
+    contact = add("contact", cmd_contact, "platform trust-and-safety contacts and their keys",
+                  json_flag=False)
+    contacts = contact.add_subparsers(dest="contact_cmd", metavar="ACTION", required=True)
+    p = child(contacts, "add", cmd_contact, "add a contact with one or more recipient keys")
+    p.add_argument("--platform", required=True, type=platform_arg, metavar="P",
+                   help=f"platform: {', '.join(PLATFORMS)}")
+    p.add_argument("--name", required=True, metavar="NAME")
+    p.add_argument("--email", required=True, metavar="E")
+    p.add_argument("--recipient", required=True, action="append", metavar="AGE_OR_SSH_PUBKEY",
+                   help="age1… or 'ssh-ed25519 AAAA…' public key (repeatable)")
+    p.add_argument("--org", metavar="ORG", help="organisation")
+    p.add_argument("--role", metavar="ROLE")
+    p = child(contacts, "list", cmd_contact, "list contacts", read_only=True)
+    p.add_argument("--platform", type=platform_arg, metavar="P")
+    p = child(contacts, "verify", cmd_contact,
+              "record that the contact's fingerprints were checked out of band")
+    p.add_argument("id", type=positive_int, metavar="ID")
+    p.add_argument("--note", metavar="TEXT", help="how it was checked (e.g. phone call)")
+    p.add_argument("--export-key", metavar="FILE",
+                   help="also write the agency's public key (minisign .pub) for this contact, "
+                        "who checks packs against it (audited)")
+    p = child(contacts, "export", cmd_contact, "write the contacts to a JSON file",
+              json_flag=False, read_only=True)
+    p.add_argument("file", metavar="FILE", help="output file, or - for stdout")
+    p = child(contacts, "import", cmd_contact, "add contacts from an exported JSON file")
+    p.add_argument("file", metavar="FILE")
