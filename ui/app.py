@@ -27,6 +27,7 @@ from ui.common.theme import follow_system
 from ui.contacts.contacts import offer_agency_keys
 from ui.main.backfill import RegionBackfill
 from ui.main.mainwindow import MainWindow
+from ui.packs.issuer import offer_issuer
 from workstation import __version__
 from workstation.errors import WorkstationError
 from workstation.logs import setup_logging
@@ -187,8 +188,10 @@ def main(workspace: str | None = None, argv: list[str] | None = None,
         window = launch(session, prefs)
         if name:  # stored through the writer, audited like every setting; the title follows
             window.ops.set_setting("analyst", name)
-        if first_start:  # "Create the agency signing key now?" (not blocking)
-            offer_agency_keys(window.reader, window.ops, window, notify=window.notify)
+        if first_start:  # the issuer identity packs need, then "Create the agency
+            # signing key now?" (neither blocks; both can be left for later)
+            offer_issuer(window.reader, window.ops, parent=window, then=lambda: offer_agency_keys(
+                window.reader, window.ops, window, notify=window.notify))
         quit_after = os.environ.get("WORKSTATION_GUI_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of the bundle: start, show, close
             QTimer.singleShot(int(quit_after), window.close)

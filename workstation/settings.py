@@ -118,12 +118,21 @@ def _host(value: str) -> str:
     return value
 
 
-def _sender(value: str) -> str:
-    try:
-        return check_email(value)
-    except InvalidSetting:
-        raise InvalidSetting(f"The sender address {value!r} is not an e-mail address "
-                             "(alerts@example.org).") from None
+def _email_rule(what: str, example: str) -> Callable[[str], str]:
+    """A rule for an e-mail address setting, whose refusal names the setting and an example."""
+
+    def rule(value: str) -> str:
+        try:
+            return check_email(value)
+        except InvalidSetting:
+            raise InvalidSetting(f"The {what} {value!r} is not an e-mail address "
+                                 f"({example}).") from None
+
+    return rule
+
+
+_sender = _email_rule("sender address", "alerts@example.org")
+_reply_to = _email_rule("reply address", "outcomes@example.org")
 
 
 def _issuer_name(value: str) -> str:
@@ -154,14 +163,6 @@ def _phone(value: str) -> str:
         raise InvalidSetting(f"{value!r} is not a valid phone number for its country; "
                              f"check the digits ({example}).")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _reply_to(value: str) -> str:
-    try:
-        return check_email(value)
-    except InvalidSetting:
-        raise InvalidSetting(f"The reply address {value!r} is not an e-mail address "
-                             "(outcomes@example.org).") from None
 
 
 def _ref_prefix(value: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
     QApplication,
+    QDialogButtonBox,
     QInputDialog,
     QMessageBox,
     QProgressDialog,
@@ -19,9 +20,12 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from tests.issuer import TEST_ISSUER
 from ui import app
 from ui.common.prefs import Preferences
 from ui.main.mainwindow import MainWindow
+from ui.packs.issuer import IssuerDialog
+from workstation.packs.issuer import ISSUER_KEYS, issuer_values, missing_issuer
 from workstation.storage.db import latest_schema_version
 from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
@@ -36,10 +40,13 @@ pytestmark = [
 class Answerer:
     """Answers the dialogs ``main`` shows (it blocks in them, as with a real user)."""
 
-    def __init__(self, analyst: str | None = None) -> None:
+    def __init__(self, analyst: str | None = None,
+                 issuer: dict[str, str] | None = None) -> None:
         self.messages: list[str] = []
         self.key_offers: list[str] = []
+        self.issuer_asks = 0
         self.analyst = analyst
+        self.issuer = issuer
         self.window_seen = False
         self._timer = QTimer()
         self._timer.setInterval(30)
@@ -48,6 +55,18 @@ class Answerer:
 
     def _tick(self) -> None:
         modal = QApplication.activeModalWidget()
+        if isinstance(modal, IssuerDialog):
+            if modal.buttons.isEnabled():  # not while it is being saved
+                self.issuer_asks += 1
+                if self.issuer is None:
+                    later = modal.findChild(QPushButton, "issuerLater")
+                    assert later is not None
+                    later.click()
+                else:
+                    for key, value in self.issuer.items():
+                        modal.fields[key].setText(value)
+                    modal.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+            return
         if isinstance(modal, QMessageBox) and modal.objectName() == "keyOfferBox":
             self.key_offers.append(modal.text())
             later = modal.findChild(QPushButton, "keysLater")
@@ -59,6 +78,8 @@ class Answerer:
         elif isinstance(modal, QInputDialog):
             modal.setTextValue(self.analyst or "")
             modal.accept()
+        if QApplication.activeModalWidget() is not None:
+            return
         for top in QApplication.topLevelWidgets():
             if isinstance(top, MainWindow) and top.isVisible() and not top.session.tasks.busy:
                 self.window_seen = True
@@ -115,13 +136,34 @@ def test_first_start_asks_the_analysts_name(qtbot: QtBot, ws_path: Path, tmp_pat
     finally:
         answer.stop()
     assert code == 0 and answer.window_seen and answer.messages == []
-    # A first start also offers to create the agency keys; "Later" leaves none.
+    # A first start also asks for the issuer identity ("Later" skips it), then offers to
+    # create the agency keys; "Later" leaves none.
+    assert answer.issuer_asks == 1
     assert answer.key_offers == ["Create the agency signing key now?"]
     with Workspace.open(ws_path, readonly=True) as ws:
         assert ws.setting("analyst") == "Dana Analyst"
         entry = ws.audit_entries()[-1]
         assert entry.action == "settings.set" and entry.details["new"] == "Dana Analyst"
-        assert ws.keys.all() == []
+        assert ws.keys.all() == [] and missing_issuer(ws) == list(ISSUER_KEYS)
+
+
+def test_first_start_asks_for_the_issuer_identity(qtbot: QtBot, ws_path: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The identity packs need is asked for at the first start, checked and stored
+    (audited); the key offer follows once it is saved."""
+    monkeypatch.delenv("WORKSTATION_ANALYST", raising=False)
+    answer = Answerer(analyst="Dana Analyst", issuer=TEST_ISSUER)
+    try:
+        code = app.main(str(ws_path), [], prefs=Preferences.at(str(tmp_path / "ui.ini")))
+    finally:
+        answer.stop()
+    assert code == 0 and answer.window_seen and answer.messages == []
+    assert answer.issuer_asks == 1 and answer.key_offers == ["Create the agency signing key now?"]
+    with Workspace.open(ws_path, readonly=True) as ws:
+        assert missing_issuer(ws) == []
+        assert issuer_values(ws) == {k: TEST_ISSUER[k] for k in ISSUER_KEYS}
+        changed = {e.details["key"] for e in ws.audit_entries() if e.action == "settings.set"}
+        assert set(ISSUER_KEYS) <= changed
 
 
 def test_the_folder_chosen_in_settings_is_opened_at_the_next_start(

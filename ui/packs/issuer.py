@@ -1,8 +1,9 @@
 """The issuer identity dialog: the agency, its unit, the 24/7 contact and the reply
 address that every pack names (:mod:`workstation.packs.issuer`).
 
-It opens when the analyst seals a pack before the identity is set up (the composer
-continues once it is saved) and from Workspace → Contacts and keys.  Each value is
+It opens at the first start (:func:`offer_issuer`: "Later" skips it), when the analyst
+seals a pack before the identity is set up (the composer continues once it is saved)
+and from Workspace → Contacts and keys.  Each value is
 checked in the dialog by the core's own rule (``workstation.settings.check``), so what
 the dialog accepts is what ``workstation config`` accepts; they are stored together on
 the writer (audited), then ``saved`` is emitted and the dialog closes.
@@ -55,7 +56,8 @@ class IssuerDialog(QDialog):
     saved = Signal(dict)
 
     def __init__(self, reader: SettingSource, ops: Operations, *,
-                 missing: list[str] | None = None, parent: QWidget | None = None) -> None:
+                 missing: list[str] | None = None, later: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("issuerDialog")
         self.setWindowTitle("Issuer identity")
@@ -88,6 +90,12 @@ class IssuerDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        if later:  # the first start: skipping is fine, sealing asks again
+            cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+            cancel.setText("&Later")
+            cancel.setObjectName("issuerLater")
+            cancel.setAccessibleDescription("Set the identity later, in Workspace → Contacts "
+                                            "and keys; nothing is sealed until it is set.")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -146,6 +154,21 @@ def ask_issuer(reader: SettingSource, ops: Operations, *, missing: list[str] | N
     dialog = IssuerDialog(reader, ops, missing=missing, parent=parent)
     if then is not None:
         dialog.saved.connect(lambda _values: then())
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def offer_issuer(reader: SettingSource, ops: Operations, *, then: Callable[[], object],
+                 parent: QWidget | None = None) -> IssuerDialog | None:
+    """At the first start, ask for the issuer identity packs need, over ``parent`` and
+    without blocking; "Later" skips it.  ``then`` runs once the dialog is closed either
+    way (at once, with ``None`` returned, when the identity is complete already)."""
+    if not missing_issuer(reader):
+        then()
+        return None
+    dialog = IssuerDialog(reader, ops, later=True, parent=parent)
+    dialog.finished.connect(lambda _result: then())
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
