@@ -416,7 +416,7 @@ class ReadingService:
         _ = self.lexicon
 
     def keyword_hits(self, capture_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._repo.keyword_hits(capture_id)]
+        return self._repo.keyword_hits(capture_id)
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Full-text search (bm25-ranked) over OCR text, notes, metadata and indicators;

@@ -37,6 +37,11 @@ def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
+#: A keyword hit's source as one letter in ``capture_flags.hits`` (0007), and back.
+_HIT_SOURCE_CODES = {"ocr": "o", "notes": "n"}
+_HIT_SOURCES = {code: source for source, code in _HIT_SOURCE_CODES.items()}
+
+
 class ReadingRepo:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -173,16 +178,27 @@ class ReadingRepo:
     # ----------------------------------------------------------- keyword flags
     def replace_keywords(self, capture_id: int, hits: Iterable[dict[str, Any]], flagged: bool,
                          score: float, categories: Sequence[str]) -> None:
-        self.conn.execute("DELETE FROM keyword_hits WHERE capture_id = ?", (capture_id,))
-        self.conn.executemany(
-            "INSERT INTO keyword_hits (capture_id, term, category, language, source) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(capture_id, h["term"], h["category"], h["language"], h["source"]) for h in hits])
+        """Store a capture's keyword verdict and hits (0007: the hits as one compact text
+        of term ids and source letters in its ``capture_flags`` row)."""
+        coded = ",".join(f"{self._term_id(h['term'], h['category'], h['language'])}"
+                         f"{_HIT_SOURCE_CODES[h['source']]}" for h in hits)
         self.conn.execute(
-            "INSERT INTO capture_flags (capture_id, flagged, score, categories) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (capture_id) DO UPDATE SET flagged = excluded.flagged, "
-            "score = excluded.score, categories = excluded.categories",
-            (capture_id, int(flagged), score, json.dumps(sorted(categories))))
+            "INSERT INTO capture_flags (capture_id, flagged, score, categories, hits) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (capture_id) DO UPDATE SET "
+            "flagged = excluded.flagged, score = excluded.score, "
+            "categories = excluded.categories, hits = excluded.hits",
+            (capture_id, int(flagged), score, json.dumps(sorted(categories)), coded))
+
+    def _term_id(self, term: str, category: str, language: str) -> int:
+        """The id of a lexicon term in ``keyword_terms`` (added on first use; not cached,
+        so an id is never used after the transaction that added it was rolled back)."""
+        key = (term, category, language)
+        row = self.conn.execute("SELECT id FROM keyword_terms WHERE term = ? AND category = ? "
+                                "AND language = ?", key).fetchone()
+        if row is None:
+            row = self.conn.execute("INSERT INTO keyword_terms (term, category, language) "
+                                    "VALUES (?, ?, ?) RETURNING id", key).fetchone()
+        return int(row[0])
 
     def flags(self, capture_ids: Sequence[int] | None = None) -> dict[int, tuple[bool, float]]:
         sql, params = "SELECT capture_id, flagged, score FROM capture_flags", list[int]()
@@ -194,10 +210,22 @@ class ReadingRepo:
         return {r["capture_id"]: (bool(r["flagged"]), r["score"]) for r in
                 self.conn.execute(sql, params)}
 
-    def keyword_hits(self, capture_id: int) -> list[sqlite3.Row]:
-        return list(self.conn.execute(
-            "SELECT * FROM keyword_hits WHERE capture_id = ? ORDER BY category, term",
-            (capture_id,)))
+    def keyword_hits(self, capture_id: int) -> list[dict[str, Any]]:
+        """The capture's keyword hits (term, category, language, source), by category
+        and term."""
+        row = self.conn.execute("SELECT hits FROM capture_flags WHERE capture_id = ?",
+                                (capture_id,)).fetchone()
+        coded = [(int(part[:-1]), _HIT_SOURCES[part[-1]])
+                 for part in (row[0].split(",") if row and row[0] else [])]
+        if not coded:
+            return []
+        terms = {r["id"]: r for r in self.conn.execute(
+            "SELECT id, term, category, language FROM keyword_terms WHERE id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps([i for i, _ in coded]),))}
+        hits = [{"capture_id": capture_id, "term": terms[i]["term"],
+                 "category": terms[i]["category"], "language": terms[i]["language"],
+                 "source": source} for i, source in coded if i in terms]
+        return sorted(hits, key=lambda h: (h["category"], h["term"]))
 
     # ------------------------------------------------------------ image hashes
     def set_pdq(self, capture_id: int, pdq: str, quality: int) -> None:
