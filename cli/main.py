@@ -454,11 +454,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(None, args))
         root = getattr(args, "workspace", None)
         upgrade = Workspace.pending_upgrade(root)
+        bar = ProgressBar("Updating captures", unit="capture", enabled=upgrade is not None)
         if upgrade is not None:
             print(f"workstation: upgrading the workspace database from version {upgrade[0]} "
                   f"to {upgrade[1]}; once only, and it can take a minute on a large "
                   "workspace...", file=sys.stderr, flush=True)
-        with open_workspace(args, readonly) as ws:  # cli/workspaces.py: who may create
+        try:  # cli/workspaces.py: who may create
+            ws = open_workspace(args, readonly, progress=bar.progress)
+        finally:
+            bar.close()
+        with ws:
             return int(args.handler(ws, args))
     except UsageError as exc:
         log.warning("usage error shown: %s", exc)

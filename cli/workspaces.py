@@ -18,6 +18,7 @@ from pathlib import Path
 from cli.util import print_json, shown
 from workstation.errors import NoWorkspace, WorkstationError
 from workstation.models import VerifyReport
+from workstation.progress import ProgressCallback
 from workstation.workspace import Workspace
 
 #: Commands that make a new workspace in an empty or absent folder (besides ``init``).
@@ -29,8 +30,10 @@ def creates(args: argparse.Namespace) -> bool:
     return (args.command, getattr(args, "case_cmd", None)) in CREATING
 
 
-def open_workspace(args: argparse.Namespace, readonly: bool) -> Workspace:
-    """Open the workspace for one command (see the module's docstring)."""
+def open_workspace(args: argparse.Namespace, readonly: bool,
+                   progress: ProgressCallback | None = None) -> Workspace:
+    """Open the workspace for one command (see the module's docstring); ``progress``
+    hears how updating older captures after an upgrade goes."""
     root = getattr(args, "workspace", None)
     path = Workspace.resolve(root)
     create = not readonly and creates(args) and not Workspace.exists(path)
@@ -39,7 +42,7 @@ def open_workspace(args: argparse.Namespace, readonly: bool) -> Workspace:
         raise NoWorkspace(
             f"no workspace at {path}, and the folder is not empty, so none was made there "
             f"(make one with `workstation init {path}`)")
-    ws = Workspace.open(path, readonly=readonly, create=create)
+    ws = Workspace.open(path, readonly=readonly, create=create, progress=progress)
     if create:
         print(f"workstation: created a new workspace at {shown(path)}", file=sys.stderr,
               flush=True)

@@ -31,6 +31,7 @@ from ui.packs.issuer import offer_issuer
 from workstation import __version__
 from workstation.errors import WorkstationError
 from workstation.logs import setup_logging
+from workstation.progress import Progress
 from workstation.resources import resources_dir
 from workstation.workspace import Workspace
 
@@ -79,10 +80,11 @@ def upgrade_with_progress(workspace: str | None, parent: QWidget | None = None) 
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(0)
     outcome: list[BaseException | None] = []
+    reports: list[Progress] = []  # appended by the worker, read by the GUI's timer
 
     def work() -> None:
         try:
-            Workspace.open(workspace).close()
+            Workspace.open(workspace, progress=reports.append).close()
             outcome.append(None)
         except BaseException as exc:  # handed to the GUI thread below
             outcome.append(exc)
@@ -91,7 +93,18 @@ def upgrade_with_progress(workspace: str | None, parent: QWidget | None = None) 
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(50)
-    poll.timeout.connect(lambda: None if worker.is_alive() else loop.quit())
+
+    def polled() -> None:
+        if reports and reports[-1].total:  # the captures' derived data, updated in batches
+            latest = reports[-1]
+            dialog.setMaximum(latest.total)
+            dialog.setValue(latest.done)
+            dialog.setLabelText(f"Upgrading the workspace database: updating what was read "
+                                f"from each capture ({latest.done:,} of {latest.total:,}).")
+        if not worker.is_alive():
+            loop.quit()
+
+    poll.timeout.connect(polled)
     dialog.show()
     worker.start()
     poll.start()
