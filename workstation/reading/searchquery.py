@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import islice, pairwise
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -261,31 +261,32 @@ class _FoldTable(dict[int, str]):
 
 
 _FOLD_TABLE = _FoldTable()
-_UNKNOWN = 255
+#: Marks in :class:`_FoldArrays`'s table (above every code point): a character not yet
+#: looked at, one folding to several characters (ligatures), one folding to nothing.
+_UNKNOWN, _SEVERAL, _NOTHING = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 
 
 class _FoldArrays:
-    """:func:`fold` one character at a time as two tables over code points, filled as
-    characters are met: what a character folds to (when it folds to exactly one), and
-    to how many characters (0 for harakat, tatweel, variation selectors; 2 or more for
-    ligatures; ``_UNKNOWN`` not yet looked at)."""
+    """:func:`fold` one character at a time as a table over code points, filled as
+    characters are met: what a character folds to when it folds to exactly one, else
+    ``_NOTHING`` (harakat, tatweel, variation selectors), ``_SEVERAL`` (ligatures) or
+    ``_UNKNOWN`` (not yet looked at).  One look-up and one ``max`` tell a text's case."""
 
     def __init__(self) -> None:
-        self.to = np.zeros(sys.maxunicode + 1, dtype=np.uint32)
-        self.size = np.full(sys.maxunicode + 1, _UNKNOWN, dtype=np.uint8)
+        self.to = np.full(sys.maxunicode + 1, _UNKNOWN, dtype=np.uint32)
 
-    def lookup(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """What ``codes`` fold to, to how many characters each, and the most."""
-        sizes = self.size[codes]
-        most = int(sizes.max())
-        if most == _UNKNOWN:
-            for code in np.unique(codes[sizes == _UNKNOWN]).tolist():
+    def lookup(self, codes: np.ndarray) -> tuple[np.ndarray, int]:
+        """What ``codes`` fold to (or the marks), and the largest of those."""
+        mapped = self.to[codes]
+        top = int(mapped.max())
+        if top == _UNKNOWN:
+            for code in np.unique(codes[mapped == _UNKNOWN]).tolist():
                 folded = _FOLD_TABLE[code]
-                self.size[code] = min(len(folded), _UNKNOWN - 1)
-                self.to[code] = ord(folded) if len(folded) == 1 else 0
-            sizes = self.size[codes]
-            most = int(sizes.max())
-        return self.to[codes], sizes, most
+                self.to[code] = (ord(folded) if len(folded) == 1 else
+                                 _NOTHING if not folded else _SEVERAL)
+            mapped = self.to[codes]
+            top = int(mapped.max())
+        return mapped, top
 
 
 @cache
@@ -304,12 +305,13 @@ def _fold_map(text: str) -> tuple[str, np.ndarray | None]:
     if text.isascii():
         return (text.lower().replace("`", "'") if "`" in text else text.lower()), None
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    to, sizes, most = _fold_arrays().lookup(codes)
-    if most == 1 and sizes.min() == 1:
-        return to.tobytes().decode("utf-32-le", "surrogatepass"), None
-    if most <= 1:  # only characters folding to nothing (harakat, tatweel)
-        kept = sizes == 1
-        return to[kept].tobytes().decode("utf-32-le", "surrogatepass"), np.flatnonzero(kept)
+    mapped, top = _fold_arrays().lookup(codes)
+    if top < _NOTHING:  # every character folds to one
+        return mapped.tobytes().decode("utf-32-le", "surrogatepass"), None
+    if top == _NOTHING:  # and some to nothing (harakat, tatweel)
+        kept = mapped != _NOTHING
+        return mapped[kept].tobytes().decode("utf-32-le", "surrogatepass"), np.flatnonzero(kept)
+    sizes = [len(_FOLD_TABLE[code]) for code in codes.tolist()]
     return text.translate(_FOLD_TABLE), np.repeat(np.arange(len(codes)), sizes)
 
 
@@ -408,13 +410,18 @@ def _window(text: str, spans: list[tuple[int, int]], words: int) -> tuple[int, i
     begin = before[-back] if len(before) >= back else before[0] if before else stop
     while begin > 0 and not text[begin - 1].isspace():
         begin -= 1
-    end = begin
-    for m in islice(_CHUNK.finditer(text, begin, begin + 40 * words), words):
-        end = m.end()
+    ahead = _ahead(words).match(text, begin, begin + 40 * words) if words > 0 else None
+    end = ahead.end() if ahead else begin
     for s, e in spans:  # never cut a match in two
         if s < end < e:
             end = e
     return begin, max(end, min(len(text), spans[0][1]))
+
+
+@cache
+def _ahead(words: int) -> re.Pattern[str]:
+    """Up to ``words`` whitespace-separated words (the end of the last is the match's)."""
+    return re.compile(r"\s*\S+(?:\s+\S+){0," + str(words - 1) + "}")
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -108,8 +108,11 @@ class OcrOutcome:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """A search result.  ``rank``: bm25, lower is better; None when the query matched more
+    captures than are ranked (``storage.ranking.CANDIDATES``) and the newest are listed."""
+
     capture_id: int
-    rank: float
+    rank: float | None
     snippet: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -419,9 +422,11 @@ class ReadingService:
         return self._repo.keyword_hits(capture_id)
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search (bm25-ranked) over OCR text, notes, metadata and indicators;
-        ``word*`` for prefixes, synonyms across scripts, ``lang:fas``.  Snippets show the
-        text as read with the matches marked ``[`` … ``]``."""
+        """Full-text search over OCR text, notes, metadata and indicators; ``word*`` for
+        prefixes, synonyms across scripts, ``lang:fas``.  Best match first (bm25) — or,
+        when more than 1,000 captures match (``storage.ranking.CANDIDATES``), the newest
+        matching captures first, unranked.  Snippets show the text as read with the
+        matches marked ``[`` … ``]``."""
         from workstation.reading.searchquery import hit_snippet, parse
 
         parsed = parse(query)

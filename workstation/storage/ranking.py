@@ -2,8 +2,9 @@
 
 Both give the same scores (``aw_bm25`` is FTS5's bm25 formula with row lengths
 read from an in-memory copy instead of one nested query per matching row; see
-``workstation/storage/native/awrank.c``); the compiled one is 3-4x faster on broad
-queries at 100,000 captures.  It is built by ``pip install`` when a C compiler
+``workstation/storage/native/awrank.c``); the compiled one is 3-4x faster when many
+rows are ranked.  A search ranks :data:`CANDIDATES` matches at most (more, and the
+newest are listed first, unranked).  It is built by ``pip install`` when a C compiler
 and ``sqlite3ext.h`` are present and loaded into every connection
 :func:`workstation.storage.db.connect` opens.  ``WORKSTATION_NATIVE_RANKER=0`` turns it
 off (to compare, or to rule it out).
@@ -23,6 +24,15 @@ ENV = "WORKSTATION_NATIVE_RANKER"
 WEIGHTS = "4.0, 2.0, 1.0, 3.0"
 BUILTIN = f"bm25(search_index, {WEIGHTS})"
 NATIVE = f"aw_bm25(search_index, 'search_index', {WEIGHTS})"
+#: The most matches a search ranks.  A query matching more captures than this lists
+#: the newest matching captures first (highest capture id: the latest imported), with no
+#: rank; one matching this many or fewer is ranked by bm25 (best first), as always.
+#: Why: a broad query (``boat`` is in 88 % of the bench's adverts) would otherwise rank
+#: every match to show fifty (20-30 ms at 100,000 captures, 100-300 ms at 1,000,000:
+#: ``bench/search_bench.py``), and when its words are that common bm25 tells the
+#: matches apart by little more than their length (a word in half the captures or more
+#: gets the IDF floor), while the newest first is an order an analyst can read and use.
+CANDIDATES = 1000
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,19 @@ def test_the_snippet_window_starts_two_words_before_as_before(text: str, data: s
     while begin > 0 and not text[begin - 1].isspace():
         begin -= 1
     assert searchquery._window(text, [(best, best + 1)], 3)[0] == begin
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES, st.data())
+def test_the_snippet_window_ends_after_its_words_as_before(text: str, data: st.DataObject
+                                                           ) -> None:
+    """The window's end is found with one match (up to ``words`` words before
+    ``endpos``), not word by word: the end of the same last word as ``finditer`` gave."""
+    begin = data.draw(st.integers(0, len(text)))
+    endpos = data.draw(st.integers(begin, len(text) + 2))
+    words = data.draw(st.integers(1, 4))
+    end = begin
+    for m in islice(searchquery._CHUNK.finditer(text, begin, endpos), words):
+        end = m.end()
+    ahead = searchquery._ahead(words).match(text, begin, endpos)
+    assert (ahead.end() if ahead else begin) == end

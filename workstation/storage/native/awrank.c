@@ -20,11 +20,13 @@
 ** and it is neither loaded nor used inside a write transaction (a rollback
 ** would leave it wrong).
 **
-** A stale copy is reloaded only for a query that may rank an eighth of the rows
-** or more (the phrase counts bm25 needs anyway bound that); a narrower query
-** looks its few lengths up through xColumnSize(), as bm25() does.  So do a row
-** missing from the copy and a table without %_docsize (columnsize=0): the
-** answer is always bm25()'s.  The test
+** A stale copy is reloaded only once a query has ranked an eighth of the rows;
+** until then (and for a query that never ranks that many: the workstation ranks
+** 1,000 matches at most, see ranking.py's CANDIDATES) lengths are looked up
+** through xColumnSize(), as bm25() does.  So are those of a row missing from the
+** copy, and of a table without %_docsize (columnsize=0).  Each phrase's rows are
+** counted for its IDF only up to half the table: from there on the IDF is bm25's
+** floor, 1e-6.  The answer is always bm25()'s: the test
 ** suite compares the two on real workspaces, before and after writes.
 **
 ** The file is both a SQLite loadable extension (entry point
@@ -72,6 +74,9 @@ typedef struct LengthCache {
 typedef struct QueryData {
   int nPhrase;
   int bUseCache;           /* row lengths from the cache (else xColumnSize) */
+  int bTried;              /* a reload of a stale cache was tried during this query */
+  sqlite3_int64 nRow;      /* rows in the table */
+  sqlite3_int64 nRanked;   /* rows ranked so far (while the cache is not used) */
   double avgdl;
   double *aIDF;
   double *aFreq;
@@ -124,9 +129,9 @@ static void aw_cache_clear(LengthCache *p){
 /* Make sure the cache holds the current lengths of table zTable, and set *pbUse.
 **
 ** A stale cache is reloaded only when bWorthIt: reading every row's length
-** costs about a fifth of what looking one up through xColumnSize does, so for a
-** query that ranks few rows (bWorthIt false) the cache is left stale, unused,
-** for the next broad query to reload. */
+** costs about a fifth of what looking one up through xColumnSize does, so until a
+** query has ranked an eighth of the rows (bWorthIt false) the cache is left stale,
+** unused. */
 static int aw_cache_refresh(LengthCache *p, sqlite3 *db, const char *zTable,
                             int bWorthIt, int *pbUse){
   sqlite3_int64 iVersion = 0;
@@ -233,10 +238,19 @@ static int aw_cache_find(const LengthCache *p, sqlite3_int64 iRowid, int *pLen){
   return 0;
 }
 
+/* Counts a phrase's rows for its IDF, and stops (SQLITE_DONE: xQueryPhrase then returns
+** SQLITE_OK) once they are half the table: from there on the IDF is the floor, 1e-6,
+** whatever the rest, so a common word costs half a walk through its rows, not all. */
+typedef struct HitCount {
+  sqlite3_int64 nHit;
+  sqlite3_int64 nRow;
+} HitCount;
+
 static int aw_count_cb(const Fts5ExtensionApi *pApi, Fts5Context *pFts, void *pUser){
+  HitCount *p = (HitCount *)pUser;
   (void)pApi; (void)pFts;
-  (*(sqlite3_int64 *)pUser)++;
-  return SQLITE_OK;
+  p->nHit++;
+  return 2 * p->nHit >= p->nRow ? SQLITE_DONE : SQLITE_OK;
 }
 
 /* The per-query constants, exactly as fts5_aux.c's fts5Bm25GetData. */
@@ -244,7 +258,7 @@ static int aw_query_data(const Fts5ExtensionApi *pApi, Fts5Context *pFts,
                          sqlite3_context *pCtx, const char *zTable, QueryData **ppOut){
   LengthCache *pCache = (LengthCache *)pApi->xUserData(pFts);
   QueryData *p = (QueryData *)pApi->xGetAuxdata(pFts, 0);
-  sqlite3_int64 nRow = 0, nToken = 0, nHitAll = 0;
+  sqlite3_int64 nRow = 0, nToken = 0;
   int nPhrase, i, rc;
 
   if( p ){
@@ -262,20 +276,23 @@ static int aw_query_data(const Fts5ExtensionApi *pApi, Fts5Context *pFts,
   if( rc == SQLITE_OK ) rc = pApi->xColumnTotalSize(pFts, -1, &nToken);
   if( rc == SQLITE_OK ) p->avgdl = (double)nToken / (double)nRow;
   for(i = 0; rc == SQLITE_OK && i < nPhrase; i++){
-    sqlite3_int64 nHit = 0;
-    rc = pApi->xQueryPhrase(pFts, i, (void *)&nHit, aw_count_cb);
+    HitCount count = {0, nRow};
+    sqlite3_int64 nHit;
+    rc = pApi->xQueryPhrase(pFts, i, (void *)&count, aw_count_cb);
+    nHit = count.nHit;
     if( rc == SQLITE_OK ){
       double idf = log((nRow - nHit + 0.5) / (nHit + 0.5));
       if( idf <= 0.0 ) idf = 1e-6;
       p->aIDF[i] = idf;
-      nHitAll += nHit;
     }
   }
+  p->nRow = nRow;
   if( rc == SQLITE_OK ){
-    /* Every matching row holds one of the phrases at least, so nHitAll bounds
-    ** the rows to rank: reload the lengths when that is over an eighth of all. */
-    rc = aw_cache_refresh(pCache, sqlite3_context_db_handle(pCtx), zTable,
-                          nHitAll * 8 >= nRow, &p->bUseCache);
+    /* A current cache is used; a stale one is reloaded once the query has ranked an
+    ** eighth of the rows (aw_bm25), not before: a query matching few rows never pays
+    ** for it, however common its words. */
+    rc = aw_cache_refresh(pCache, sqlite3_context_db_handle(pCtx), zTable, 0,
+                          &p->bUseCache);
   }
   if( rc == SQLITE_OK ){
     rc = pApi->xSetAuxdata(pFts, p, sqlite3_free);  /* frees p itself on failure */
@@ -318,6 +335,11 @@ static void aw_bm25(const Fts5ExtensionApi *pApi, Fts5Context *pFts, sqlite3_con
       pApi->xPhraseNext(pFts, &iter, &ic, &io);
     }
     p->aFreq[i] = freq;
+  }
+  if( rc == SQLITE_OK && !p->bUseCache && !p->bTried && ++p->nRanked * 8 >= p->nRow ){
+    p->bTried = 1;
+    rc = aw_cache_refresh(pCache, sqlite3_context_db_handle(pCtx), zTable, 1,
+                          &p->bUseCache);
   }
   if( rc == SQLITE_OK
    && !(p->bUseCache && aw_cache_find(pCache, pApi->xRowid(pFts), &nTok)) ){
