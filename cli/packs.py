@@ -4,11 +4,21 @@
 
     workstation pack build --contact ID --captures ID[,ID...] [--reason TEXT]
               [--action remove|restrict|preserve] [--priority normal|urgent] [--basis POLICY|legal]
-              -o FILE_OR_DIR [--passphrase-env VAR]
+              [--item ID:action=restrict,priority=urgent,deadline=2026-12-06T12:00Z,policy=ID]
+              [--allow-no-url ID:REASON] -o FILE_OR_DIR [--passphrase-env VAR]
     workstation pack send REF [--via smtp|folder|eml] [--to DIR] [--confirm-sent | --resend]
-              | pack send --queued [--now] | pack list | pack show REF | pack outcomes FILE
+              | pack send --queued [--now] | pack list | pack show REF
+              | pack outcomes FILE[.age] [--signature MINISIG]
               | pack stats
     workstation pack open FILE --identity KEYFILE --trust PUBFILE [-o DIR]   (no workspace)
+
+``pack build``: the pack's ``--action``, ``--priority`` and ``--basis`` are every item's
+defaults; ``--item ID:KEY=VALUE,...`` (repeatable) sets one capture's own ``action``,
+``priority``, ``deadline`` (ISO 8601, UTC when no zone is given) or ``policy`` (a policy id,
+or ``legal``).  A capture with neither a URL nor a content id is refused (a platform
+cannot find it) unless ``--allow-no-url ID:REASON`` gives why it goes anyway; the reason
+is recorded in the audit trail and the manifest.  A capture whose observed time is only
+its file's modification time is warned about.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from cli.util import EXIT_FAIL, EXIT_OK, print_json, record_id, shown, table
 from workstation.errors import WorkstationError
 from workstation.packs.compose import MAX_PACK_ITEMS
 from workstation.packs.issuer import require_issuer
+from workstation.packs.models import ItemRequest
 
 if TYPE_CHECKING:
     from workstation.workspace import Workspace
@@ -56,6 +67,63 @@ def _capture_ids(text: str) -> list[int]:
             f"{shown(repr(text))} names more than {MAX_PACK_ITEMS:,} captures, the most "
             "one pack holds; split them over several packs")
     return [i for first, last in parts for i in range(first, last + 1)]
+
+
+_ITEM_KEYS = ("action", "priority", "deadline", "policy")
+
+
+def _item_request(text: str) -> tuple[int, ItemRequest]:
+    """``--item ID:action=restrict,priority=urgent,deadline=TIME,policy=ID``."""
+    example = "12:action=restrict,priority=urgent,deadline=2026-12-06T12:00Z,policy=ID"
+    head, sep, rest = text.partition(":")
+    try:
+        capture_id = record_id(head.strip().lstrip("#"), "a capture id", "12")
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{shown(repr(text))} does not start with a capture id (e.g. {example})") from None
+    values: dict[str, str] = {}
+    for part in rest.split(",") if sep else []:
+        key, eq, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not eq or key not in _ITEM_KEYS or not value:
+            raise argparse.ArgumentTypeError(
+                f"{shown(repr(part.strip()))} in --item is not KEY=VALUE with KEY one of "
+                f"{', '.join(_ITEM_KEYS)} (e.g. {example})")
+        values[key] = value
+    if not values:
+        raise argparse.ArgumentTypeError(f"--item {shown(repr(text))} asks nothing; e.g. "
+                                         f"{example}")
+    return capture_id, ItemRequest(**values)
+
+
+def _no_url_reason(text: str) -> tuple[int, str]:
+    """``--allow-no-url ID:REASON``."""
+    head, _sep, reason = text.partition(":")
+    try:
+        capture_id = record_id(head.strip().lstrip("#"), "a capture id", "12")
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{shown(repr(text))} is not ID:REASON (e.g. 12:deleted before it was noted)"
+        ) from None
+    if not reason.strip():
+        raise argparse.ArgumentTypeError(
+            f"--allow-no-url {shown(repr(text))} gives no reason (ID:REASON)")
+    return capture_id, " ".join(reason.split())
+
+
+def _item_requests(args: argparse.Namespace) -> dict[int, ItemRequest]:
+    """``--item`` and ``--allow-no-url`` as the per-item requests of ``pack build``."""
+    requests: dict[int, ItemRequest] = {}
+    for capture_id, request in args.item or []:
+        if capture_id in requests:
+            raise WorkstationError(f"--item names capture #{capture_id} twice; give its "
+                                   "values in one --item.")
+        requests[capture_id] = request
+    for capture_id, reason in args.allow_no_url or []:
+        old = requests.get(capture_id, ItemRequest())
+        requests[capture_id] = ItemRequest(old.action, old.priority, old.deadline, old.policy,
+                                           reason)
+    return requests
 
 
 # ----------------------------------------------------------------------- packs
@@ -104,14 +172,20 @@ def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"warning: contact #{args.contact} has not been verified (workstation contact "
               "verify); check the key fingerprints with them before sending.",
               file=sys.stderr)
-    unconfirmed = sum(r.unconfirmed for r in ws.packs.readiness(args.captures, args.contact))
+    readiness = ws.packs.readiness(args.captures, args.contact)
+    unconfirmed = sum(r.unconfirmed for r in readiness)
+    weak = [f"#{r.capture_id}" for r in readiness if r.weak_time]
+    if weak:
+        print(f"warning: the observed time of capture {', '.join(weak)} is only the file's "
+              "modification time (observed_time_source \"file\"); set the time seen with "
+              "workstation edit ID --captured-at TIME", file=sys.stderr)
     if unconfirmed:
         print(f"warning: {unconfirmed} indicator(s) read by OCR are not confirmed: the pack "
               "lists them apart, marked unconfirmed (workstation indicators ID --confirm "
               "VALUE)", file=sys.stderr)
     pack = ws.packs.build(args.contact, args.captures, reason=args.reason or "",
                          action=args.action, priority=args.priority, basis=args.basis,
-                         output=args.output)
+                         output=args.output, items=_item_requests(args))
     output = os.path.expanduser(args.output)
     if os.path.isdir(output) and pack.file:  # -o DIR: DIR/REF.alertpack.age
         output = os.path.join(output, os.path.basename(pack.file))
@@ -157,7 +231,12 @@ def _pack_show(ws: Workspace, args: argparse.Namespace) -> int:
     for item in pack.items:
         when = f" at {item.outcome_at}" if item.outcome_at else ""
         note = f" — {item.outcome_comment}" if item.outcome_comment else ""
-        print(f"  item {item.position}: capture #{item.capture_id}  {item.outcome}{when}{note}")
+        asked = item.request.to_json()
+        reason = asked.pop("no_locator_reason", None)
+        own = ", ".join(f"{k} {v}" for k, v in asked.items())
+        print(f"  item {item.position}: capture #{item.capture_id}  {item.outcome}{when}{note}"
+              + (f"  [{own}]" if own else "")
+              + (f"  [no URL or content id: {reason}]" if reason else ""))
     for attempt in ws.packs.attempts(pack.ref):
         print(f"  attempt {attempt['at']} {attempt['transport']} -> {attempt['destination']}:"
               f" {attempt['result']}{' — ' + attempt['error'] if attempt['error'] else ''}")
@@ -165,12 +244,18 @@ def _pack_show(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _pack_outcomes(ws: Workspace, args: argparse.Namespace) -> int:
-    """``pack outcomes FILE``: import a platform's answer."""
-    result = ws.outcomes.import_file(args.file)
+    """``pack outcomes FILE[.age] [--signature SIG]``: import a platform's answer,
+    decrypted with the agency's reply key and its signature checked when it has one."""
+    unlock(ws, args)
+    result = ws.outcomes.import_file(args.file, signature=args.signature)
     if args.json:
         print_json(result.to_dict())
     else:
-        print(f"Imported {result.rows} outcome(s) from {shown(result.file)}:")
+        how = [f"decrypted with reply key {result.decrypted_with}"] if result.decrypted_with \
+            else []
+        how += [f"signature by key {result.signed_by} verified"] if result.signed_by else []
+        print(f"Imported {result.rows} outcome(s) from {shown(result.file)}"
+              f"{' (' + '; '.join(how) + ')' if how else ''}:")
         for ref, state in sorted(result.packs.items()):
             print(f"  {ref}: {state}")
     return EXIT_OK
@@ -302,6 +387,13 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--basis", metavar="POLICY",
                    help="policy id from resources/policies, or 'legal' (default: the "
                         "platform's default clause)")
+    p.add_argument("--item", action="append", type=_item_request,
+                   metavar="ID:KEY=VALUE[,KEY=VALUE...]",
+                   help="one capture's own request, KEY one of action, priority, deadline "
+                        "(ISO 8601 UTC), policy (repeatable; the pack's values are the defaults)")
+    p.add_argument("--allow-no-url", action="append", type=_no_url_reason, metavar="ID:REASON",
+                   help="send a capture with no URL and no content id anyway, for REASON "
+                        "(recorded in the audit trail and the manifest; repeatable)")
     p.add_argument("-o", "--output", required=True, metavar="FILE_OR_DIR",
                    help="a new file, or a folder for REF.alertpack.age: a copy of the pack "
                         "sealed into the outbox (a reflink or hard link on the same disk)")
@@ -327,8 +419,13 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p = child(packs, "show", cmd_pack, "one pack: items, outcomes, delivery attempts",
               read_only=True)
     p.add_argument("ref", metavar="REF")
-    p = child(packs, "outcomes", cmd_pack, "import a platform's answer (CSV or JSON)")
-    p.add_argument("file", metavar="FILE")
+    p = child(packs, "outcomes", cmd_pack, "import a platform's answer (CSV or JSON, "
+              "plain or age-encrypted to the agency's reply key)")
+    p.add_argument("file", metavar="FILE", help="outcomes.csv, outcomes.json or their .age")
+    p.add_argument("--signature", metavar="MINISIG",
+                   help="the platform's minisign signature of FILE (default: FILE.minisig "
+                        "when it exists)")
+    passphrase(p)
     child(packs, "stats", cmd_pack, "per-platform figures: packs, removal rate, time to action",
           read_only=True)
     p = child(packs, "open", cmd_pack, "decrypt, extract and verify a pack (as its recipient)")

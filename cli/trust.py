@@ -6,8 +6,9 @@
               | key export [--minisign] [--key-id ID] | key rotate [--passphrase-env VAR]
               | key list | key smtp-password
     workstation contact add --platform P --name NAME --email E --recipient KEY [--recipient KEY]
-              [--org ORG] [--role ROLE] | contact list | contact verify ID [--note TEXT]
-              [--export-key FILE]
+              [--org ORG] [--role ROLE] [--minisign PUBFILE] | contact list
+              | contact set-minisign ID (PUBFILE | --remove)
+              | contact verify ID [--note TEXT] [--export-key FILE]
               | contact export FILE | contact import FILE
 """
 
@@ -59,6 +60,10 @@ def _print_keys(ws: Workspace) -> None:
         state = f"retired {key.retired_at}" if key.retired_at else "current"
         if key.kind == "signing":
             print(f"signing key  {key.key_id:<17} {state:<32} fingerprint {key.fingerprint}")
+        elif key.kind == "reply":  # platforms encrypt their answers to it (public)
+            state = f"superseded {key.retired_at}" if key.retired_at else "current"
+            print(f"reply key    {key.public}  {state}")
+            print(f"             fingerprint {key.fingerprint}")
         else:
             print(f"archive key  {key.public}  {state}")
             print(f"             fingerprint {key.fingerprint}")
@@ -92,11 +97,14 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
             return EXIT_OK
         key = ws.keys.signing_public_key(args.key_id)
         keys = ws.keys.all()
+        reply = next((k.public for k in keys if k.kind == "reply" and not k.retired_at), None)
         if args.json:
             print_json({"key_id": key.key_id_hex, "minisign": key.base64(),
-                         "keys": [k.to_dict() for k in keys]})
+                         "reply_recipient": reply, "keys": [k.to_dict() for k in keys]})
             return EXIT_OK
         print(f"Agency signing key {key.key_id_hex} (minisign): {key.base64()}")
+        if reply:
+            print(f"Reply recipient (platforms encrypt their answers to it): {reply}")
         _print_keys(ws)
         print("For the .pub file platforms use with minisign: workstation key export --minisign")
     elif action == "list":
@@ -134,14 +142,18 @@ def _contact_lines(contact: Any) -> list[str]:
     for key in contact.recipients:
         lines.append(f"      {key.kind:<11} {key.fingerprint}  "
                      f"{key.recipient[:24]}…{(' ' + key.comment) if key.comment else ''}")
+    if contact.minisign_key:
+        lines.append(f"      {'minisign':<11} {contact.minisign_fingerprint}  key id "
+                     f"{contact.minisign_key_id} (signs the platform's replies)")
     return lines
 
 
 def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
     action = args.contact_cmd
     if action == "add":
+        minisign = ws.contacts.read_minisign_file(args.minisign) if args.minisign else None
         contact = ws.contacts.add(args.platform, args.name, args.email, args.recipient,
-                                 organisation=args.org, role=args.role)
+                                 organisation=args.org, role=args.role, minisign_key=minisign)
         if args.json:
             print_json(contact.to_dict())
         else:
@@ -174,6 +186,17 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
                 print(f"Agency public key {exported['key_id']} (fingerprint "
                       f"{exported['fingerprint']}) written to {shown(exported['file'])}: give "
                       "it to the contact apart from any pack.")
+    elif action == "set-minisign":
+        text = None if args.remove else ws.contacts.read_minisign_file(args.pubfile)
+        contact = ws.contacts.set_minisign(args.id, text)
+        if args.json:
+            print_json(contact.to_dict())
+        elif contact.minisign_key:
+            print(f"Contact #{contact.id}: replies must now be signed with minisign key "
+                  f"{contact.minisign_key_id} (fingerprint {contact.minisign_fingerprint}).")
+        else:
+            print(f"Contact #{contact.id}: no minisign key on record; replies are not checked "
+                  "for a signature.")
     elif action == "export":
         if args.file == "-":
             sys.stdout.write(ws.contacts.export_text())
@@ -248,6 +271,17 @@ def register(common: argparse.ArgumentParser, add: Callable[..., argparse.Argume
                    help="age1… or 'ssh-ed25519 AAAA…' public key (repeatable)")
     p.add_argument("--org", metavar="ORG", help="organisation")
     p.add_argument("--role", metavar="ROLE")
+    p.add_argument("--minisign", metavar="PUBFILE",
+                   help="the platform's own minisign public key (.pub): its replies must "
+                        "then be signed with it")
+    p = child(contacts, "set-minisign", cmd_contact,
+              "record (or --remove) the minisign key the contact signs replies with")
+    p.add_argument("id", type=positive_int, metavar="ID")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("pubfile", nargs="?", metavar="PUBFILE",
+                       help="the platform's minisign public key file (.pub)")
+    which.add_argument("--remove", action="store_true",
+                       help="forget the key: replies are no longer checked for a signature")
     p = child(contacts, "list", cmd_contact, "list contacts", read_only=True)
     p.add_argument("--platform", type=platform_arg, metavar="P")
     p = child(contacts, "verify", cmd_contact,

@@ -310,7 +310,7 @@ class Workspace:
         self.packs = PackService(ctx, packs_repo, self.captures, self.reading, self.keys,
                                  self.contacts)
         self.outbox = Outbox(ctx, packs_repo, self.packs, self.keys, self.contacts)
-        self.outcomes = OutcomeService(ctx, packs_repo)
+        self.outcomes = OutcomeService(ctx, packs_repo, self.keys, self.contacts)
         self._verifier = Verifier(ctx, captures_repo, cases_repo, reading_repo, packs_repo)
         self._captures_repo = captures_repo
         self._cases_repo = cases_repo

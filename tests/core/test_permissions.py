@@ -71,7 +71,7 @@ def test_secrets_and_the_outbox_are_private(open_umask: None, tmp_path: Path,
             "ts@tiktok.example", "--recipient", recipient, workspace=root, check=True)
     run_cli("pack", "build", "--contact", "1", "--captures", "1", "-o",
             str(tmp_path / "out.alertpack.age"), "--passphrase-env", PASS_ENV,
-            workspace=root, env=CLI_ENV, check=True)
+            "--allow-no-url", "1:a test screenshot", workspace=root, env=CLI_ENV, check=True)
     assert any((root / "secrets").iterdir()) and any((root / "outbox").iterdir())
     _check(root)
 

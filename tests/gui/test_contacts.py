@@ -346,7 +346,7 @@ def test_agency_keys_are_created_rotated_and_their_public_key_exported(
     wait_idle(qtbot, window)
 
     keys = window.reader.keys.all()
-    assert sorted(k.kind for k in keys) == ["archive", "signing"]
+    assert sorted(k.kind for k in keys) == ["archive", "reply", "signing"]
     signing = next(k for k in keys if k.kind == "signing")
     rows = table_rows(contacts.keys_table)
     assert [r[0] for r in rows] == [k.kind for k in keys]
@@ -430,7 +430,7 @@ def test_first_start_offer_creates_the_keys(qtbot: QtBot, window: MainWindow) ->
         click(qtbot, box, "createKeysNow")
     answer_passphrase(qtbot, asked.args[0])
     wait_idle(qtbot, window)
-    assert {k.kind for k in window.reader.keys.all()} == {"archive", "signing"}
+    assert {k.kind for k in window.reader.keys.all()} == {"archive", "reply", "signing"}
     assert "agency keys were created" in window.statusBar().currentMessage()
     assert offer(window) is None  # nothing more to offer
 

@@ -40,7 +40,8 @@ def test_sealing_without_an_issuer_asks_for_it_then_seals(
         changed=(w.ops.contactsChanged,))
     shot = tmp_path / "advert.png"
     shot.write_bytes(sample_png("english"))
-    w.ops.import_paths([shot], meta=CaptureMeta(platform="facebook"))
+    w.ops.import_paths([shot], meta=CaptureMeta(
+        platform="facebook", source_url="https://www.facebook.com/groups/crossings/posts/1"))
     wait_idle(qtbot, w)
     qtbot.waitUntil(lambda: len(w.model.captures()) == 1, timeout=10_000)
     w.ops.set_setting("agency_name", TEST_ISSUER["agency_name"])  # one of six set already

@@ -50,7 +50,7 @@ def ready(qtbot: QtBot, window: MainWindow,
               changed=(w.ops.contactsChanged,))
     answer_next_passphrase(qtbot, w)  # first secret: chosen, typed twice
     wait_idle(qtbot, w)
-    assert {k.kind for k in w.reader.keys.all()} == {"signing", "archive"}
+    assert {k.kind for k in w.reader.keys.all()} == {"signing", "archive", "reply"}
     assert not list((w.session.path / "secrets").glob("*.txt"))  # never plaintext
     identity = pyrage.x25519.Identity.generate()
     key_file = tmp_path / "platform-key.txt"
@@ -66,8 +66,10 @@ def ready(qtbot: QtBot, window: MainWindow,
         path = folder / f"{name}.png"
         path.write_bytes(sample_png(name, marker=i))
         paths.append(path)
-    w.ops.import_paths(paths[:2], meta=CaptureMeta(platform="facebook"))
-    w.ops.import_paths(paths[2:], meta=CaptureMeta(platform="tiktok"))
+    w.ops.import_paths(paths[:2], meta=CaptureMeta(
+        platform="facebook", source_url="https://www.facebook.com/groups/crossings/posts/1"))
+    w.ops.import_paths(paths[2:], meta=CaptureMeta(
+        platform="tiktok", source_url="https://www.tiktok.com/@boats_uk/video/7301"))
     wait_idle(qtbot, w)
     qtbot.waitUntil(lambda: len(w.model.captures()) == 3, timeout=10_000)
     ids = sorted(c.id for c in w.model.captures() if c.platform == "facebook")
@@ -165,7 +167,13 @@ def test_compose_preview_seal_export_and_outcomes(
         out.writerow(["pack_ref", "capture_id", "outcome", "time", "comment"])
         out.writerow([pack.ref, ids[0], "removed", "2026-12-01T20:00:00Z", "account disabled"])
         out.writerow([pack.ref, ids[1], "no_violation", "2026-12-01T21:00:00Z", ""])
-    outbox.import_outcomes(str(answer))
+    # encrypted to the agency's reply key the pack names, as its README tells the platform
+    reply = w.reader.keys.reply_recipient(create=False)
+    assert reply is not None
+    encrypted = tmp_path / "outcomes.csv.age"
+    encrypted.write_bytes(pyrage.encrypt(answer.read_bytes(),
+                                         [pyrage.x25519.Recipient.from_str(reply)]))
+    outbox.import_outcomes(str(encrypted))
     wait_idle(qtbot, w)
     qtbot.waitUntil(lambda: "Imported 2 outcome(s)" in outbox.status.text(), timeout=5_000)
     outcomes = {outbox.items.item(r, 0).text(): outbox.items.item(r, 1).text()

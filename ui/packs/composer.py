@@ -9,7 +9,9 @@ Reads (contacts, captures, policies) use the read-only workspace; the slow ones
 run off the GUI thread on the background connection: the preview, and each item's
 readiness (``ws.packs.readiness``: the core's per-item checks and its one platform
 rule, :mod:`workstation.packs.readiness`), a result overtaken by a newer change
-being dropped.
+being dropped.  The item table and each item's own request (F2 or Enter on a row)
+are :mod:`ui.packs.composer_items`; an item a platform cannot find (no URL, no
+content id) is sealed only once the analyst says why (``noLocatorReasonBox``).
 """
 
 from __future__ import annotations
@@ -22,18 +24,14 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -41,9 +39,11 @@ from PySide6.QtWidgets import (
 from ui.common.background import Background
 from ui.common.errors import message_for, show_error
 from ui.common.operations import Operations
-from ui.common.qtutil import ask_export_folder, buddy_label, emit, readonly_table
+from ui.common.qtutil import ask_export_folder, buddy_label, emit
 from ui.common.session import Session
 from ui.common.tasks import Task
+from ui.packs.composer_items import PackItemsTable
+from ui.packs.composer_preview import ReportPreview
 from ui.packs.issuer import IssuerDialog, ask_issuer
 from ui.packs.outbox import describe_send
 from workstation.errors import WorkstationError
@@ -56,39 +56,12 @@ from workstation.workspace import Workspace
 
 DEFAULT_REASON = ("Advert offering people-smuggling services (small-boat Channel crossings), "
                   "with contact details and prices.")
-ITEM_COLUMNS = ("Capture", "Platform", "Handle", "Source URL", "Policy cited", "Indicators",
-                "Check")
-POLICY_COLUMN, CHECK_COLUMN = 4, 6
 
 
 def contact_label(contact: Contact) -> str:
     org = f", {contact.organisation}" if contact.organisation else ""
     verified = "verified" if contact.verified else "NOT verified"
     return f"{contact.platform} — {contact.name}{org} <{contact.email}> ({verified})"
-
-
-class ReportPreview(QDialog):
-    """The ``report.html`` a pack would carry, shown before sealing.
-
-    Attributes:
-        browser: the page (a ``QTextBrowser``; links are not followed).
-    """
-
-    def __init__(self, html: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("reportPreview")
-        self.setWindowTitle("Report preview")
-        self.resize(860, 900)
-        layout = QVBoxLayout(self)
-        self.browser = QTextBrowser(self)
-        self.browser.setObjectName("reportBrowser")
-        self.browser.setOpenLinks(False)
-        self.browser.setOpenExternalLinks(False)
-        self.browser.setHtml(html)
-        layout.addWidget(self.browser)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
 
 class PackComposer(QDialog):
@@ -110,6 +83,7 @@ class PackComposer(QDialog):
         pack: the sealed pack, once sealed.
         preview: the last report preview shown.
         confirm_box: the last "contact not verified" question asked.
+        reason_box: the last "no URL or content id: why send it?" question asked.
     """
 
     sealed = Signal(object)
@@ -136,6 +110,7 @@ class PackComposer(QDialog):
         self.pack: Pack | None = None
         self.preview: ReportPreview | None = None
         self.confirm_box: QMessageBox | None = None
+        self.reason_box: QInputDialog | None = None
         self.issuer_dialog: IssuerDialog | None = None  # asked when sealing without one
         self._reads = Background(1, self)
         self._checks = Background(1, self)  # never queued behind a preview
@@ -171,10 +146,7 @@ class PackComposer(QDialog):
         form.addRow(buddy_label("Requested &action:", self, self.action_box), row)
         form.addRow(buddy_label("R&eason:", self, self.reason), self.reason)
 
-        self.items = readonly_table(ITEM_COLUMNS, self, "packItems")
-        header = self.items.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.items = PackItemsTable(self)
         add_selected = QPushButton("Add &selected captures", self)
         add_selected.setObjectName("addSelected")
         add_selected.clicked.connect(lambda: self.add_captures(self._selection()))
@@ -241,7 +213,8 @@ class PackComposer(QDialog):
         layout.addLayout(bottom)
 
         self.contact_box.currentIndexChanged.connect(self._contact_changed)
-        self.basis_box.currentIndexChanged.connect(lambda _i: self._show_policy())
+        for box in (self.basis_box, self.action_box, self.priority_box):
+            box.currentIndexChanged.connect(lambda _i: self._show_policy())
         ops.contactsChanged.connect(self.reload_contacts)
         session.tasks.progressChanged.connect(self._progress)
         session.tasks.taskFinished.connect(self._task_finished)
@@ -356,9 +329,7 @@ class PackComposer(QDialog):
         seq, ids = self._check_seq, list(self._ids)
         contact_id = self.contact_box.currentData()
         self._readiness = None
-        self.items.setRowCount(len(ids))
-        for row, capture_id in enumerate(ids):  # rows always match self._ids
-            self._fill_row(row, f"#{capture_id}", ("", "", ""), "", "checking…")
+        self.items.list_ids(ids)  # rows always match self._ids
         self._show_policy()
         self._update_buttons()
         self._checks.call(
@@ -372,18 +343,7 @@ class PackComposer(QDialog):
         if seq != self._check_seq:
             return  # the items or the contact changed since
         found = {item.capture_id: item for item in items}
-        for row, capture_id in enumerate(ids):
-            item = found.get(capture_id)
-            if item is None:
-                self._fill_row(row, f"#{capture_id}", ("—", "—", "—"), "—", "not found",
-                               problem=True)
-                continue
-            count = f"{item.indicators} + {item.unconfirmed} unconfirmed" \
-                if item.unconfirmed else str(item.indicators)
-            self._fill_row(row, f"#{capture_id}", (item.platform or "—", item.handle or "—",
-                                                   item.source_url or "—"),
-                           count, "; ".join(item.checks) or "ok",
-                           problem=bool(item.checks), blocking=item.blocking)
+        self.items.show_readiness(ids, found)
         self._readiness = [found[i] for i in ids if i in found]
         self._show_unconfirmed(sum(item.unconfirmed for item in self._readiness))
         emit(self.checked, list(self._readiness))
@@ -399,34 +359,13 @@ class PackComposer(QDialog):
         if seq == self._check_seq:
             self.status.setText(f"The items could not be checked: {message_for(exc)}")
 
-    def _fill_row(self, row: int, capture: str, fields: tuple[str, str, str],
-                  indicators: str, check: str, *, problem: bool = False,
-                  blocking: bool = False) -> None:
-        """One row (the policy column is left to :meth:`_show_policy`): checks in dark
-        red, a blocking one (a pack goes to one platform) in bold too."""
-        values = {0: capture, 1: fields[0], 2: fields[1], 3: fields[2], 5: indicators,
-                  CHECK_COLUMN: check}
-        for column, value in values.items():
-            cell = QTableWidgetItem(value)
-            if column == CHECK_COLUMN and problem:
-                cell.setForeground(Qt.GlobalColor.darkRed)
-                if blocking:
-                    font = cell.font()
-                    font.setBold(True)
-                    cell.setFont(font)
-                    cell.setToolTip("A pack goes to one platform: remove this capture or "
-                                    "choose a contact for its platform.")
-            self.items.setItem(row, column, cell)
-
     def _show_policy(self) -> None:
-        """The policy cited, on every row (no re-read: the basis changes no check)."""
-        index = self.basis_box.currentIndex()
-        chosen = self._policies[index] if 0 <= index < len(self._policies) else {}
-        policy = str(chosen.get("title") or "—")
-        for row in range(self.items.rowCount()):
-            cell = QTableWidgetItem(policy)
-            cell.setToolTip(self.basis_box.currentText())
-            self.items.setItem(row, POLICY_COLUMN, cell)
+        """The policy cited on every row, and the pack's choices an item's own request
+        overrides (no re-read: the choices change no check)."""
+        self.items.show_policy(self._policies, {
+            "action": str(self.action_box.currentData() or ""),
+            "priority": str(self.priority_box.currentData() or ""),
+            "policy": str(self.basis_box.currentData() or "")})
 
     def readiness(self) -> list[ItemReadiness] | None:
         """The core's checks of the items shown, in table order; ``None`` while they
@@ -438,7 +377,7 @@ class PackComposer(QDialog):
         """The pack's options as ``ws.packs.build`` keywords."""
         return {"reason": self.reason.toPlainText(), "action": self.action_box.currentData(),
                 "priority": self.priority_box.currentData(),
-                "basis": self.basis_box.currentData()}
+                "basis": self.basis_box.currentData(), "items": self.items.requests()}
 
     def _update_buttons(self) -> None:
         ready = bool(self._ids) and self.contact() is not None and self._task is None
@@ -494,6 +433,8 @@ class PackComposer(QDialog):
             self.issuer_dialog = ask_issuer(self.reader, self.ops, missing=missing, parent=self,
                                             then=lambda: self.seal(unverified_ok=unverified_ok))
             return None
+        if self._ask_reason(lambda: self.seal(unverified_ok=unverified_ok)):
+            return None
         if not contact.verified and not unverified_ok:
             box = QMessageBox(
                 QMessageBox.Icon.Warning, "Contact not verified",
@@ -525,6 +466,33 @@ class PackComposer(QDialog):
                                   changed=(self.ops.packsChanged,))
         self._update_buttons()
         return self._task
+
+    def _ask_reason(self, then: Callable[[], object]) -> bool:
+        """Ask why items a platform cannot find (no URL, no content id) go anyway, then
+        ``then()``; False when none needs asking (a pack for two platforms is refused by
+        the core first, so nothing is asked then)."""
+        missing = self.items.needing_reason(self._readiness)
+        if not missing or any(r.blocking for r in self._readiness or []):
+            return False
+        box = QInputDialog(self)
+        box.setObjectName("noLocatorReasonBox")
+        box.setWindowTitle("No URL or content id")
+        box.setLabelText(
+            f"Capture {', '.join(f'#{i}' for i in missing)}: no URL and no content id, so "
+            "a platform may not find it. Why send it anyway? (recorded in the audit "
+            "trail and the pack)")
+
+        def answered(text: str) -> None:
+            if " ".join(text.split()):
+                self.items.set_reason(missing, text)
+                then()
+            else:
+                self.status.setText("Not sealed: give a reason, or add a URL or content id.")
+
+        box.textValueSelected.connect(answered)
+        box.open()
+        self.reason_box = box
+        return True
 
     def cancel_seal(self) -> None:
         if self._task is not None:

@@ -33,6 +33,7 @@ from ui.common.operations import Operations
 from ui.common.qtutil import ask_export_folder, emit, readonly_cell, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
+from ui.packs.webform import WebFormCopy
 from workstation.packs.models import OutcomeImport, Pack, PlatformStats, SendResult
 from workstation.workspace import Workspace
 
@@ -184,6 +185,7 @@ class OutboxWindow(QMainWindow):
         for button in (self.export_button, self.email_button, self.retry_button,
                        self.confirm_button, self.resend_button, self.outcomes_button):
             buttons.addWidget(button)
+        self.web_form = WebFormCopy(self, buttons)  # "Copy for web form" (Alt+W)
         buttons.addStretch(1)
         self.status = QLabel(self)
         self.status.setObjectName("outboxStatus")
@@ -359,7 +361,7 @@ class OutboxWindow(QMainWindow):
     def ask_outcomes(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Import a platform's outcome file", QDir.homePath(),
-            "Outcome files (*.csv *.json);;All files (*)")
+            "Outcome files (*.csv *.json *.age);;All files (*)")
         if path:
             self.import_outcomes(path)
 

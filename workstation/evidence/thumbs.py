@@ -1,17 +1,31 @@
 """Thumbnails: derived from the verified original, never trusted as stored.
 
 A thumbnail on disk is a cache for the gallery.  Whatever leaves the workstation (a
-pack's report) uses :func:`thumbnail_from_original`, made afresh from the original
-whose SHA-256 was just checked; ``verify`` regenerates every stored thumbnail, reports
-one that differs (swapped or damaged outside the application) and replaces it."""
+pack's report) is made afresh from the original whose SHA-256 was just checked
+(:func:`preview_from_original`: the same picture, decoded from the verified bytes in
+memory, a JPEG at a reduced scale); ``verify`` regenerates every stored thumbnail
+(:func:`thumbnail_from_original`, as the import made it), reports one that differs
+(swapped or damaged outside the application) and replaces it."""
 
 from __future__ import annotations
 
+import io
+import math
+import warnings
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from workstation.context import Context
-from workstation.evidence.images import make_thumbnail, probe_bytes, working_copy
+from workstation.errors import RejectedInput
+from workstation.evidence.images import (
+    ACCEPTED_FORMATS,
+    THUMBNAIL_SIZE,
+    make_thumbnail,
+    probe_bytes,
+    working_copy,
+)
 from workstation.files import atomic_write
 from workstation.models import Problem
 
@@ -26,6 +40,41 @@ def thumbnail_from_original(ctx: Context, sha256: str, width: int, height: int) 
     data = ctx.store.read_verified(sha256)
     _info, image = probe_bytes(data, width * height + 1)
     return make_thumbnail(working_copy(image))
+
+
+def preview_from_original(ctx: Context, sha256: str, width: int, height: int) -> bytes:
+    """The report's picture of a capture (JPEG, at most 320 px): made from the original,
+    verified against its SHA-256 first, never from the gallery's cached file.
+
+    Cheaper than :func:`thumbnail_from_original` (decoding the originals is most of a
+    seal's work): the verified bytes are decoded from memory, and a JPEG with DCT
+    scaling (1/2, 1/4 or 1/8: at least the thumbnail's size) -- the same picture,
+    not byte for byte the gallery's thumbnail."""
+    return reduced_thumbnail(ctx.store.read_verified(sha256), width * height + 1)
+
+
+def reduced_thumbnail(data: bytes, max_pixels: int) -> bytes:
+    """A JPEG thumbnail of the image in ``data`` (first frame, EXIF orientation applied),
+    decoded no larger than needed; :class:`RejectedInput` if it is not an accepted image
+    or has more than ``max_pixels`` pixels."""
+    Image.init()
+    formats = [f for f in ACCEPTED_FORMATS if f in Image.OPEN]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                if image.width * image.height > max_pixels:
+                    raise RejectedInput("image is larger than recorded at import")
+                if image.format in ("JPEG", "MPO"):  # at least the thumbnail's own size
+                    scale = min(1.0, THUMBNAIL_SIZE / max(image.size))
+                    image.draft("RGB", (math.ceil(image.width * scale),
+                                        math.ceil(image.height * scale)))
+                image.load()
+                return make_thumbnail(working_copy(image, THUMBNAIL_SIZE))
+        except RejectedInput:
+            raise
+        except Exception as exc:  # a damaged or hostile file can make a decoder raise anything
+            raise RejectedInput(f"image cannot be decoded: {exc.__class__.__name__}") from None
 
 
 def check_thumbnail(ctx: Context, row: Any) -> list[Problem]:

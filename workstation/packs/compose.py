@@ -3,11 +3,13 @@ gathered (evidence, OCR, indicators, previews), the pack sealed into the outbox.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from workstation.context import Context
 from workstation.crypto import signing
 from workstation.errors import NotFound, WorkstationError
 from workstation.evidence.captures import CaptureService
+from workstation.evidence.thumbs import reduced_thumbnail
 from workstation.models import Capture
 from workstation.packs.contacts import ContactService
 from workstation.packs.exporting import export_pack
@@ -35,11 +38,19 @@ from workstation.packs.format.spec import (
     SealResult,
 )
 from workstation.packs.issuer import require_issuer
+from workstation.packs.itemrequests import (
+    ItemDefaults,
+    check_item_requests,
+    checked_requests,
+    item_defaults,
+    resolve,
+)
 from workstation.packs.keys import KeyService
 from workstation.packs.leftovers import clean_stale_outputs
 from workstation.packs.models import (
     SENT_STATES,
     Contact,
+    ItemRequest,
     OutboxError,
     Pack,
     PackItemState,
@@ -105,7 +116,7 @@ class PackService:
 
     def _pack(self, row: sqlite3.Row) -> Pack:
         items = tuple(PackItemState(r["capture_id"], r["position"], r["outcome"], r["outcome_at"],
-                                    r["outcome_comment"])
+                                    r["outcome_comment"], ItemRequest.from_json(r["request"]))
                       for r in self._repo.items(row["id"]))
         return Pack(
             row["id"], row["ref"], row["contact_id"], row["platform"], row["state"],
@@ -137,6 +148,7 @@ class PackService:
         priority: str = "normal",
         basis: str | None = None,
         output: str | os.PathLike[str] | None = None,
+        items: Mapping[int, ItemRequest] | None = None,
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
     ) -> Pack:
@@ -146,6 +158,11 @@ class PackService:
         sends); ``output`` (a file, or a folder for ``REF.alertpack.age``) gets a
         copy of it (:meth:`_export`): a reflink or hard link where it can, else
         a copy read back and checked.
+
+        ``items`` maps capture ids to their own requests (action, priority, deadline,
+        policy; the pack's values are the defaults), and gives the reason an item a
+        platform cannot find (no URL, no content id) goes anyway: without one it is
+        refused (:mod:`workstation.packs.itemrequests`).
         """
         require_issuer(self._ctx)  # never sealed under a borrowed or missing identity
         contact, captures, ids, reason = self._check_request(
@@ -153,31 +170,36 @@ class PackService:
         sign_row = self._keys.current_key_row("signing")
         archive_row = self._keys.current_key_row("archive")
         chosen_basis = choose_basis(contact.platform, basis)
+        created_dt = datetime.now(UTC).replace(microsecond=0)
+        defaults = item_defaults(self._ctx, contact.platform, chosen_basis, created_dt,
+                                 action=action, priority=priority)
+        requests = checked_requests(items, captures, defaults)
         out_path = self._output_path(output)
         if out_path is not None:  # what a killed build left there
             clean_stale_outputs(out_path if out_path.is_dir() else out_path.parent)
         key = self._keys.signing_key()  # unlock before anything is written
+        self._keys.reply_recipient()  # the return path: made on first need (keys.py)
 
-        created_dt = datetime.now(UTC).replace(microsecond=0)
         recipients = self._pack_recipients(contact, archive_row)
         ref, pack_id = self._insert_draft(contact, ids, created_dt, chosen_basis,
-                                          priority=priority, action=action, reason=reason)
+                                          priority=priority, action=action, reason=reason,
+                                          requests=requests)
         spec = self._pack_spec(ref, created_dt, contact, chosen_basis, recipients,
                                priority=priority, action=action, reason=reason,
                                signing_key_id=sign_row["key_id"])
-        items = self._pack_items(pack_id, captures, str(chosen_basis.get("id")))
+        pack_items = self._pack_items(pack_id, captures, defaults, requests)
         if out_path is not None and out_path.is_dir():
             out_path = out_path / spec.file_name
-        result = self._seal_files(pack_id, spec, items, key, out_path,
+        result = self._seal_files(pack_id, spec, pack_items, key, out_path,
                                   cancel=cancel, progress=progress)
         copied = self._export(pack_id, spec, result, out_path)
-        self._record_sealed(pack_id, spec, items, captures, recipients, key, result, out_path,
+        self._record_sealed(pack_id, spec, pack_items, captures, recipients, key, result, out_path,
                             copied)
         return self.get(ref)
 
     def _insert_draft(self, contact: Contact, ids: list[int], created_dt: datetime,
                       chosen_basis: dict[str, Any], *, priority: str, action: str,
-                      reason: str) -> tuple[str, int]:
+                      reason: str, requests: Mapping[int, ItemRequest]) -> tuple[str, int]:
         """Record the pack as a ``draft`` with its items and audit it; return (ref, id)."""
         with self._ctx.write():
             ref = self._next_ref(created_dt)
@@ -187,11 +209,15 @@ class PackService:
                 "basis": dumps(chosen_basis), "created_at": format_utc(created_dt),
                 "created_by": self._ctx.analyst,
             })
-            self._repo.insert_items(pack_id, ids)
+            stored = {cid: r.to_json() for cid, r in requests.items()}
+            self._repo.insert_items(pack_id, ids, stored)
             self._ctx.audit.append(self._ctx.analyst, "pack.create", f"pack:{ref}", {
                 "ref": ref, "contact_id": contact.id, "platform": contact.platform,
                 "captures": ids, "action": action, "priority": priority, "reason": reason,
                 "basis": chosen_basis.get("id"),
+                # per item, what differs from the above, and why an item a platform
+                # cannot find (no URL, no content id) was sent anyway
+                "item_requests": {str(cid): r for cid, r in stored.items()},
             })
         return ref, pack_id
 
@@ -324,6 +350,7 @@ class PackService:
             signing_fingerprint=(self._keys.signing_fingerprint(signing_key_id)
                                  if signing_key_id else ""),
             reply_to=self._ctx.setting("reply_to"),  # where outcomes go (required)
+            reply_recipient=self._keys.reply_recipient(create=False),  # encrypt them to it
             audit_head=self._audit_head(),
         )
 
@@ -366,20 +393,25 @@ class PackService:
         action: str = "remove",
         priority: str = "normal",
         basis: str | None = None,
+        items: Mapping[int, ItemRequest] | None = None,
     ) -> str:
         """The ``report.html`` that a pack with these choices would carry, before sealing
         (reference ``PREVIEW``; nothing is written, no key is unlocked)."""
-        contact, captures, _ids, reason = self._check_request(
+        contact, captures, ids, reason = self._check_request(
             contact_id, capture_ids, reason=reason, action=action, priority=priority)
         chosen_basis = choose_basis(contact.platform, basis)
+        created_dt = datetime.now(UTC).replace(microsecond=0)
+        defaults = item_defaults(self._ctx, contact.platform, chosen_basis, created_dt,
+                                 action=action, priority=priority)
+        requests = check_item_requests(items, ids, defaults)
         sign_row = self._repo.current_key("signing")
         spec = self._pack_spec(
-            "PREVIEW", datetime.now(UTC).replace(microsecond=0), contact, chosen_basis,
+            "PREVIEW", created_dt, contact, chosen_basis,
             self._pack_recipients(contact, self._repo.current_key("archive")),
             priority=priority, action=action, reason=reason,
             signing_key_id=sign_row["key_id"] if sign_row is not None else "")
-        items = self._pack_items(0, captures, str(chosen_basis.get("id")))
-        return b"".join(report_html(spec, items)).decode("utf-8")
+        pack_items = self._pack_items(0, captures, defaults, requests)
+        return b"".join(report_html(spec, pack_items)).decode("utf-8")
 
     def _outbox(self) -> Path:
         """``<workspace>/outbox``, cleared of what an interrupted seal left (we hold the lock):
@@ -409,8 +441,8 @@ class PackService:
             raise PackError(f"The folder {os.fspath(path.parent)!r} does not exist.")
         return path
 
-    def _pack_items(self, pack_id: int, captures: Sequence[Capture],
-                    policy: str) -> list[PackItem]:
+    def _pack_items(self, pack_id: int, captures: Sequence[Capture], defaults: ItemDefaults,
+                    requests: Mapping[int, ItemRequest]) -> list[PackItem]:
         reviewed = {c.id: split_reviewed(self._reading.indicators(c.id)) for c in captures}
         pairs = [(i.kind, i.normalized) for confirmed, unconfirmed in reviewed.values()
                  for i in (*confirmed, *unconfirmed) if i.kind in LINK_KINDS]
@@ -424,11 +456,12 @@ class PackService:
             pending = [_indicator_entry(i, c, prior) for i in unconfirmed]
             refs = {ref for entry in (*indicators, *pending) for ref in entry["prior_packs"]}
             path = self._ctx.store.path_for(c.sha256)
+            asked = resolve(requests.get(c.id), defaults)
             items.append(PackItem(
                 position=position, capture_id=c.id, evidence_path=path, sha256=c.sha256,
                 md5=c.md5, size=c.size, format=c.format, width=c.width, height=c.height,
                 observed_at=c.captured_at, observed_at_source=c.captured_at_source,
-                policy=policy, source_url=c.source_url, content_id=c.content_id,
+                policy=asked.policy, source_url=c.source_url, content_id=c.content_id,
                 content_type=content_type_of(c.source_url, c.platform), handle=c.handle,
                 profile_url=profile_url_of(c.platform, c.handle),
                 account_id=account_id_of(c.platform, c.handle),
@@ -442,28 +475,30 @@ class PackService:
                 ocr_coverage=run.coverage if run else None,
                 ocr_unread=[list(b) for b in run.unread] if run else [],
                 prior_refs=sorted(refs),
-                preview=self._preview_maker(c, path),
+                preview=self._preview_maker(c),
+                action=asked.action, priority=asked.priority, deadline_utc=asked.deadline_utc,
+                no_locator_reason=asked.no_locator_reason,
+                policy_basis=(choose_basis(defaults.platform, asked.policy)
+                              if asked.policy != defaults.policy else None),
             ))
         return items
 
-    def _preview_maker(self, capture: Capture, path: Path) -> Callable[[], bytes | None]:
-        """The report's picture of a capture: its thumbnail made from the verified original,
-        or with ``config report_preview full`` a larger preview decoded from the original."""
+    def _preview_maker(self, capture: Capture) -> Callable[[], bytes | None]:
+        """The report's picture of a capture: a thumbnail made from the verified original
+        (never the gallery's cached file), or with ``config report_preview full`` a larger
+        preview; either is decoded from the bytes whose SHA-256 was just checked."""
         full = pack_setting(self._ctx, "report_preview") == "full"
 
         def make() -> bytes | None:
             data = None
-            if full:
-                try:
-                    data = make_preview(path)
-                except Exception:
-                    data = None
-            if data is None:
-                try:  # made afresh from the verified original, never the cached file
-                    data = self._captures.verified_thumbnail(capture)
-                except Exception:
-                    return None
-            return data
+            try:  # a preview is a courtesy: the sealing stream checks the original itself
+                original = self._ctx.store.read_verified(capture.sha256)
+                if full:
+                    with contextlib.suppress(Exception):
+                        data = make_preview(io.BytesIO(original))
+                return data or reduced_thumbnail(original, capture.width * capture.height + 1)
+            except Exception:
+                return None
 
         return make
 
@@ -504,7 +539,8 @@ class PackService:
             recipient_steps(spec),
             "It was encrypted to these keys (fingerprints):",
             *[f"  {r.fingerprint}  ({r.role})" for r in spec.recipients], "",
-            "Please answer with the filled-in outcome-template.csv from inside the pack.",
+            "Please answer with the filled-in outcome-template.csv from inside the pack, "
+            "encrypted to our reply key as its README.txt shows (HOW TO ANSWER).",
             f"24/7 contact: {c24['name']} {c24['phone']} {c24['email']}".rstrip(), "",
             spec.handling,
         ]

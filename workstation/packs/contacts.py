@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workstation.context import Context
+from workstation.crypto import signing
 from workstation.crypto.recipients import (
     InvalidRecipient,
     Recipient,
@@ -69,7 +70,8 @@ class ContactService:
                 verified_by = verified_at = None
         return Contact(row["id"], row["platform"], row["organisation"], row["name"], row["role"],
                        row["email"], row["source"], row["created_at"], row["created_by"],
-                       verified_by, verified_at, row["verify_note"], keys)
+                       verified_by, verified_at, row["verify_note"], keys,
+                       row["minisign_key"])
 
     def _trail(self, contact_id: int) -> TrailState:
         """The contact as its (intact) audit entries describe it."""
@@ -109,7 +111,7 @@ class ContactService:
 
     def add(self, platform: str, name: str, email: str, recipients: Sequence[str],
                     organisation: str | None = None, role: str | None = None,
-                    *, source: str = "manual") -> Contact:
+                    *, source: str = "manual", minisign_key: str | None = None) -> Contact:
         try:
             platform = normalize_platform(platform)
         except ValueError as exc:
@@ -120,6 +122,7 @@ class ContactService:
             "organisation": clean_text(organisation, "organisation"),
             "role": clean_text(role, "role"), "source": source, "created_at": utc_now(),
             "created_by": self._ctx.analyst,
+            "minisign_key": minisign_line(minisign_key) if minisign_key else None,
         }
         keys = self._parse_recipients(recipients)
         with self._ctx.write():
@@ -135,8 +138,39 @@ class ContactService:
             **{k: record[k] for k in ("platform", "name", "email", "organisation", "role",
                                       "source")},
             "recipients": [{"recipient": k.text, "fingerprint": k.fingerprint} for k in keys],
+            **({"minisign_key": record["minisign_key"]} if record.get("minisign_key") else {}),
         })
         return contact_id
+
+    @staticmethod
+    def read_minisign_file(path: str | os.PathLike[str]) -> str:
+        """The base64 line of a minisign public key file (``minisign -G`` writes one)."""
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(4097)
+        except OSError as exc:
+            raise ContactError(f"Cannot read the minisign key {os.fspath(path)!r}: "
+                               f"{exc.strerror or exc}.") from None
+        if len(raw) > 4096:
+            raise ContactError(f"{os.fspath(path)!r} is too large for a minisign public key.")
+        try:
+            return minisign_line(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ContactError) as exc:
+            raise ContactError(f"{os.fspath(path)!r}: {exc}") from None
+
+    def set_minisign(self, contact_id: int, key_text: str | None) -> Contact:
+        """Record (``None``: forget) the minisign key the contact signs replies with;
+        once recorded, its replies are imported only when signed with it.  Audited."""
+        line = minisign_line(key_text) if key_text else None
+        with self._ctx.write():
+            contact = self.trusted(contact_id)
+            self._repo.set_minisign_key(contact_id, line)
+            self._ctx.audit.append(self._ctx.analyst, "contact.minisign", f"contact:{contact_id}",
+                                   {"minisign_key": line,
+                                    "key_id": signing.parse_public_key(line).key_id_hex
+                                    if line else None,
+                                    "previous_key_id": contact.minisign_key_id})
+        return self.get(contact_id)
 
     def verify(self, contact_id: int, note: str | None = None) -> Contact:
         """Record that the analyst checked the contact's key fingerprints out of band."""
@@ -158,6 +192,7 @@ class ContactService:
                 "role": c.role, "email": c.email,
                 "recipients": [{"recipient": k.recipient, "comment": k.comment,
                                 "fingerprint": k.fingerprint} for k in c.recipients],
+                "minisign_key": c.minisign_key,
                 "verified_by": c.verified_by, "verified_at": c.verified_at,
             } for c in self.all()],
         }
@@ -216,6 +251,8 @@ class ContactService:
                     "organisation": clean_text(entry.get("organisation"), "organisation"),
                     "role": clean_text(entry.get("role"), "role"), "source": "import",
                     "created_at": utc_now(), "created_by": self._ctx.analyst,
+                    "minisign_key": (minisign_line(str(entry["minisign_key"]))
+                                     if entry.get("minisign_key") else None),
                 }
             except (WorkstationError, ValueError) as exc:
                 raise ContactError(f"Contact {n} in {os.fspath(path)!r}: {exc}") from None
@@ -233,3 +270,12 @@ class ContactService:
                     continue
                 results.append(("imported", self._insert_contact(record, keys)))
         return [(status, self.get(cid)) for status, cid in results]
+
+
+def minisign_line(text: str) -> str:
+    """A platform's minisign public key (a ``.pub`` file's text or its base64 line),
+    checked, as its base64 line."""
+    try:
+        return signing.parse_public_key(text).base64()
+    except signing.SignatureError as exc:
+        raise ContactError(f"Not a minisign public key: {exc}") from None

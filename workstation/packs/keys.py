@@ -1,7 +1,8 @@
-"""The agency's keys (``ws.keys``): the minisign signing key and the age archive
-identity, created, rotated and exported; their secret halves in the secret store
-(OS keyring or passphrase-encrypted files), unlocked at most once per workspace object;
-and the SMTP password kept there too."""
+"""The agency's keys (``ws.keys``): the minisign signing key, the age archive
+identity and the age reply identities (:mod:`workstation.packs.replies`), created,
+rotated and exported; their secret halves in the secret store (OS keyring or
+passphrase-encrypted files), unlocked at most once per workspace object; and the SMTP
+password kept there too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from workstation.context import Context
 from workstation.crypto import signing
 from workstation.crypto.recipients import fingerprint_of
-from workstation.crypto.secretstore import PassphraseProvider, SecretStore
+from workstation.crypto.secretstore import PassphraseProvider, SecretNotFound, SecretStore
 from workstation.errors import NotFound, WorkstationError
 from workstation.files import atomic_text
 from workstation.packs.format.spec import compact_fingerprint
@@ -24,6 +25,12 @@ from workstation.packs.models import (
     agency_key_from_row,
     pack_setting,
     smtp_password_name,
+)
+from workstation.packs.replies import (
+    REPLY_ACTION,
+    REPLY_SUBJECT,
+    ReplyKey,
+    reply_keys_from_trail,
 )
 from workstation.packs.trail import TrailState, entry_intact, key_fingerprint
 from workstation.settings import get_text
@@ -73,10 +80,60 @@ class KeyService:
         self._secret_cache[name] = value
 
     def all(self) -> list[AgencyKey]:
-        """The agency's keys, fingerprints computed from the key text (never the stored column)."""
-        return [dataclasses.replace(agency_key_from_row(r),
+        """The agency's keys, fingerprints computed from the key text (never the stored
+        column); the reply identities (kind ``reply``) last."""
+        keys = [dataclasses.replace(agency_key_from_row(r),
                                     fingerprint=key_fingerprint(r["public"]))
                 for r in self._repo.agency_keys()]
+        return keys + [AgencyKey("reply", k.short, k.recipient, k.fingerprint, k.created_at,
+                                 k.created_by, k.retired_at) for k in self.reply_keys()]
+
+    # ------------------------------------------------------------ reply identities
+    def reply_keys(self) -> list[ReplyKey]:
+        """The agency's age reply identities, oldest first (the last one is current), as
+        the audit trail records them."""
+        return reply_keys_from_trail(self._ctx.audit.entries(subjects=[REPLY_SUBJECT]))
+
+    def reply_recipient(self, *, create: bool = True) -> str | None:
+        """The current reply recipient (``age1…``) packs name for encrypted answers;
+        made on first need (``create``) for a workspace whose keys predate it."""
+        keys = self.reply_keys()
+        if keys:
+            return keys[-1].recipient
+        if not create:
+            return None
+        if self._repo.current_key("signing") is None:
+            raise AgencyKeyError("The agency has no keys in this workspace yet: run "
+                                 "`workstation key init` first.")
+        details = self._new_reply_identity("first use")
+        with self._ctx.write():
+            self._ctx.audit.append(self._ctx.analyst, REPLY_ACTION, REPLY_SUBJECT, details)
+        return str(details["reply_recipient"])
+
+    def _new_reply_identity(self, reason: str) -> dict[str, Any]:
+        """A new reply identity, its secret stored; the ``key.reply`` audit details (the
+        caller appends them in its transaction).  The secret never enters the trail."""
+        import pyrage
+
+        identity = pyrage.x25519.Identity.generate()
+        recipient = str(identity.to_public())
+        fp = fingerprint_of(recipient)
+        name = f"reply-identity-{compact_fingerprint(fp)[:16]}"
+        self._ctx.check_writable()
+        self._put_secret(name, str(identity).encode("ascii"))
+        return {"reply_recipient": recipient, "reply_fingerprint": fp, "secret_name": name,
+                "reason": reason, "secret_store": self.secret_store.backend_description()}
+
+    def reply_identities(self) -> list[tuple[ReplyKey, str]]:
+        """Every reply identity whose secret is in the store, with its secret text
+        (``AGE-SECRET-KEY-1…``), oldest first: answers to older packs still open."""
+        found = []
+        for key in self.reply_keys():
+            try:
+                found.append((key, self.secret(key.secret_name).decode("ascii")))
+            except SecretNotFound:
+                continue
+        return found
 
     def current_key_row(self, kind: str) -> sqlite3.Row:
         row = self._repo.current_key(kind)
@@ -193,6 +250,7 @@ class KeyService:
             new_archive = (recipient, fp, ar_name)
             self._put_secret(ar_name, str(identity).encode("ascii"))
         self._put_secret(sk_name, key.to_bytes())
+        reply = None if self.reply_keys() else self._new_reply_identity("key init")
         with self._ctx.write():
             self._repo.insert_key("signing", key.key_id_hex, public, fingerprint_of(public),
                                        sk_name, created, self._ctx.analyst)
@@ -205,20 +263,26 @@ class KeyService:
                 self._repo.insert_key("archive", compact_fingerprint(fp), recipient, fp,
                                            ar_name, created, self._ctx.analyst)
                 details.update(archive_recipient=recipient, archive_fingerprint=fp)
+            if reply is not None:
+                self._ctx.audit.append(self._ctx.analyst, REPLY_ACTION, REPLY_SUBJECT, reply)
             self._ctx.audit.append(self._ctx.analyst, "key.create", f"key:{key.key_id_hex}",
                                    details)
         return self.all()
 
     def rotate(self) -> list[AgencyKey]:
-        """A new signing key; the old public key is kept (retired) so old packs verify."""
+        """A new signing key and a new reply identity; the old public key is kept
+        (retired) so old packs verify, and the old reply identities so answers to old
+        packs still open."""
         old = self.current_key_row("signing")
         key = signing.generate_key()
         public = key.public_key().base64()
         sk_name = f"signing-key-{key.key_id_hex}"
         self._put_secret(sk_name, key.to_bytes())
+        reply = self._new_reply_identity("key rotate")
         now = utc_now()
         with self._ctx.write():
             self._repo.retire_key(old["id"], now)
+            self._ctx.audit.append(self._ctx.analyst, REPLY_ACTION, REPLY_SUBJECT, reply)
             self._repo.insert_key("signing", key.key_id_hex, public, fingerprint_of(public),
                                        sk_name, now, self._ctx.analyst)
             self._ctx.audit.append(self._ctx.analyst, "key.rotate", f"key:{key.key_id_hex}", {

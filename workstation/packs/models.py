@@ -93,16 +93,74 @@ class Contact:
     verified_at: str | None
     verify_note: str | None
     recipients: tuple[ContactKey, ...] = ()
+    #: the platform's minisign public key (base64 line) its signed replies are checked with
+    minisign_key: str | None = None
 
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
 
+    @property
+    def minisign_key_id(self) -> str | None:
+        """The key id of :attr:`minisign_key` as minisign prints it."""
+        return _minisign_key_id(self.minisign_key)
+
+    @property
+    def minisign_fingerprint(self) -> str | None:
+        """The fingerprint of :attr:`minisign_key` (SHA-256 of its base64 line, grouped)."""
+        if not self.minisign_key:
+            return None
+        digest = hashlib.sha256(self.minisign_key.encode("utf-8")).hexdigest()[:32]
+        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["recipients"] = [r.to_dict() for r in self.recipients]
         data["verified"] = self.verified
+        data["minisign_key_id"] = self.minisign_key_id
+        data["minisign_fingerprint"] = self.minisign_fingerprint
         return data
+
+
+def _minisign_key_id(text: str | None) -> str | None:
+    if not text:
+        return None
+    from workstation.crypto.signing import SignatureError, parse_public_key
+
+    try:
+        return parse_public_key(text).key_id_hex
+    except SignatureError:
+        return "(unreadable)"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRequest:
+    """What a pack asks of the platform for one item, where it differs from the pack's
+    defaults (``None``: the pack's value), and why an item without a URL or content id
+    goes anyway (``no_locator_reason``).  Stored as ``pack_items.request`` JSON."""
+
+    action: str | None = None
+    priority: str | None = None
+    deadline: str | None = None  # ISO 8601 UTC, e.g. 2026-12-06T12:00:00Z
+    policy: str | None = None    # a policy id of the platform's table, or "legal"
+    no_locator_reason: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The fields set (the ``pack_items.request`` column; ``{}``: the pack's values)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ItemRequest:
+        """From the stored JSON (text or dict); unknown keys are ignored."""
+        if isinstance(data, str):
+            try:
+                data = json.loads(data or "{}")
+            except ValueError:
+                data = {}
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{k: str(data[k]) for k in ("action", "priority", "deadline", "policy",
+                                                 "no_locator_reason") if data.get(k)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +170,13 @@ class PackItemState:
     outcome: str
     outcome_at: str | None
     outcome_comment: str | None
+    #: the item's own request (``pack_items.request``; empty: the pack's values)
+    request: ItemRequest = field(default_factory=ItemRequest)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["request"] = self.request.to_json()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +235,10 @@ class OutcomeImport:
     file: str
     rows: int
     packs: dict[str, str] = field(default_factory=dict)  # ref -> new state
+    #: the reply key (fingerprint) an age-encrypted answer was decrypted with
+    decrypted_with: str | None = None
+    #: the minisign key id of the platform's signature that was verified
+    signed_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

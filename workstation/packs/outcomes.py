@@ -1,5 +1,10 @@
 """The platforms' answers (``ws.outcomes``): outcome files imported all or nothing,
-and the per-platform figures (removal rate, time to action)."""
+and the per-platform figures (removal rate, time to action).
+
+An answer may come encrypted to the agency's reply key (an age file, recognised by its
+header) and signed with the platform's own minisign key (``FILE.minisig``): it is
+decrypted in memory and its signature checked (:mod:`workstation.packs.replies`)
+before any row is recorded."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from workstation.context import Context
+from workstation.packs.contacts import ContactService
 from workstation.packs.format.spec import (
     FINAL_OUTCOMES,
     OUTCOMES,
 )
+from workstation.packs.keys import KeyService
 from workstation.packs.models import (
     SENT_STATES,
     OutcomeImport,
@@ -22,6 +29,12 @@ from workstation.packs.models import (
     PlatformStats,
     parse_time,
     read_outcome_rows,
+)
+from workstation.packs.replies import (
+    MAX_OUTCOME_FILE,
+    check_reply_signature,
+    decrypt_reply,
+    is_age_file,
 )
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.sqlitelib import sqlite3
@@ -34,20 +47,36 @@ _Planned = tuple[sqlite3.Row, int, str, str | None, str | None]
 class OutcomeService:
     """Outcome import and per-platform figures."""
 
-    def __init__(self, ctx: Context, repo: PacksRepo) -> None:
+    def __init__(self, ctx: Context, repo: PacksRepo, keys: KeyService | None = None,
+                 contacts: ContactService | None = None) -> None:
         self._ctx = ctx
         self._repo = repo
+        self._keys = keys or KeyService(ctx, repo)
+        self._contacts = contacts or ContactService(ctx, repo)
 
-    def import_file(self, path: str | os.PathLike[str]) -> OutcomeImport:
-        """Record a platform's answer (CSV or JSON); all rows or none."""
+    def import_file(self, path: str | os.PathLike[str], *,
+                    signature: str | os.PathLike[str] | None = None) -> OutcomeImport:
+        """Record a platform's answer (CSV or JSON, possibly age-encrypted to the
+        agency's reply key and signed: ``signature``, else ``FILE.minisig`` when it
+        exists); all rows or none."""
         file = Path(path)
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise OutcomeImportError(f"Cannot read {os.fspath(file)!r}: {exc.strerror}.") \
-                from None
-        planned = self._plan_rows(read_outcome_rows(raw, file), file)
-        return self._apply(planned, file, hashlib.sha256(raw).hexdigest())
+        raw = _read_limited(file)
+        sig_path = Path(signature) if signature is not None else Path(f"{file}.minisig")
+        sig_text = _read_signature(sig_path, required=signature is not None)
+        origin: dict[str, Any] = {"file_sha256": hashlib.sha256(raw).hexdigest()}
+        plain = raw
+        if is_age_file(raw):  # by its header, whatever the file is called
+            plain, key = decrypt_reply(raw, self._keys.reply_identities(), repr(file.name))
+            origin.update(decrypted_with=key.fingerprint,
+                          decrypted_sha256=hashlib.sha256(plain).hexdigest())
+        planned = self._plan_rows(read_outcome_rows(plain, file), file)
+        contact_keys = {}
+        for cid in sorted({int(p[0]["contact_id"]) for p in planned}):
+            contact_keys[cid] = self._contacts.trusted(cid).minisign_key
+        check = check_reply_signature(raw, sig_text, repr(sig_path.name), contact_keys,
+                                      repr(file.name))
+        origin.update(signed_by=check.key_id, signature=sig_path.name if sig_text else None)
+        return self._apply(planned, file, origin)
 
     def _plan_rows(self, rows: list[tuple[int, dict[str, Any]]], file: Path) -> list[_Planned]:
         """Check every row; raise listing all problems, or return the changes to make."""
@@ -109,9 +138,12 @@ class OutcomeService:
         comment = " ".join(str(data.get("comment") or "").split())[:2000] or None
         return (row, cid, outcome, when, comment)
 
-    def _apply(self, planned: list[_Planned], file: Path, digest: str) -> OutcomeImport:
+    def _apply(self, planned: list[_Planned], file: Path,
+               origin: dict[str, Any]) -> OutcomeImport:
         """Store the outcomes and move each pack on, in one transaction."""
-        summary = OutcomeImport(os.fspath(file), len(planned))
+        summary = OutcomeImport(os.fspath(file), len(planned),
+                                decrypted_with=origin.get("decrypted_with"),
+                                signed_by=origin.get("signed_by"))
         now = utc_now()
         with self._ctx.write():
             by_pack: dict[int, list[dict[str, Any]]] = {}
@@ -120,12 +152,12 @@ class OutcomeService:
                 by_pack.setdefault(row["id"], []).append(
                     {"capture_id": cid, "outcome": outcome, "time": when, "comment": comment})
             for pack_id, changes in by_pack.items():
-                ref, state = self._advance_pack(pack_id, changes, file.name, digest, now)
+                ref, state = self._advance_pack(pack_id, changes, file.name, origin, now)
                 summary.packs[ref] = state
         return summary
 
     def _advance_pack(self, pack_id: int, changes: list[dict[str, Any]], file_name: str,
-                      digest: str, now: str) -> tuple[str, str]:
+                      origin: dict[str, Any], now: str) -> tuple[str, str]:
         """Acknowledge (or close, once every item is final) a pack; return (ref, new state)."""
         row = self._repo.pack_by_id(pack_id)
         assert row is not None
@@ -139,7 +171,7 @@ class OutcomeService:
             values["closed_at"] = row["closed_at"] or now
         self._repo.update_pack(pack_id, values)
         self._ctx.audit.append(self._ctx.analyst, "pack.outcomes", f"pack:{row['ref']}", {
-            "ref": row["ref"], "file": file_name, "file_sha256": digest,
+            "ref": row["ref"], "file": file_name, **origin,
             "old_state": row["state"], "new_state": values["state"],
             "outcomes": changes})
         return row["ref"], values["state"]
@@ -166,3 +198,45 @@ class OutcomeService:
                 removal_rate=round(counts["removed"] / answered, 4) if answered else None,
                 median_hours_to_action=round(statistics.median(hours), 2) if hours else None))
         return result
+
+
+def _read_limited(file: Path) -> bytes:
+    """The file's bytes; one over :data:`MAX_OUTCOME_FILE` is refused unread."""
+    try:
+        with open(file, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_OUTCOME_FILE:
+                raise OutcomeImportError(
+                    f"{os.fspath(file)!r} is {size / 1e6:.1f} MB: an outcome file is a few "
+                    f"rows per item, at most {MAX_OUTCOME_FILE // (1024 * 1024)} MB; it is "
+                    "not read.")
+            raw = fh.read(MAX_OUTCOME_FILE + 1)
+    except OSError as exc:
+        raise OutcomeImportError(f"Cannot read {os.fspath(file)!r}: {exc.strerror}.") \
+            from None
+    if len(raw) > MAX_OUTCOME_FILE:
+        raise OutcomeImportError(f"{os.fspath(file)!r} grew past "
+                                 f"{MAX_OUTCOME_FILE // (1024 * 1024)} MB while being read.")
+    return raw
+
+
+def _read_signature(path: Path, *, required: bool) -> str | None:
+    """The text of a ``.minisig`` file; ``None`` when there is none (and none was named)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(16_385)
+    except FileNotFoundError:
+        if required:
+            raise OutcomeImportError(f"The signature file {os.fspath(path)!r} does not "
+                                     "exist.") from None
+        return None
+    except OSError as exc:
+        raise OutcomeImportError(f"Cannot read the signature {os.fspath(path)!r}: "
+                                 f"{exc.strerror}.") from None
+    if len(raw) > 16_384:
+        raise OutcomeImportError(f"{os.fspath(path)!r} is too large for a minisign signature.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OutcomeImportError(f"{os.fspath(path)!r} is not a minisign signature (not "
+                                 "text).") from None

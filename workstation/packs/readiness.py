@@ -71,6 +71,11 @@ class ItemReadiness:
         blocking: whether a check makes sealing impossible (a platform mismatch).
         unconfirmed: how many indicators read by OCR are not confirmed yet: the pack
             lists them apart, marked unconfirmed, so sealing is allowed but warned.
+        content_id: the platform's id of the content (post id), if known.
+        no_locator: neither a URL nor a content id: a platform cannot find it, so it
+            is sealed only with the analyst's reason (``--allow-no-url``).
+        observed_source: who says when it was seen (``observed_time_source``:
+            analyst, file, system); see :attr:`weak_time`.
     """
 
     capture_id: int
@@ -81,10 +86,18 @@ class ItemReadiness:
     checks: tuple[str, ...]
     blocking: bool
     unconfirmed: int = 0
+    content_id: str | None = None
+    no_locator: bool = False
+    observed_source: str = "analyst"
 
     @property
     def ok(self) -> bool:
         return not self.checks
+
+    @property
+    def weak_time(self) -> bool:
+        """Whether the observed time is only the file's modification time."""
+        return self.observed_source == "file"
 
 
 def item_readiness(capture: Capture, contact_platform: str | None, indicators: int,
@@ -97,7 +110,10 @@ def item_readiness(capture: Capture, contact_platform: str | None, indicators: i
                 if contact_platform is not None else None)
     if mismatch:
         checks.append(mismatch)
-    if not capture.source_url:
+    no_locator = not has_locator(capture)
+    if no_locator:
+        checks.append("no source URL or content id")
+    elif not capture.source_url:
         checks.append("no source URL")
     if not has_ocr:
         checks.append("not OCR'd yet")
@@ -107,7 +123,13 @@ def item_readiness(capture: Capture, contact_platform: str | None, indicators: i
                       else f"{unconfirmed} {plural} not confirmed")
     return ItemReadiness(capture.id, capture.platform, capture.handle, capture.source_url,
                          indicators, tuple(checks), blocking=mismatch is not None,
-                         unconfirmed=unconfirmed)
+                         unconfirmed=unconfirmed, content_id=capture.content_id,
+                         no_locator=no_locator, observed_source=capture.captured_at_source)
+
+
+def has_locator(capture: Capture) -> bool:
+    """Whether a platform can find the content: a URL or a content id (post id)."""
+    return bool((capture.source_url or "").strip() or (capture.content_id or "").strip())
 
 
 def fits(captures: Sequence[Capture], contact_platform: str) -> bool:

@@ -79,8 +79,10 @@ class TrailState:
                 **{k: details.get(k) for k in CONTACT_FIELDS},
                 "recipients": sorted(str(r.get("recipient")) for r in recipients
                                      if isinstance(r, dict)),
-                "verified": None,
+                "verified": None, "minisign_key": details.get("minisign_key"),
             }
+        elif entry.action == "contact.minisign" and contact_id in self.contacts:
+            self.contacts[contact_id]["minisign_key"] = details.get("minisign_key")
         elif entry.action == "contact.verify" and contact_id in self.contacts:
             self.contacts[contact_id]["verified"] = {
                 "by": entry.analyst, "note": details.get("note"),
@@ -147,6 +149,8 @@ def contact_differences(want: dict[str, Any], row: Any, recipients: list[Any]) -
         if row[column] != want.get(column):
             found.append(f"{column} is {row[column]!r} but {want.get(column)!r} according to "
                          "the audit trail")
+    if row["minisign_key"] != want.get("minisign_key"):
+        found.append("its minisign key (for signed replies) differs from the audit trail")
     have_keys = sorted(str(r["recipient"]) for r in recipients)
     if have_keys != want["recipients"]:
         found.append("its recipient keys differ from the audit trail (a key was replaced, "

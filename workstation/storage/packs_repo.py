@@ -57,7 +57,7 @@ class PacksRepo:
     # --------------------------------------------------------------- contacts
     def insert_contact(self, record: dict[str, Any]) -> int:
         columns = ("platform", "organisation", "name", "role", "email", "source", "created_at",
-                   "created_by")
+                   "created_by", "minisign_key")
         cur = self.conn.execute(
             f"INSERT INTO contacts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             tuple(record.get(c) for c in columns),
@@ -96,6 +96,11 @@ class PacksRepo:
             (platform, email),
         ).fetchall()
 
+    def set_minisign_key(self, contact_id: int, key: str | None) -> None:
+        """The platform's minisign public key (base64 line) for its signed replies."""
+        self.conn.execute("UPDATE contacts SET minisign_key = ? WHERE id = ?",
+                          (key, contact_id))
+
     def set_verified(self, contact_id: int, by: str, at: str, note: str | None) -> None:
         self.conn.execute(
             "UPDATE contacts SET verified_by = ?, verified_at = ?, verify_note = ? WHERE id = ?",
@@ -121,10 +126,16 @@ class PacksRepo:
         )
         return int(cur.lastrowid or 0)
 
-    def insert_items(self, pack_id: int, capture_ids: Sequence[int]) -> None:
+    def insert_items(self, pack_id: int, capture_ids: Sequence[int],
+                     requests: dict[int, dict[str, Any]] | None = None) -> None:
+        """The pack's items in order, each with its own request (JSON of the fields that
+        differ from the pack's, ``{}`` when none)."""
+        requests = requests or {}
         self.conn.executemany(
-            "INSERT INTO pack_items (pack_id, capture_id, position) VALUES (?, ?, ?)",
-            [(pack_id, cid, n) for n, cid in enumerate(capture_ids, start=1)],
+            "INSERT INTO pack_items (pack_id, capture_id, position, request) "
+            "VALUES (?, ?, ?, ?)",
+            [(pack_id, cid, n, dumps(requests.get(cid) or {}))
+             for n, cid in enumerate(capture_ids, start=1)],
         )
 
     def update_pack(self, pack_id: int, values: dict[str, Any]) -> None:

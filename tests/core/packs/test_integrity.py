@@ -28,6 +28,7 @@ from tests.core.packs.support import (
 )
 from workstation.crypto.recipients import fingerprint_of
 from workstation.evidence.images import make_thumbnail, probe_bytes, working_copy
+from workstation.evidence.thumbs import preview_from_original, reduced_thumbnail
 from workstation.packs.models import AgencyKeyError
 from workstation.storage.sqlitelib import sqlite3
 
@@ -182,11 +183,13 @@ def test_a_swapped_thumbnail_is_reported_replaced_and_never_reaches_a_report(
         out = tmp_path / "pack.alertpack.age"
         ws.packs.build(template.tiktok_age, [a], output=out)
         original = ws.captures.read_evidence(a)
+        shown = preview_from_original(ws.ctx, target.sha256, target.width, target.height)
     _info, image = probe_bytes(original)
     expected = make_thumbnail(working_copy(image))  # regenerated from the original
     html = _report_html(out, template.age_key)
     assert expected == real
-    assert base64.b64encode(expected).decode("ascii") in html
+    assert shown == reduced_thumbnail(original, target.width * target.height + 1)
+    assert base64.b64encode(shown).decode("ascii") in html  # made from the original
     assert base64.b64encode(forged).decode("ascii") not in html
 
 

@@ -209,7 +209,8 @@ def test_readme_names_the_key_to_check_against(sealed: Sealed, tmp_path: Path) -
     assert manifest["issuer"]["agency"] == TEST_ISSUER["agency_name"]
     assert manifest["issuer"]["contact_24x7"]["phone"] == TEST_ISSUER["contact_24x7_phone"]
     assert manifest["outcome_reporting"]["send_to"] == TEST_ISSUER["reply_to"]
-    assert f"Send it to: {TEST_ISSUER['reply_to']}" in readme
+    assert (f"Send outcomes.csv.age (and outcomes.csv.age.minisig) to: "
+            f"{TEST_ISSUER['reply_to']}") in readme
     # the platform's own check of the fingerprint, as the README shows it
     pub = sealed.agency_pub.read_text().splitlines()[-1]
     digest = subprocess.run(["sha256sum"], input=pub, capture_output=True, text=True,

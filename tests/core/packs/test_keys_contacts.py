@@ -42,7 +42,7 @@ def test_key_init_export_rotate(tmp_path: Path) -> None:
     assert created.returncode == 0, created.stderr
     assert "passphrase-encrypted files" in created.stdout
     secrets = sorted((ws / "secrets").iterdir())
-    assert [p.name.split("-")[0] for p in secrets] == ["archive", "signing"]
+    assert [p.name.split("-")[0] for p in secrets] == ["archive", "reply", "signing"]
     for path in secrets:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.read_bytes().startswith(b"age-encryption.org/v1")

@@ -92,7 +92,7 @@ def test_recipient_opens_the_pack_with_the_standard_tools(sealed: Sealed, tmp_pa
 def test_manifest_describes_every_item(sealed: Sealed, tmp_path: Path) -> None:
     zf = _zip(sealed, tmp_path)
     manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["format"] == "alertpack" and manifest["format_version"] == 1
+    assert manifest["format"] == "alertpack" and manifest["format_version"] == 2
     assert manifest["pack_ref"] == sealed.ref and re.fullmatch(r"NCA-AP-\d{4}-\d{6}", sealed.ref)
     assert manifest["handling"] == "OFFICIAL-SENSITIVE"
     issuer = manifest["issuer"]

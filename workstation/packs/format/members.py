@@ -8,7 +8,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from workstation.packs.format.spec import (
     _MEDIA_TYPES,
@@ -58,6 +58,12 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             "observed_time_source": item.observed_at_source,
             "languages": item.languages,
             "policy": item.policy,
+            # what is asked for this item (version 2): the pack's values unless set per item
+            "action": item.action,
+            "priority": item.priority,
+            "deadline_utc": item.deadline_utc,
+            "no_locator_reason": item.no_locator_reason,
+            **({"policy_basis": item.policy_basis} if item.policy_basis else {}),
             "indicators": item.indicators,
             "unconfirmed": item.unconfirmed,
             "pdq": ({"hash": item.pdq, "quality": item.pdq_quality}
@@ -109,6 +115,9 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
         },
         "outcome_reporting": {
             "send_to": spec.reply_to,
+            "reply_recipient": spec.reply_recipient,
+            "encryption": "age",
+            "commands": reply_commands(spec),
             "formats": ["csv", "json"],
             "fields": list(OUTCOME_FIELDS),
             "outcomes": list(OUTCOMES),
@@ -117,7 +126,10 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             "description": (
                 "One row per item: pack_ref, capture_id, outcome (removed, restricted, "
                 "no_violation, already_gone or pending), time of the action, optional comment. "
-                "CSV with that header row, or JSON: a list of objects with those keys."
+                "CSV with that header row, or JSON: a list of objects with those keys. "
+                "Encrypt it to reply_recipient with age (and optionally sign the encrypted "
+                "file with your own minisign key, whose public key the issuer holds) before "
+                "sending it to send_to."
             ),
         },
         "items": entries,
@@ -126,12 +138,21 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
     }
 
 
-def _csv_cell(value: Any) -> str:
-    """A CSV cell that spreadsheets will not run as a formula (numbers like +44... stay)."""
+#: Cells that start like a formula but are plain values a spreadsheet shows as such:
+#: an E.164 phone number (``+447700900123``), a number (``-12.5``) or a handle
+#: (``@mohajer.travel``).  See docs/pack-format.md, "CSV cells".
+_PLAIN_CELL = re.compile(r"\+[0-9]{1,15}|[+-]?[0-9]+(?:\.[0-9]+)?|@[A-Za-z0-9._]+")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: one that starts with ``=``,
+    a tab or a carriage return, or with ``+``, ``-`` or ``@`` and is not a plain
+    phone number, number or handle, gets a leading ``'``; every other cell is written
+    as it is (``@mohajer.travel``, ``+447700900123``)."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] in ("+", "-") and not re.fullmatch(r"[+-][\d\s().-]*", text)
-    ):
+    first = text[:1]
+    if first in ("=", "\t", "\r") or (
+            first in ("+", "-", "@") and _PLAIN_CELL.fullmatch(text) is None):
         return "'" + text
     return text
 
@@ -143,12 +164,15 @@ def indicators_csv(spec: PackSpec, items: Sequence[PackItem]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["pack_ref", "item", "capture_id", "kind", "value", "normalized", "source",
-                     "prior_packs"])
+                     "prior_packs", "action", "priority", "deadline_utc", "policy",
+                     "platform"])
     for item in items:
         for ind in item.indicators:
-            writer.writerow([_csv_cell(v) for v in (
+            writer.writerow([csv_cell(v) for v in (
                 spec.ref, item.position, item.capture_id, ind.get("kind"), ind.get("value"),
                 ind.get("normalized"), ind.get("source"), " ".join(ind.get("prior_packs", [])),
+                item.action, item.priority, item.deadline_utc, item.policy,
+                ind.get("platform") or "",  # a handle's platform is the one its text names
             )])
     return out.getvalue().encode("utf-8")
 
@@ -197,6 +221,40 @@ If any step fails, do not act on the pack: call the 24/7 contact below.
 """
 
 
+def reply_commands(spec: PackSpec) -> dict[str, str] | None:
+    """The commands a platform runs to answer: encrypt (and optionally sign)."""
+    if not spec.reply_recipient:
+        return None
+    return {"encrypt": f"age -r {spec.reply_recipient} -o outcomes.csv.age outcomes.csv",
+            "sign": "minisign -S -s platform.key -m outcomes.csv.age"}
+
+
+def _answer_lines(spec: PackSpec) -> list[str]:
+    """README's HOW TO ANSWER section: fill in, encrypt (optionally sign), send."""
+    c24 = spec.contact_24x7
+    send_to = spec.reply_to or c24.get("email") or "(the sender of this pack)"
+    lines = [
+        "HOW TO ANSWER",
+        "  1. Fill in outcome-template.csv and save it as outcomes.csv -- one row per",
+        "     item: pack_ref, capture_id, outcome, time, comment -- with outcome one of:",
+        "     removed, restricted, no_violation, already_gone, pending; time in UTC",
+        "     (e.g. 2026-01-31T14:05:00Z).",
+    ]
+    commands = reply_commands(spec)
+    if commands is None:
+        return [*lines, f"  2. Send it to: {send_to}"]
+    return [
+        *lines,
+        "  2. Encrypt it to the agency's reply key (only the agency can read it):",
+        f"       {commands['encrypt']}",
+        "     Optionally sign the encrypted file with your own minisign key (give the",
+        "     agency your public key once, apart from any answer):",
+        f"       {commands['sign']}",
+        f"  3. Send outcomes.csv.age (and outcomes.csv.age.minisig) to: {send_to}",
+        "     by e-mail or any channel you use with us; never send outcomes.csv itself.",
+    ]
+
+
 def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
     """``README.txt``: what this is, the recipient's steps, what we ask, how to answer."""
     c24 = spec.contact_24x7
@@ -216,6 +274,7 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
         f"  Please also preserve the content and the related account data for "
         f"{spec.preserve_days} days.",
     ]
+    lines += _item_request_lines(spec, items)
     if spec.reason:
         lines += ["", "WHY", f"  {spec.reason}"]
     lines += [
@@ -235,6 +294,9 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
         "                       (with earlier packs naming them); values read but not yet",
         "                       confirmed are listed apart in manifest.json and report.html",
         "  stix.json            the same as a STIX 2.1 bundle",
+        "  misp.json            the same as a MISP event (import it into MISP as JSON)",
+        "  portal.csv           one row per item (URL, content id, account, policy, action,",
+        "                       priority, deadline) to copy into a web reporting form",
         "  outcome-template.csv the form for your answer",
         f"  {SUMS} / {SUMS_SIG}   checksums of every file, signed by the agency",
         "",
@@ -243,11 +305,7 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
         "This pack was encrypted to these keys (fingerprints):",
         *_fingerprint_lines(spec),
         "",
-        "HOW TO ANSWER",
-        "  Fill in outcome-template.csv -- one row per item: pack_ref, capture_id, outcome,",
-        "  time, comment -- with outcome one of: removed, restricted, no_violation,",
-        "  already_gone, pending; time in UTC (e.g. 2026-01-31T14:05:00Z).",
-        f"  Send it to: {spec.reply_to or c24.get('email') or '(the sender of this pack)'}",
+        *_answer_lines(spec),
         "",
         "24/7 CONTACT",
         f"  {c24.get('name', '')}  {c24.get('phone', '')}  {c24.get('email', '')}".rstrip(),
@@ -257,8 +315,28 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_preview(path: Path, box: tuple[int, int] = _PREVIEW_BOX) -> bytes | None:
-    """A JPEG preview of an image file for the report, or None when it cannot be made cheaply."""
+def _item_request_lines(spec: PackSpec, items: Sequence[PackItem]) -> list[str]:
+    """The items whose request differs from the pack's (action, priority, deadline,
+    policy), and those sent without a URL or content id, for ``README.txt``."""
+    lines = []
+    policy = str(spec.basis.get("id"))
+    for item in items:
+        differs = [f"{item.action.upper()}" if item.action != spec.action else "",
+                   f"{item.priority}" if item.priority != spec.priority else "",
+                   f"by {item.deadline_utc}" if item.deadline_utc != spec.deadline_at else "",
+                   f"policy {item.policy}" if item.policy != policy else ""]
+        said = ", ".join(d for d in differs if d)
+        if said:
+            lines.append(f"  Item {item.position} (capture #{item.capture_id}): {said}")
+        if item.no_locator_reason:
+            lines.append(f"  Item {item.position} (capture #{item.capture_id}) has no URL or "
+                         f"content id; sent because: {item.no_locator_reason}")
+    return ["  Per item (manifest.json has every item's request):", *lines] if lines else []
+
+
+def make_preview(path: Path | BinaryIO, box: tuple[int, int] = _PREVIEW_BOX) -> bytes | None:
+    """A JPEG preview of an image (a file, or the verified bytes in a file object) for the
+    report, or None when it cannot be made cheaply."""
     from PIL import Image, ImageOps
 
     import workstation.evidence.images  # noqa: F401 - registers the HEIC opener

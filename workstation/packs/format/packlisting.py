@@ -12,10 +12,10 @@ from typing import Any
 from workstation.packs.format.spec import (
     _SUMS_LINE,
     FORMAT,
-    FORMAT_VERSION,
     MANIFEST,
     SUMS,
     SUMS_SIG,
+    SUPPORTED_FORMAT_VERSIONS,
     compact_fingerprint,
 )
 from workstation.packs.format.zipbase import MemberDigest, name_key
@@ -89,6 +89,22 @@ def load_manifest(data: bytes) -> dict[str, Any] | str:
     return manifest
 
 
+#: Members every pack of a format version has beyond ``REQUIRED_FILES`` (which version 1
+#: packs have): checked once the manifest says which version the pack is.
+MEMBERS_SINCE = {2: ("misp.json", "portal.csv")}
+
+
+def missing_members(manifest: dict[str, Any], digests: dict[str, MemberDigest]) -> list[str]:
+    """The members the pack's format version requires that are not among the signed
+    members read (``misp.json`` and ``portal.csv`` since version 2)."""
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        return []
+    return [f"{name} is missing (required since format version {since})"
+            for since, names in sorted(MEMBERS_SINCE.items()) if version >= since
+            for name in names if name not in digests]
+
+
 def manifest_problems(manifest: dict[str, Any], digests: dict[str, MemberDigest],
                       fields: dict[str, str]) -> tuple[list[str], int]:
     """What is wrong with the manifest given the signed comment and the members read;
@@ -96,9 +112,10 @@ def manifest_problems(manifest: dict[str, Any], digests: dict[str, MemberDigest]
     problems: list[str] = []
     if manifest.get("format") != FORMAT:
         problems.append("not an alert pack manifest")
-    elif manifest.get("format_version") != FORMAT_VERSION:
+    elif manifest.get("format_version") not in SUPPORTED_FORMAT_VERSIONS:
         problems.append(f"format version {manifest.get('format_version')} is not supported "
-                        f"(this tool reads version {FORMAT_VERSION})")
+                        f"(this tool reads versions "
+                        f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))})")
     if manifest.get("pack_ref") != fields.get("alertpack"):
         problems.append(f"pack_ref {manifest.get('pack_ref')!r} differs from the signed "
                         f"reference {fields.get('alertpack')!r}")
@@ -121,4 +138,5 @@ def manifest_problems(manifest: dict[str, Any], digests: dict[str, MemberDigest]
             elif got.sha256 != f.get("sha256") or got.md5 != f.get("md5"):
                 problems.append(f"item {item.get('item')}: {path} differs from its "
                                 "SHA-256/MD5 in the manifest")
+    problems += missing_members(manifest, digests)
     return problems, len(items)

@@ -23,6 +23,8 @@ from workstation.packs.format.members import (
     outcome_template_csv,
     readme_text,
 )
+from workstation.packs.format.misp import misp_event
+from workstation.packs.format.portal import portal_csv, portal_rows
 from workstation.packs.format.report import report_html
 from workstation.packs.format.safezip import (
     EvidenceChanged,
@@ -151,6 +153,37 @@ class _PreviewSpool:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
+def _late_members(spec: PackSpec, items: Sequence[PackItem]) -> list[tuple[str, bytes]]:
+    """The members made from the items' details alone (STIX, MISP, the CSV sheets): pure
+    Python, seconds for a few hundred items.  Written after the evidence, so that they
+    are made while the previews' worker threads finish decoding (which needs no GIL);
+    made before it, or in a thread beside it, they would hold the stream back."""
+    return [
+        ("stix.json", stix_bundle(spec, items).encode("utf-8")),
+        ("misp.json", misp_event(spec, items).encode("utf-8")),
+        ("indicators.csv", indicators_csv(spec, items)),
+        ("portal.csv", portal_csv(portal_rows(spec, items))),
+        ("outcome-template.csv", outcome_template_csv(spec, items)),
+    ]
+
+
+def _add_evidence(zw: ZipPackWriter, items: Sequence[PackItem],
+                  progress: ProgressCallback | None) -> None:
+    """Stream each original into the ZIP, checked against the SHA-256 recorded at capture."""
+    for done, item in enumerate(items):
+        report(progress, done, len(items), item.evidence_name)
+        digest = zw.add_file(item.evidence_path, item.evidence_name,
+                             expected_sha256=item.sha256,
+                             # The SHA-256 check proves these are the captured
+                             # bytes, so the MD5 recorded at capture holds:
+                             # no second MD5 pass (~30% CPU per byte).
+                             md5=False)
+        if digest.md5 and digest.md5 != item.md5.lower():
+            raise EvidenceChanged(
+                f"Evidence of capture #{item.capture_id} has an MD5 of {digest.md5}, not "
+                f"the {item.md5} recorded at capture. The pack was not created.")
+
+
 def seal(
     spec: PackSpec,
     items: Sequence[PackItem],
@@ -175,7 +208,6 @@ def seal(
     comment = trusted_comment(spec)
     sink = _FilesSink(destinations, modes or [0o644] * len(destinations))
     out_sha = hashlib.sha256()
-    total = len(items)
     previews: _PreviewSpool | None = None
     try:
         # Every core: the evidence streams in a few seconds a GB, while decoding the
@@ -190,26 +222,14 @@ def seal(
         ):
             zw.add_bytes(MANIFEST, manifest)
             zw.add_bytes("README.txt", readme_text(spec, items).encode("utf-8"))
-            zw.add_bytes("stix.json", stix_bundle(spec, items).encode("utf-8"))
-            zw.add_bytes("indicators.csv", indicators_csv(spec, items))
-            zw.add_bytes("outcome-template.csv", outcome_template_csv(spec, items))
             for item in items:
                 ocr = item.ocr_bytes()
                 if ocr is not None:
                     zw.add_bytes(item.ocr_name, ocr)
-            for done, item in enumerate(items):
-                report(progress, done, total, item.evidence_name)
-                digest = zw.add_file(item.evidence_path, item.evidence_name,
-                                     expected_sha256=item.sha256,
-                                     # The SHA-256 check proves these are the captured
-                                     # bytes, so the MD5 recorded at capture holds:
-                                     # no second MD5 pass (~30% CPU per byte).
-                                     md5=False)
-                if digest.md5 and digest.md5 != item.md5.lower():
-                    raise EvidenceChanged(
-                        f"Evidence of capture #{item.capture_id} has an MD5 of {digest.md5}, not "
-                        f"the {item.md5} recorded at capture. The pack was not created.")
-            report(progress, total, total, "report.html")
+            _add_evidence(zw, items, progress)
+            for name, data in _late_members(spec, items):
+                zw.add_bytes(name, data)
+            report(progress, len(items), len(items), "report.html")
             zw.add_stream(_IterReader(report_html(spec, items, previews.get)), "report.html")
             sums = zw.sha256sum_manifest().encode("utf-8")
             zw.add_bytes(SUMS, sums)

@@ -19,7 +19,13 @@ from workstation.packs.format.safezip import MemberDigest
 FORMAT = "alertpack"
 
 
-FORMAT_VERSION = 1
+#: Version 2 (issue 13): the encrypted return path (``outcome_reporting.send_to`` and
+#: ``reply_recipient``) and the other fields documented "since version 2".
+FORMAT_VERSION = 2
+
+
+#: The versions this code opens and lists (a version-1 pack still opens).
+SUPPORTED_FORMAT_VERSIONS = (1, 2)
 
 
 PACK_SUFFIX = ".alertpack.age"
@@ -125,6 +131,8 @@ class PackSpec:
     signing_key_id: str
     app_version: str
     reply_to: str | None = None
+    #: the agency's age reply recipient (``age1…``) a platform encrypts its answer to
+    reply_recipient: str | None = None
     #: the audit trail's head when the pack was sealed: ``{"seq": N, "sha256": ...}``
     audit_head: dict[str, Any] | None = None
     #: the signing key's fingerprint (eight groups of four hex digits: the first 32 of the
@@ -181,6 +189,15 @@ class PackItem:
     ocr_unread: list[list[int]] = field(default_factory=list)
     prior_refs: list[str] = field(default_factory=list)
     preview: Callable[[], bytes | None] | None = None
+    #: what is asked for this item (since format version 2): the pack's action,
+    #: priority and deadline unless the analyst set the item's own (``policy`` above)
+    action: str = "remove"
+    priority: str = "normal"
+    deadline_utc: str = ""
+    #: why an item without a URL and without a content id was sent anyway
+    no_locator_reason: str | None = None
+    #: the clause cited when the item's policy differs from the pack's basis
+    policy_basis: dict[str, Any] | None = None
 
     @property
     def stem(self) -> str:

@@ -4,7 +4,10 @@ Only confirmed indicators become STIX ``indicator`` objects: a consumer acts on
 them, so what the analyst has not confirmed (an OCR misreading, say) stays in the
 manifest and the report, marked unconfirmed, and is only counted here.  A handle is
 an account on the platform its text names (``Instagram: @x`` in a Facebook post is
-an Instagram account), else on the pack's platform.
+an Instagram account), else on the pack's platform.  A wallet is an indicator whose
+pattern names a custom ``x-cryptocurrency-wallet`` object (STIX 2.1 has no wallet
+object; the OASIS validator accepts ``x-`` types in patterns); a price is a ``note``
+on the item's observed data.
 """
 
 from __future__ import annotations
@@ -75,7 +78,9 @@ def stix_bundle(spec: PackSpec, items: Sequence[PackItem]) -> str:
         made = [indicator(
             f"Screenshot of item {item.position} (capture #{item.capture_id})",
             f"[file:hashes.'SHA-256' = '{item.sha256}']",
-            f"SHA-256 of the original screenshot {item.evidence_name} in pack {spec.ref}.")]
+            f"SHA-256 of the original screenshot {item.evidence_name} in pack {spec.ref}. "
+            f"Requested: {item.action} ({item.priority}) by {item.deadline_utc} under "
+            f"{item.policy}.")]
         if item.source_url:
             made.append(indicator(f"Advert URL (item {item.position})",
                                   f"[url:value = '{_stix_str(item.source_url)}']",
@@ -97,6 +102,9 @@ def stix_bundle(spec: PackSpec, items: Sequence[PackItem]) -> str:
                                      target_ref=observed.id, **common)
             objects.append(rel)
             report_refs.append(rel.id)
+        for note in _price_notes(spec, item, observed, common):
+            objects.append(note)
+            report_refs.append(note.id)
     unconfirmed = sum(len(item.unconfirmed) for item in items)
     not_indicators = (f" {unconfirmed} further value(s) read from the adverts are not "
                       "confirmed by the analyst: they are listed, marked unconfirmed, in "
@@ -137,11 +145,39 @@ def _indicator_pattern(ind: dict[str, Any], account_type: str) -> str | None:
         on = _STIX_ACCOUNT_TYPES.get(named, named) if named else account_type
         return (f"[user-account:account_type = '{_stix_str(on)}' AND "
                 f"user-account:account_login = '{v}']")
-    return None  # prices and wallets are in indicators.csv and the manifest
+    if kind == "crypto":  # STIX 2.1 has no wallet object: a custom (x-) type in the pattern
+        symbol, _, address = value.partition(":")
+        if not address:
+            return f"[x-cryptocurrency-wallet:address = '{v}']"
+        return (f"[x-cryptocurrency-wallet:currency = '{_stix_str(symbol)}' AND "
+                f"x-cryptocurrency-wallet:address = '{_stix_str(address)}']")
+    return None  # prices are notes on the observed data (see _price_notes)
+
+
+def _price_notes(spec: PackSpec, item: PackItem, observed: Any,
+                 common: dict[str, Any]) -> list[Any]:
+    """The prices an item advertises, as STIX notes on its observed data: what the
+    crossing costs is context for the platform, not something to detect."""
+    import stix2
+
+    notes = []
+    for ind in item.indicators:
+        if ind.get("kind") != "price" or not ind.get("normalized"):
+            continue
+        notes.append(stix2.Note(
+            abstract=f"Price advertised: {ind['normalized']}",
+            content=(f"Item {item.position} of pack {spec.ref} advertises a price of "
+                     f"{ind['normalized']} (as written: {ind.get('value')})."),
+            object_refs=[observed.id], **common))
+    return notes
 
 
 def _indicator_name(ind: dict[str, Any]) -> str:
-    """``phone +44...``; a handle names its platform (``instagram account x``)."""
+    """``phone +44...``; a handle names its platform (``instagram account x``); a
+    wallet its currency (``BTC wallet bc1...``)."""
     if ind.get("kind") == "handle" and ind.get("platform"):
         return f"{ind['platform']} account {ind['normalized']}"
+    if ind.get("kind") == "crypto" and ":" in str(ind.get("normalized")):
+        symbol, _, address = str(ind["normalized"]).partition(":")
+        return f"{symbol} wallet {address}"
     return f"{ind['kind']} {ind['normalized']}"
