@@ -357,6 +357,10 @@ def _pack_open(args: argparse.Namespace) -> int:
             print(f"VALID: {result.ref} ({result.platform}), {result.items} item(s), signed by "
                   f"agency key {result.signer_key_id}")
             print(f"Trusted comment: {shown(result.trusted_comment)}")
+            if result.reply_recipient:
+                print(f"Answer with: age -r {shown(result.reply_recipient)} -o outcomes.csv.age "
+                      f"outcomes.csv, sent to {shown(result.reply_to or 'the sender')} "
+                      "(README.txt, HOW TO ANSWER)")
             if result.extracted_to:
                 print(f"Verified files are in {shown(result.extracted_to)}")
         else:

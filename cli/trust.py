@@ -181,7 +181,8 @@ def cmd_contact(ws: Workspace, args: argparse.Namespace) -> int:
             print_json({**contact.to_dict(), **({"exported_key": exported} if exported else {})})
         else:
             print(f"Contact #{contact.id} verified by {contact.verified_by} at "
-                  f"{contact.verified_at}.")
+                  f"{contact.verified_at}; the keys whose fingerprints were checked:")
+            print("\n".join(_contact_lines(contact)))
             if exported:
                 print(f"Agency public key {exported['key_id']} (fingerprint "
                       f"{exported['fingerprint']}) written to {shown(exported['file'])}: give "

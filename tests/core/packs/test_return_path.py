@@ -256,6 +256,12 @@ def test_contact_minisign_key_is_audited_and_guarded(template: Template, tmp_pat
         assert ws.contacts.set_minisign(added.id, None).minisign_key is None
         assert ws.contacts.set_minisign(added.id, line).minisign_key == line
         assert ws.contacts.trusted(added.id).minisign_key == line
+        fingerprint = ws.contacts.trusted(added.id).minisign_fingerprint
+    # what the analyst reads back to the platform when verifying includes the signing key
+    verified = run_cli("contact", "verify", str(added.id), "--note", "phone call",
+                       workspace=ws_dir)
+    assert verified.returncode == 0, verified.stderr
+    assert fingerprint and fingerprint in verified.stdout and "minisign" in verified.stdout
     # a key swapped outside the application is never used to check a signature
     other, _ = _minisign_keys(tmp_path, "attacker")
     conn = sqlite3.connect(ws_dir / "workspace.db")
@@ -286,9 +292,18 @@ def test_format_version_2_and_a_version_1_pack_still_opens(
                           "--identity", str(template.age_key), "--trust", str(pub),
                           "-o", str(out), "--json")
         assert verdict.returncode == 0, verdict.stdout + verdict.stderr
-        assert json.loads(verdict.stdout)["valid"] is True
+        opened = json.loads(verdict.stdout)
+        assert opened["valid"] is True
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["format_version"] == version
+        # pack open names where and how to answer, from the signed manifest
+        assert opened["reply_recipient"] == manifest["outcome_reporting"]["reply_recipient"]
+        assert opened["reply_to"] == manifest["outcome_reporting"]["send_to"]
+        if version == 2:
+            assert opened["reply_recipient"].startswith("age1")
+            text = run_cli("pack", "open", str(tmp_path / f"{name}.alertpack.age"),
+                           "--identity", str(template.age_key), "--trust", str(pub))
+            assert f"age -r {opened['reply_recipient']} -o outcomes.csv.age" in text.stdout
     assert v1.ref != v2.ref
 
 

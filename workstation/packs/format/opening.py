@@ -86,6 +86,8 @@ class OpenReport:
     items: int | None = None
     files: int | None = None
     extracted_to: str | None = None
+    reply_to: str | None = None  # where outcomes go (signed manifest, version 2)
+    reply_recipient: str | None = None  # the age1... recipient outcomes are encrypted to
 
     @property
     def valid(self) -> bool:
@@ -108,7 +110,9 @@ class OpenReport:
             "verdict": "valid" if self.valid else "INVALID", "failure": self.failure,
             "ref": self.ref, "platform": self.platform, "signer_key_id": self.signer_key_id,
             "trusted_comment": self.trusted_comment, "items": self.items, "files": self.files,
-            "extracted_to": self.extracted_to, "checks": [asdict(c) for c in self.checks],
+            "extracted_to": self.extracted_to, "reply_to": self.reply_to,
+            "reply_recipient": self.reply_recipient,
+            "checks": [asdict(c) for c in self.checks],
         }
 
 
@@ -475,6 +479,10 @@ def _check_manifest(result: OpenReport, manifest: dict[str, Any] | str,
         return
     problems, items = manifest_problems(manifest, digests, fields)
     result.items = items
+    reporting = manifest.get("outcome_reporting")
+    if not problems and isinstance(reporting, dict):  # shown only from a verified manifest
+        result.reply_to = _text_or_none(reporting.get("send_to"))
+        result.reply_recipient = _text_or_none(reporting.get("reply_recipient"))
     result.add("manifest", not problems,
                "; ".join(problems) if problems else
                f"{items} item(s); every file matches its SHA-256 and MD5")
@@ -502,3 +510,7 @@ def _extract(result: OpenReport, zf: zipfile.ZipFile,
         result.add("output", False, f"cannot write the verified files: {_describe(exc)}")
         return
     result.extracted_to = os.fspath(staging.target)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
