@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyrage
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.gui.guiutil import GUI_MARKS, answer_next_passphrase, wait_idle
@@ -105,3 +105,14 @@ def test_item_requests_time_source_and_no_locator_reason_from_the_keyboard(
     assert requests[first] == ItemRequest("restrict", "urgent", "2099-12-06T12:00:00.000Z")
     assert requests[second] == ItemRequest(
         no_locator_reason="Post deleted before its URL was noted")
+    # The sealed pack's rows for a platform's web form, one keystroke away (Ctrl+Shift+C).
+    qtbot.waitUntil(lambda: composer.web_form_button.isEnabled(), timeout=10_000)
+    QApplication.clipboard().clear()
+    composer.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is composer)
+    qtbot.keyClick(composer, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    lines = QApplication.clipboard().text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("pack_ref\titem\tcapture_id")
+    assert {line.split("\t")[2] for line in lines[1:]} == {str(first), str(second)}
+    assert "restrict" in next(line for line in lines[1:] if line.split("\t")[2] == str(first))

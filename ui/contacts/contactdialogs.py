@@ -59,8 +59,12 @@ def fingerprint_label(parent: QWidget, name: str) -> QLabel:
 
 
 def contact_fingerprints(contact: Contact) -> str:
-    """One line per recipient key: its kind and its grouped fingerprint."""
-    return "\n".join(f"{key.kind:<11} {spoken(key.fingerprint)}" for key in contact.recipients)
+    """One line per recipient key: its kind and its grouped fingerprint; and the
+    platform's minisign key (which signs its replies), when one is recorded."""
+    lines = [f"{key.kind:<11} {spoken(key.fingerprint)}" for key in contact.recipients]
+    if contact.minisign_fingerprint:
+        lines.append(f"{'minisign':<11} {spoken(contact.minisign_fingerprint)}")
+    return "\n".join(lines)
 
 
 class ContactDialog(QDialog):

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -46,6 +47,7 @@ from ui.packs.composer_items import PackItemsTable
 from ui.packs.composer_preview import ReportPreview
 from ui.packs.issuer import IssuerDialog, ask_issuer
 from ui.packs.outbox import describe_send
+from ui.packs.webform import web_form_text
 from workstation.errors import WorkstationError
 from workstation.models import Capture
 from workstation.packs.format.spec import ACTIONS, PRIORITIES
@@ -190,11 +192,23 @@ class PackComposer(QDialog):
         self.email_button = QPushButton("Queue for e-&mail", self)
         self.email_button.setObjectName("emailPack")
         self.email_button.clicked.connect(self.queue_email)
+        self.web_form_button = QPushButton("Cop&y for web form", self)
+        self.web_form_button.setObjectName("composerWebForm")
+        self.web_form_button.setToolTip("Put the sealed pack's items (URL, content id, "
+                                        "account, policy, action, priority, deadline) on the "
+                                        "clipboard, tab-separated, for a platform's web form.")
+        self.web_form_button.clicked.connect(self.copy_for_web_form)
+        self.web_form_action = QAction("Copy for web form", self)
+        self.web_form_action.setObjectName("composerWebFormAction")
+        self.web_form_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.web_form_action.triggered.connect(self.copy_for_web_form)
+        self.addAction(self.web_form_action)
+        self.web_form_button.setToolTip(self.web_form_button.toolTip() + " (Ctrl+Shift+C)")
         close = QPushButton("Close", self)
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         for button in (self.preview_button, self.seal_button, self.export_button,
-                       self.email_button):
+                       self.email_button, self.web_form_button):
             bottom.addWidget(button)
         bottom.addStretch(1)
         bottom.addWidget(close)
@@ -386,6 +400,17 @@ class PackComposer(QDialog):
         sealed = self.pack is not None and self._task is None
         self.export_button.setEnabled(sealed)
         self.email_button.setEnabled(sealed)
+        self.web_form_button.setEnabled(sealed)
+
+    def copy_for_web_form(self) -> str | None:
+        """The sealed pack's rows on the clipboard (:mod:`ui.packs.webform`)."""
+        if self.pack is None:
+            return None
+        text = web_form_text(self.reader, self.pack)
+        QApplication.clipboard().setText(text)
+        self.status.setText(f"Copied {len(self.pack.items)} item(s) of {self.pack.ref} for a "
+                            "web form (tab-separated, header row first).")
+        return text
 
     # ----------------------------------------------------------------- preview
     def show_preview(self) -> bool:

@@ -3,6 +3,7 @@ byte-exact under their SHA-256 and recorded with their metadata (``ws.intake``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -244,9 +245,14 @@ class Intake:
             capture_id = self._captures_repo.insert(record)
             tags = sorted({clean_tag(t) for t in meta.tags})
             self._captures_repo.add_tags(capture_id, tags)
+            # The thumbnail's hash: sealing uses the cached file as the report's preview
+            # only while its bytes still match it (workstation/packs/compose.py).
+            thumbnail_sha256 = hashlib.sha256(derived.thumbnail).hexdigest()
+            self._captures_repo.set_thumbnail_hash(capture_id, thumbnail_sha256)
             self._ctx.audit.append(
                 self._ctx.analyst, "capture.import", f"capture:{capture_id}",
-                {"record": record, "tags": tags, "case": meta.case or None, "source": display},
+                {"record": record, "tags": tags, "case": meta.case or None, "source": display,
+                 "thumbnail_sha256": thumbnail_sha256},
             )
             if derived.pdq is not None:
                 self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)

@@ -1,14 +1,18 @@
 """Thumbnails: derived from the verified original, never trusted as stored.
 
 A thumbnail on disk is a cache for the gallery.  Whatever leaves the workstation (a
-pack's report) is made afresh from the original whose SHA-256 was just checked
-(:func:`preview_from_original`: the same picture, decoded from the verified bytes in
-memory, a JPEG at a reduced scale); ``verify`` regenerates every stored thumbnail
-(:func:`thumbnail_from_original`, as the import made it), reports one that differs
-(swapped or damaged outside the application) and replaces it."""
+pack's report) is either that file when its bytes match the SHA-256 recorded when the
+import made it (:func:`recorded_thumbnail`; the hash is in ``thumbnail_hashes`` and in
+the ``capture.import`` audit entry, which ``verify`` compares), or made afresh from the
+original whose SHA-256 was just checked (:func:`preview_from_original`: the same
+picture, decoded from the verified bytes in memory, a JPEG at a reduced scale);
+``verify --thumbnails`` regenerates every stored thumbnail (:func:`thumbnail_from_original`,
+as the import made it), reports one that differs (swapped or damaged outside the
+application) and replaces it."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import warnings
@@ -33,6 +37,20 @@ from workstation.models import Problem
 def thumbnail_file(ctx: Context, sha256: str) -> Path:
     """Where the thumbnail of the original with ``sha256`` is cached."""
     return ctx.thumbs / sha256[:2] / f"{sha256}.jpg"
+
+
+def recorded_thumbnail(ctx: Context, sha256: str, recorded: str | None) -> bytes | None:
+    """The cached thumbnail of the original with ``sha256`` if its bytes (read once) have
+    the SHA-256 ``recorded`` when the import made it; else ``None`` (none recorded: a
+    capture imported before 0008; a missing, swapped, damaged or regenerated-differently
+    file): the caller makes the picture from the verified original instead."""
+    if not recorded:
+        return None
+    try:
+        data = thumbnail_file(ctx, sha256).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == recorded else None
 
 
 def thumbnail_from_original(ctx: Context, sha256: str, width: int, height: int) -> bytes:

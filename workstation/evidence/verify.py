@@ -45,9 +45,10 @@ class Verifier:
 
         ``thumbnails`` also remakes every cached thumbnail from its original and replaces one
         that differs: about 40 ms a capture (decoding the original), so an hour at 100,000
-        captures against about a minute without.  It is a check of the gallery's cache only:
-        nothing that leaves the workstation uses a cached thumbnail (reports remake theirs
-        from the verified original)."""
+        captures against about a minute without.  Without it a swapped thumbnail still
+        never reaches a report: sealing uses a cached thumbnail only while its bytes match
+        the hash recorded at import (compared with the audit trail here), and otherwise
+        makes the preview from the verified original."""
         result = VerifyReport()
         rows = self._captures_repo.raw_rows()
         total = len(rows)
@@ -78,6 +79,7 @@ class Verifier:
         """Compare the tables with the state the audit trail describes."""
         state, records = self._expected_state()
         problems = self._compare_captures(rows, state)
+        problems += self._compare_thumbnail_hashes(state.thumbnails)
         problems += self._compare_ocr_runs(state.ocr_runs)
         problems += self._compare_cases(state.cases)
         problems += compare_records(self._ctx, self._packs_repo, records)
@@ -139,6 +141,25 @@ class Verifier:
                 "record-deleted",
                 f"capture #{cid} is in the audit trail but missing from the database",
                 capture_id=cid))
+        return problems
+
+    def _compare_thumbnail_hashes(self, audited: dict[int, str]) -> list[Problem]:
+        """Report a recorded thumbnail hash (what lets sealing use the cached thumbnail)
+        that differs from its ``capture.import`` entry, or that no entry records."""
+        problems: list[Problem] = []
+        actual = self._captures_repo.thumbnail_hashes()
+        for cid, sha256 in sorted(actual.items()):
+            want = audited.get(cid)
+            if sha256 != want:
+                problems.append(Problem(
+                    "record-altered", f"thumbnail_hashes row {cid} (capture #{cid}): "
+                    f"{sha256!r} in the database but "
+                    + (f"{want!r} according to the audit trail" if want else
+                       "the audit trail records no thumbnail hash"), capture_id=cid))
+        for cid in sorted(set(audited) - set(actual)):
+            problems.append(Problem(
+                "record-deleted", f"thumbnail_hashes row {cid} (capture #{cid}) is in the "
+                "audit trail but missing from the database", capture_id=cid))
         return problems
 
     def _compare_ocr_runs(self, ocr_runs: dict[int, tuple[int, dict[str, Any]]]
@@ -218,12 +239,16 @@ class _AuditState:
     cases: dict[int, dict[str, Any]] = field(default_factory=dict)
     #: run id -> (capture id, the details of its ``ocr.run`` entry)
     ocr_runs: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    #: capture id -> the SHA-256 its import recorded of its thumbnail (since 0008)
+    thumbnails: dict[int, str] = field(default_factory=dict)
 
     def apply(self, action: str, subject_id: int, details: dict[str, Any]) -> None:
         """Fold one audit entry into the expected state."""
         if action == "capture.import":
             self.captures[subject_id] = dict(details.get("record", {}))
             self.tags[subject_id] = set(details.get("tags", []))
+            if isinstance(details.get("thumbnail_sha256"), str):  # since 0008
+                self.thumbnails[subject_id] = details["thumbnail_sha256"]
         elif action == "capture.edit" and subject_id in self.captures:
             for key, change in details.get("changes", {}).items():
                 self.captures[subject_id][key] = change.get("new")

@@ -19,7 +19,7 @@ from workstation.context import Context
 from workstation.crypto import signing
 from workstation.errors import NotFound, WorkstationError
 from workstation.evidence.captures import CaptureService
-from workstation.evidence.thumbs import reduced_thumbnail
+from workstation.evidence.thumbs import recorded_thumbnail, reduced_thumbnail
 from workstation.models import Capture
 from workstation.packs.contacts import ContactService
 from workstation.packs.exporting import export_pack
@@ -72,6 +72,7 @@ from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.indicators.model import LINK_KINDS
 from workstation.reading.service import IndicatorRecord, ReadingService
 from workstation.storage.packs_repo import PacksRepo, dumps
+from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import format_utc, utc_now
 
@@ -447,6 +448,8 @@ class PackService:
         pairs = [(i.kind, i.normalized) for confirmed, unconfirmed in reviewed.values()
                  for i in (*confirmed, *unconfirmed) if i.kind in LINK_KINDS]
         prior = self._repo.prior_refs(pairs, pack_id)
+        thumbnails = CaptureRepo(self._ctx.conn).thumbnail_hashes(c.id for c in captures)
+        full = pack_setting(self._ctx, "report_preview") == "full"
         items: list[PackItem] = []
         for position, c in enumerate(captures, start=1):
             run = self._reading.current_ocr(c.id)
@@ -475,7 +478,7 @@ class PackService:
                 ocr_coverage=run.coverage if run else None,
                 ocr_unread=[list(b) for b in run.unread] if run else [],
                 prior_refs=sorted(refs),
-                preview=self._preview_maker(c),
+                preview=self._preview_maker(c, thumbnails.get(c.id), full),
                 action=asked.action, priority=asked.priority, deadline_utc=asked.deadline_utc,
                 no_locator_reason=asked.no_locator_reason,
                 policy_basis=(choose_basis(defaults.platform, asked.policy)
@@ -483,15 +486,21 @@ class PackService:
             ))
         return items
 
-    def _preview_maker(self, capture: Capture) -> Callable[[], bytes | None]:
-        """The report's picture of a capture: a thumbnail made from the verified original
-        (never the gallery's cached file), or with ``config report_preview full`` a larger
-        preview; either is decoded from the bytes whose SHA-256 was just checked."""
-        full = pack_setting(self._ctx, "report_preview") == "full"
+    def _preview_maker(self, capture: Capture, thumbnail_sha256: str | None,
+                       full: bool) -> Callable[[], bytes | None]:
+        """The report's picture of a capture: the gallery's cached thumbnail when its bytes
+        match the SHA-256 recorded when the import made it (``thumbnail_sha256``), else a
+        thumbnail made from the verified original; or with ``config report_preview full``
+        a larger preview decoded from the verified original.  Runs in a worker thread:
+        no SQL here (the recorded hash is read beforehand)."""
 
         def make() -> bytes | None:
             data = None
             try:  # a preview is a courtesy: the sealing stream checks the original itself
+                if not full:
+                    data = recorded_thumbnail(self._ctx, capture.sha256, thumbnail_sha256)
+                    if data is not None:
+                        return data
                 original = self._ctx.store.read_verified(capture.sha256)
                 if full:
                     with contextlib.suppress(Exception):

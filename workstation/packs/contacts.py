@@ -26,6 +26,7 @@ from workstation.packs.models import (
     check_contact_email,
     clean_text,
     contacts_json,
+    minisign_fingerprint,
 )
 from workstation.packs.trail import (
     TrailState,
@@ -65,8 +66,13 @@ class ContactService:
         verified_by, verified_at = row["verified_by"], row["verified_at"]
         if verified_at is not None:
             state = self._trail(row["id"]).contacts.get(row["id"]) or {}
-            recorded = (state.get("verified") or {}).get("fingerprints")
-            if recorded != sorted(k.fingerprint for k in keys):
+            verified = state.get("verified") or {}
+            signing_fp = minisign_fingerprint(row["minisign_key"])
+            if (verified.get("fingerprints") != sorted(k.fingerprint for k in keys)
+                    or (signing_fp is not None
+                        and verified.get("minisign_fingerprint") != signing_fp)):
+                # keys changed since they were checked (a platform's signing key recorded
+                # after the verification included): unverified until checked again
                 verified_by = verified_at = None
         return Contact(row["id"], row["platform"], row["organisation"], row["name"], row["role"],
                        row["email"], row["source"], row["created_at"], row["created_by"],
@@ -180,6 +186,7 @@ class ContactService:
             self._repo.set_verified(contact_id, self._ctx.analyst, now, note)
             self._ctx.audit.append(self._ctx.analyst, "contact.verify", f"contact:{contact_id}", {
                 "fingerprints": [k.fingerprint for k in contact.recipients], "note": note,
+                "minisign_fingerprint": contact.minisign_fingerprint,
                 "previously_verified_at": contact.verified_at,
             })
         return self.get(contact_id)

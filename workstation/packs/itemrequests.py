@@ -98,10 +98,18 @@ def check_item_requests(requests: Mapping[int, ItemRequest] | None, ids: Sequenc
         reason = " ".join((request.no_locator_reason or "").split()) or None
         if reason is not None and len(reason) > 500:
             raise PackError(f"{what}: the reason is too long (at most 500 characters).")
+        # The deadline is stored whenever it is not the pack's: given, or worked out from
+        # the item's own priority (so the sealed pack, its record and "Copy for web form"
+        # all read the same time, and one typed equal to the pack's is kept as typed).
+        priority = request.priority or defaults.priority
+        own_priority = priority != defaults.priority
+        if deadline is None and own_priority:
+            deadline = format_utc(defaults.created
+                                  + timedelta(hours=defaults.deadline_hours[priority]))
         differs = ItemRequest(
             action=request.action if request.action != defaults.action else None,
-            priority=request.priority if request.priority != defaults.priority else None,
-            deadline=deadline if deadline != defaults.deadline else None,
+            priority=request.priority if own_priority else None,
+            deadline=deadline if deadline != defaults.deadline or own_priority else None,
             policy=request.policy if request.policy != defaults.policy else None,
             no_locator_reason=reason)
         if differs.to_json():

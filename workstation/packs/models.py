@@ -108,10 +108,7 @@ class Contact:
     @property
     def minisign_fingerprint(self) -> str | None:
         """The fingerprint of :attr:`minisign_key` (SHA-256 of its base64 line, grouped)."""
-        if not self.minisign_key:
-            return None
-        digest = hashlib.sha256(self.minisign_key.encode("utf-8")).hexdigest()[:32]
-        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+        return minisign_fingerprint(self.minisign_key)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -120,6 +117,15 @@ class Contact:
         data["minisign_key_id"] = self.minisign_key_id
         data["minisign_fingerprint"] = self.minisign_fingerprint
         return data
+
+
+def minisign_fingerprint(line: str | None) -> str | None:
+    """The fingerprint of a minisign public key's base64 line (SHA-256, eight groups of
+    four hex digits, read over the phone); ``None`` for no key."""
+    if not line:
+        return None
+    digest = hashlib.sha256(line.encode("utf-8")).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
 def _minisign_key_id(text: str | None) -> str | None:

@@ -72,7 +72,15 @@ class OutcomeService:
         planned = self._plan_rows(read_outcome_rows(plain, file), file)
         contact_keys = {}
         for cid in sorted({int(p[0]["contact_id"]) for p in planned}):
-            contact_keys[cid] = self._contacts.trusted(cid).minisign_key
+            contact = self._contacts.trusted(cid)
+            if contact.minisign_key and not contact.verified:
+                raise OutcomeImportError(
+                    f"The minisign key of contact #{cid} has not been checked with the "
+                    f"platform since it was recorded: read its fingerprint "
+                    f"({contact.minisign_fingerprint}) back to them, then mark the contact "
+                    f"verified (`workstation contact verify {cid}`, or Verify in Contacts and "
+                    "keys). Nothing was imported.")
+            contact_keys[cid] = contact.minisign_key
         check = check_reply_signature(raw, sig_text, repr(sig_path.name), contact_keys,
                                       repr(file.name))
         origin.update(signed_by=check.key_id, signature=sig_path.name if sig_text else None)

@@ -87,6 +87,7 @@ class TrailState:
             self.contacts[contact_id]["verified"] = {
                 "by": entry.analyst, "note": details.get("note"),
                 "fingerprints": sorted(str(f) for f in details.get("fingerprints") or []),
+                "minisign_fingerprint": details.get("minisign_fingerprint"),
             }
 
     def _key(self, action: str, details: dict[str, Any]) -> None:

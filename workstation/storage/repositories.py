@@ -128,6 +128,29 @@ class CaptureRepo:
             f"UPDATE captures SET {sets} WHERE id = ?", [*values.values(), capture_id]
         )
 
+    def set_thumbnail_hash(self, capture_id: int, sha256: str) -> None:
+        """Record the SHA-256 of the thumbnail the import made (migration 0008)."""
+        self.conn.execute(
+            "INSERT INTO thumbnail_hashes (capture_id, sha256) VALUES (?, ?)",
+            (capture_id, sha256),
+        )
+
+    def thumbnail_hashes(self, ids: Iterable[int] | None = None) -> dict[int, str]:
+        """capture id -> the recorded SHA-256 of its thumbnail (of ``ids``, or all);
+        captures imported before 0008 have none."""
+        if ids is None:
+            rows = self.conn.execute("SELECT capture_id, sha256 FROM thumbnail_hashes")
+            return {r["capture_id"]: r["sha256"] for r in rows}
+        out: dict[int, str] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start:start + 500]
+            rows = self.conn.execute(
+                "SELECT capture_id, sha256 FROM thumbnail_hashes "
+                f"WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({r["capture_id"]: r["sha256"] for r in rows})
+        return out
+
     def add_tags(self, capture_id: int, tags: Iterable[str]) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",

@@ -35,7 +35,13 @@ from tests.core.packs.support import (
 from workstation.packs.format.members import csv_cell
 from workstation.packs.format.misp import event_uuid, misp_event
 from workstation.packs.format.packlisting import member_digest, missing_members
-from workstation.packs.format.portal import PORTAL_FIELDS, portal_tsv, sealed_pack_rows
+from workstation.packs.format.portal import (
+    PORTAL_FIELDS,
+    portal_csv,
+    portal_rows,
+    portal_tsv,
+    sealed_pack_rows,
+)
 from workstation.packs.format.spec import PackItem, PackSpec
 
 template = support.template  # fixture
@@ -62,6 +68,7 @@ CONFIRMED = {("handle", "mohajer.travel"), ("phone", "+447700900777"),
     "+cmd|' /C calc'!A0", "-cmd|' /C calc'!A0", "@A1:B2", "\t=1", "\r=1",
     "+44 7700 900777",  # not E.164 as written: a spreadsheet evaluates it (#NULL!)
     "-", "+", "@", "=",
+    " =1", "  @SUM(1)", "\n=1+1",  # behind spaces a trimming import would expose
 ])
 def test_a_cell_a_spreadsheet_would_evaluate_is_escaped(value: str) -> None:
     assert csv_cell(value) == "'" + value
@@ -70,7 +77,7 @@ def test_a_cell_a_spreadsheet_would_evaluate_is_escaped(value: str) -> None:
 @pytest.mark.parametrize("value", [
     "@mohajer.travel", "@boats_uk", "+447700900123", "-12.5", "42", "+7", "mohajer.travel",
     "https://www.facebook.com/people.mover/posts/5551", "EUR 1500", f"BTC:{BTC}", "",
-    "a=b", " =1",
+    "a=b", " @handle", "  +447700900123",
 ])
 def test_a_plain_value_is_written_as_it_is(value: str) -> None:
     assert csv_cell(value) == value
@@ -290,3 +297,26 @@ def test_a_version_2_pack_must_carry_misp_and_portal() -> None:
                         "portal.csv is missing (required since format version 2)"]
     digests |= {name: member_digest(name, b"x") for name in ("misp.json", "portal.csv")}
     assert missing_members({"format_version": 2}, digests) == []
+
+
+def test_misp_uuids_stay_distinct_whatever_the_values() -> None:
+    """A value that extends another ("…/a" and "…/a/url") never gives one UUID twice."""
+    item = replace(_item(), indicators=[
+        {"kind": "url", "value": v, "normalized": v, "status": "confirmed"}
+        for v in ("https://t.me/a", "https://t.me/a/url", "https://t.me/a/url/ref")])
+    event = json.loads(misp_event(_spec(), [item]))["Event"]
+    uuids = [event["uuid"]]
+    for obj in event.get("Object", []):
+        uuids.append(obj["uuid"])
+        uuids += [a["uuid"] for a in obj.get("Attribute", [])]
+        uuids += [r["uuid"] for r in obj.get("ObjectReference", [])]
+    uuids += [a["uuid"] for a in event.get("Attribute", [])]
+    assert len(uuids) == len(set(uuids)) > 6
+
+
+def test_the_clipboard_copy_is_not_formula_escaped() -> None:
+    """A web form's field is not a spreadsheet: a YouTube id starting with '-' is
+    pasted as it is, while portal.csv escapes it."""
+    row = portal_rows(_spec(), [replace(_item(), content_id="-dQw4w9WgXcQ")])
+    assert "\t-dQw4w9WgXcQ\t" in portal_tsv(row)
+    assert "'-dQw4w9WgXcQ" in portal_csv(row).decode("utf-8")

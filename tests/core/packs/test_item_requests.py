@@ -18,6 +18,7 @@ from tests.conftest import run_cli
 from tests.core.packs import support as support
 from tests.core.packs.support import CLI_ENV, PASS_ENV, PASSPHRASE, Template, copy_ws, open_ws
 from workstation.crypto.age import decrypt_file
+from workstation.packs.format.portal import sealed_pack_rows
 from workstation.packs.format.spec import PackError
 from workstation.packs.models import ItemRequest
 from workstation.workspace import Workspace
@@ -98,6 +99,33 @@ def test_an_item_of_another_priority_gets_that_priority_s_deadline(
     urgent = datetime.fromisoformat(manifest["items"][0]["deadline_utc"].replace("Z", "+00:00"))
     normal = datetime.fromisoformat(manifest["items"][1]["deadline_utc"].replace("Z", "+00:00"))
     assert urgent - created == timedelta(hours=24) and normal - created == timedelta(hours=72)
+    # "Copy for web form" rebuilds the rows from the record: the same deadlines
+    with _members(pack.file, template, tmp_path) as z:
+        sheet = list(csv.DictReader(io.StringIO(z.read("portal.csv").decode("utf-8"))))
+    copied = sealed_pack_rows(ws.packs.get(pack.ref), ws.captures.by_ids([a, b]))
+    assert [(r.capture_id, r.priority, r.deadline_utc) for r in copied] == [
+        (int(r["capture_id"]), r["priority"], r["deadline_utc"]) for r in sheet]
+    assert [r.deadline_utc for r in copied] == [i["deadline_utc"] for i in manifest["items"]]
+
+
+def test_a_deadline_typed_equal_to_the_pack_s_is_kept_with_another_priority(
+        ws: Workspace, template: Template, tmp_path: Path) -> None:
+    a, b, _c = template.captures
+    first = ws.packs.build(template.tiktok_age, [a])
+    with _members(first.file, template, tmp_path) as z:
+        typed = json.loads(z.read("manifest.json"))["requested_action"]["deadline_utc"]
+    # An urgent item whose analyst typed a time that happens to be a normal pack's
+    # deadline keeps that time (not created + 24 h).
+    pack = ws.packs.build(template.tiktok_age, [a, b],
+                          items={a: ItemRequest(priority="urgent", deadline=typed)})
+    with _members(pack.file, template, tmp_path / "second") as z:
+        manifest = json.loads(z.read("manifest.json"))
+    default = manifest["requested_action"]["deadline_utc"]
+    want = datetime.fromisoformat(typed.replace("Z", "+00:00"))
+    got = datetime.fromisoformat(manifest["items"][0]["deadline_utc"].replace("Z", "+00:00"))
+    assert manifest["items"][0]["priority"] == "urgent"
+    assert got == want and abs(got - datetime.fromisoformat(default.replace("Z", "+00:00"))) \
+        < timedelta(minutes=5)
 
 
 @pytest.mark.parametrize(("request_", "expected"), [

@@ -120,6 +120,13 @@ def test_round_trip_with_the_real_tools(template: Template, tmp_path: Path) -> N
     key_id = contact["minisign_key_id"]
     assert key_id and key_id in pub.read_text()
     assert f"key id {key_id}" in run_cli("contact", "list", workspace=ws, check=True).stdout
+    # A key recorded after the contact was verified is not trusted until it is checked:
+    # the contact reads as unverified and a signed reply is refused.
+    assert contact["verified"] is False
+    assert "has not been checked with the platform" in _refused(ws, str(encrypted))
+    verified = run_cli("contact", "verify", str(template.tiktok_age), "--note", "call",
+                       workspace=ws, env=CLI_ENV)
+    assert verified.returncode == 0 and contact["minisign_fingerprint"] in verified.stdout
 
     # Refusals, each with its cause; nothing imported.
     unsigned = _age_encrypt(reply[0], answer, platform / "unsigned.csv.age")

@@ -145,14 +145,19 @@ _PLAIN_CELL = re.compile(r"\+[0-9]{1,15}|[+-]?[0-9]+(?:\.[0-9]+)?|@[A-Za-z0-9._]
 
 
 def csv_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula: one that starts with ``=``,
-    a tab or a carriage return, or with ``+``, ``-`` or ``@`` and is not a plain
-    phone number, number or handle, gets a leading ``'``; every other cell is written
+    """A CSV cell a spreadsheet will not run as a formula: one that starts with a tab,
+    carriage return or line feed, or (after any leading spaces) with ``=``, or with
+    ``+``, ``-`` or ``@`` and is not a plain phone number, number or handle, gets a
+    leading ``'``; every other cell is written
     as it is (``@mohajer.travel``, ``+447700900123``)."""
     text = "" if value is None else str(value)
-    first = text[:1]
-    if first in ("=", "\t", "\r") or (
-            first in ("+", "-", "@") and _PLAIN_CELL.fullmatch(text) is None):
+    if text[:1] in ("\t", "\r", "\n"):
+        return "'" + text
+    # Leading spaces count for nothing: a spreadsheet that trims them on import would
+    # see the formula behind them.
+    bare = text.lstrip(" \t\r\n")
+    first = bare[:1]
+    if first == "=" or (first in ("+", "-", "@") and _PLAIN_CELL.fullmatch(bare) is None):
         return "'" + text
     return text
 

@@ -17,6 +17,7 @@ reference (UUID 5), every timestamp is the pack's creation time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -166,7 +167,9 @@ def _add_indicator(builder: _Builder, spec: PackSpec, item: PackItem, ind: dict[
     kind, value = ind.get("kind"), str(ind.get("normalized") or "")
     if not value or ind.get("status", "confirmed") != "confirmed":
         return None
-    key = f"item/{item.position}/{kind}/{value}"
+    # The value hashed, so no value can make one key a prefix of another ("…/a" + "/url"
+    # and "…/a/url"): every UUID in the event stays distinct.
+    key = f"item/{item.position}/{kind}/{hashlib.sha256(value.encode('utf-8')).hexdigest()[:32]}"
     said = f"{label}: {kind} advertised"
     if kind == "url":
         return builder.obj("url", key, said, [("url", value, {"to_ids": True})]).uuid, key

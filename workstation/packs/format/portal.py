@@ -81,9 +81,11 @@ def portal_csv(rows: Iterable[PortalRow]) -> bytes:
 
 def portal_tsv(rows: Iterable[PortalRow], *, header: bool = True) -> str:
     """The same rows tab-separated, for the clipboard: a form field is pasted from a
-    cell, so tabs and line breaks inside a value become spaces."""
+    cell, so tabs and line breaks inside a value become spaces.  Values are as they are
+    (no formula escaping: a web form's field is not a spreadsheet, and a YouTube id
+    such as ``-dQw4w9WgXcQ`` must arrive unchanged)."""
     lines = [list(PORTAL_FIELDS)] if header else []
-    lines += [[csv_cell(" ".join(v.split())) for v in row.cells()] for row in rows]
+    lines += [[" ".join(v.split()) for v in row.cells()] for row in rows]
     return "\n".join("\t".join(cells) for cells in lines) + "\n"
 
 
@@ -113,7 +115,8 @@ def sealed_pack_rows(pack: Any, captures: Sequence[Any]) -> list[PortalRow]:
             pack_ref=pack.ref, item=state.position, capture_id=state.capture_id,
             url=getattr(capture, "source_url", None) or "",
             content_id=getattr(capture, "content_id", None) or "",
-            account=handle, account_url=profile_url_of(pack.platform, handle) or "",
+            account=handle, account_url=profile_url_of(
+                getattr(capture, "platform", None) or pack.platform, handle) or "",
             policy=policy_label(policy, basis),
             requested_action=_item_value(request, "action", pack.action),
             priority=_item_value(request, "priority", pack.priority),
