@@ -3,10 +3,10 @@ row per hit, the same hits read back, before and after an upgrade."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.core.storage.test_migrations import copy_fixture
 from tests.imagegen import make_image
 from workstation.models import CaptureMeta
 from workstation.storage.sqlitelib import sqlite3
@@ -15,20 +15,13 @@ from workstation.workspace import Workspace
 READ_V4 = ROOT / "tests" / "fixtures" / "ocr-workspaces" / "v4"
 
 
-def _copy(source: Path, copy: Path) -> Path:
-    shutil.copytree(source, copy)
-    for f in copy.rglob("*"):
-        f.chmod(0o755 if f.is_dir() else 0o644)
-    return copy
-
-
 def _hits(ws: Workspace, capture_id: int) -> set[tuple[str, str, str, str]]:
     return {(h["term"], h["category"], h["language"], h["source"])
             for h in ws.reading.keyword_hits(capture_id)}
 
 
 def test_an_upgrade_keeps_every_keyword_hit(tmp_path: Path) -> None:
-    root = _copy(READ_V4, tmp_path / "v4")
+    root = copy_fixture(READ_V4, tmp_path / "v4")
     conn = sqlite3.connect(root / "workspace.db")
     before: dict[int, set[tuple[str, str, str, str]]] = {}
     for cid, term, category, language, source in conn.execute(
