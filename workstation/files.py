@@ -49,7 +49,9 @@ class AtomicFile:
     into place (flush, fsync when ``durable``, chmod, rename, fsync of the folder);
     :meth:`discard` removes it.  Either happens once; for writers that stay open across
     calls (the pack ZIP, the sealed pack's outputs).  ``folder_sync_required=False``
-    tolerates a folder that cannot be synced (some removable drives).
+    tolerates a folder that cannot be synced (some removable drives).  ``staging`` puts the
+    temporary file in another folder of the same file system (one folder to clean of a
+    killed writer's leftovers, rather than every folder written to).
 
     Attributes:
         path: where the file will be.
@@ -58,12 +60,13 @@ class AtomicFile:
 
     def __init__(self, path: str | os.PathLike[str], mode: int = 0o644, *,
                  durable: bool = True, buffering: int = -1, make_parents: bool = True,
-                 folder_sync_required: bool = True) -> None:
+                 folder_sync_required: bool = True,
+                 staging: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path)
         if make_parents:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                         suffix=".tmp")
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent if staging is None else staging,
+                                         prefix=f".{self.path.name}.", suffix=".tmp")
         try:
             self.file: BinaryIO = os.fdopen(fd, "wb", buffering=buffering)
         except BaseException:
@@ -112,11 +115,11 @@ class AtomicFile:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: int = 0o644,
-                  durable: bool = True) -> Iterator[BinaryIO]:
+def atomic_output(path: str | os.PathLike[str], mode: int = 0o644, durable: bool = True,
+                  staging: str | os.PathLike[str] | None = None) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` when the block succeeds and vanishes when it
     fails (see :class:`AtomicFile`)."""
-    out = AtomicFile(path, mode, durable=durable)
+    out = AtomicFile(path, mode, durable=durable, staging=staging)
     try:
         yield out.file
     except BaseException:
@@ -126,9 +129,9 @@ def atomic_output(path: str | os.PathLike[str], mode: int = 0o644,
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
-                 durable: bool = True) -> None:
+                 durable: bool = True, staging: str | os.PathLike[str] | None = None) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
-    with atomic_output(path, mode, durable) as out:
+    with atomic_output(path, mode, durable, staging) as out:
         out.write(data)
 
 

@@ -41,6 +41,7 @@ from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
 from workstation.evidence.intake import Intake
 from workstation.evidence.store import EvidenceStore
+from workstation.evidence.thumbs import clean_partial_thumbnails
 from workstation.evidence.verify import Verifier
 from workstation.models import AuditEntry, Problem, VerifyReport, WorkspaceStatus
 from workstation.packs.compose import PackService
@@ -238,6 +239,7 @@ class Workspace:
         self._init_repos()
         self.store.ensure()
         self.store.clean_tmp()
+        clean_partial_thumbnails(self.ctx)
         anchor.remove_leftovers(self.conn, self.root)
         if not new and (applied or self.reading.backfill_pending()):
             # (again at the next open when it was interrupted: it resumes where it was)

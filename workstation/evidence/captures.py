@@ -12,13 +12,11 @@ from workstation.context import Context
 from workstation.errors import NotFound, RejectedInput, WorkstationError
 from workstation.evidence.cases import CaseService
 from workstation.evidence.images import probe_bytes
-from workstation.evidence.thumbs import thumbnail_file, thumbnail_from_original
-from workstation.files import atomic_write
+from workstation.evidence.thumbs import store_thumbnail, thumbnail_file, thumbnail_from_original
 from workstation.models import (
     EDITABLE_FIELDS,
     Capture,
 )
-from workstation.permissions import FILE_MODE, private_dir
 from workstation.platforms import normalize_platform, parse_source_url
 from workstation.reading.service import ReadingService
 from workstation.storage.repositories import CaptureRepo
@@ -181,8 +179,7 @@ def source_fields(
 def write_derived(path: Path, data: bytes) -> None:
     """Derived files (thumbnails) are atomic but not fsynced: they can be regenerated."""
     with contextlib.suppress(OSError):  # a missing thumbnail is regenerated on demand
-        private_dir(path.parent)
-        atomic_write(path, data, mode=FILE_MODE, durable=False)
+        store_thumbnail(path, data)
 
 
 def clean_tag(tag: str) -> str:

@@ -12,6 +12,7 @@ application) and replaces it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
@@ -32,11 +33,31 @@ from workstation.evidence.images import (
 )
 from workstation.files import atomic_write
 from workstation.models import Problem
+from workstation.permissions import FILE_MODE, private_dir
+
+#: The temporary names of thumbnails being written, in ``thumbs/`` itself (one folder to
+#: clean when a writer was killed mid-write, not 256).
+_PARTIAL = ".*.jpg.*.tmp"
 
 
 def thumbnail_file(ctx: Context, sha256: str) -> Path:
     """Where the thumbnail of the original with ``sha256`` is cached."""
     return ctx.thumbs / sha256[:2] / f"{sha256}.jpg"
+
+
+def store_thumbnail(path: Path, data: bytes) -> None:
+    """Write a thumbnail atomically, not fsynced (it can be made again); its temporary
+    file is staged in ``thumbs/`` (see :func:`clean_partial_thumbnails`)."""
+    private_dir(path.parent)
+    atomic_write(path, data, mode=FILE_MODE, durable=False, staging=path.parent.parent)
+
+
+def clean_partial_thumbnails(ctx: Context) -> None:
+    """Remove the temporary files of thumbnail writes that were killed (at a writable
+    open; a reader writing one meanwhile just loses that cached copy)."""
+    with contextlib.suppress(OSError):
+        for leftover in ctx.thumbs.glob(_PARTIAL):
+            leftover.unlink(missing_ok=True)
 
 
 def recorded_thumbnail(ctx: Context, sha256: str, recorded: str | None) -> bytes | None:
@@ -111,7 +132,7 @@ def check_thumbnail(ctx: Context, row: Any) -> list[Problem]:
         return []
     replaced = "replaced by one made from the original"
     try:
-        atomic_write(path, fresh, mode=0o600, durable=False)  # workstation/permissions.py
+        store_thumbnail(path, fresh)
     except OSError as exc:
         replaced = f"could not be replaced ({exc.strerror or exc})"
     return [Problem("derived-altered",

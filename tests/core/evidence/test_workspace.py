@@ -167,6 +167,24 @@ def test_thumbnail_is_derived_and_regenerated(ws: Workspace, image_file) -> None
     assert ws.verify().ok
 
 
+def test_killed_thumbnail_writes_leave_nothing_after_reopen(ws_path: Path, image_file) -> None:
+    ws = Workspace.open(ws_path)
+    capture = ws.captures.get(ws.intake.import_file(image_file(width=400, height=300)).id)
+    thumbs = ws.captures.thumbnail_path(capture).parent.parent
+    ws.close()
+    # What a writer killed mid-write leaves: its temporary file, staged in thumbs/ itself.
+    partial = thumbs / f".{capture.sha256}.jpg.k1ll3d.tmp"
+    partial.write_bytes(b"\xff\xd8half a JPEG")
+    unrelated = thumbs / "notes.txt"
+    unrelated.write_text("not ours")
+    reader = Workspace.open(ws_path, readonly=True)
+    reader.close()
+    assert partial.exists()  # a reader leaves a writer's files alone
+    Workspace.open(ws_path).close()
+    assert not partial.exists() and unrelated.exists()
+    assert sorted(p.name for p in thumbs.rglob("*.tmp")) == []
+
+
 def test_cases_create_close_reopen(ws: Workspace, image_file) -> None:
     ws.cases.create("Op Dover")
     with pytest.raises(WorkstationError, match="already exists"):
