@@ -14,9 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cli.backup import register_backup_commands
+from cli.cases import register as register_case_commands
 from cli.issuer import IssuerNotSet, issuer_refusal
 from cli.packs import register as register_pack_commands
 from cli.reading import register as register_reading_commands
+from cli.redaction import register as register_redaction_commands
+from cli.report import register as register_report_commands
+from cli.timestamps import capture_line as timestamped_line
+from cli.timestamps import register as register_timestamp_commands
 from cli.util import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -67,31 +72,6 @@ def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_case(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.case_cmd == "new":
-        case = ws.cases.create(args.name)
-        if args.json:
-            print_json(case.to_dict())
-        else:
-            print(f"Created case #{case.id} {case.name!r}")
-    elif args.case_cmd == "list":
-        cases = ws.cases.all()
-        if args.json:
-            print_json([c.to_dict() for c in cases])
-        elif cases:
-            print(table([[str(c.id), c.name, c.status, str(c.capture_count), c.created_at]
-                          for c in cases], ["ID", "NAME", "STATUS", "CAPTURES", "CREATED"]))
-        else:
-            print("No cases yet. Create one with: workstation case new NAME")
-    else:
-        case = ws.cases.set_status(args.name, "closed" if args.case_cmd == "close" else "open")
-        if args.json:
-            print_json(case.to_dict())
-        else:
-            print(f"Case {case.name!r} is now {case.status}")
-    return EXIT_OK
-
-
 def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
     meta = CaptureMeta(
         case=args.case, source_url=args.url, platform=args.platform, handle=args.handle,
@@ -130,30 +110,32 @@ def cmd_import(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_list(ws: Workspace, args: argparse.Namespace) -> int:
     captures = ws.captures.all(case=args.case)
     flags = ws.reading.flagged()
+    refs = ws.exhibits.refs_for(c.id for c in captures)
     if args.flagged:
         captures.sort(key=lambda c: (not flags.get(c.id, (False, 0.0))[0],
                                      -flags.get(c.id, (False, 0.0))[1], c.id))
     if args.json:
-        print_json([{**c.to_dict(), "flagged": flags.get(c.id, (False, 0.0))[0]}
-                     for c in captures])
+        print_json([{**c.to_dict(), "exhibit": refs.get(c.id),
+                      "flagged": flags.get(c.id, (False, 0.0))[0]} for c in captures])
         return EXIT_OK
     if not captures:
         print("No captures." if args.case else "No captures yet. Add some with: "
               "workstation import FILE...")
         return EXIT_OK
-    rows = [[str(c.id), "!" if flags.get(c.id, (False, 0.0))[0] else "",
+    rows = [[str(c.id), refs.get(c.id, ""), "!" if flags.get(c.id, (False, 0.0))[0] else "",
              c.captured_at[:19].replace("T", " "), c.platform or "", c.handle or "",
              c.case or "", f"{c.format} {c.width}×{c.height}", ",".join(c.tags),
              c.original_filename or ""] for c in captures]
-    print(table(rows, ["ID", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE", "IMAGE",
-                        "TAGS", "FILE"]))
+    print(table(rows, ["ID", "EXHIBIT", "FLAG", "CAPTURED (UTC)", "PLATFORM", "HANDLE", "CASE",
+                       "IMAGE", "TAGS", "FILE"]))
     return EXIT_OK
 
 
 def _show_capture(ws: Workspace, capture: Capture) -> None:
-    data = capture.to_dict()
+    data = {**capture.to_dict(), "exhibit": ws.exhibits.ref_for(capture.id)}
     labels = {
-        "id": "ID", "sha256": "SHA-256", "md5": "MD5", "size": "Size (bytes)",
+        "id": "ID", "exhibit": "Exhibit", "sha256": "SHA-256", "md5": "MD5",
+        "size": "Size (bytes)",
         "format": "Format", "width": "Width", "height": "Height",
         "captured_at": "Captured (UTC)", "captured_at_source": "Capture time from",
         "imported_at": "Imported (UTC)", "analyst": "Analyst", "capture_method": "Method",
@@ -167,10 +149,11 @@ def _show_capture(ws: Workspace, capture: Capture) -> None:
             value = ", ".join(value)
         print(f"{label + ':':<19}{'' if value is None else shown(value)}")
     print(f"{'Evidence file:':<19}{shown(ws.captures.evidence_path(capture))}")
+    print(f"{'Timestamped:':<19}{shown(timestamped_line(ws, capture.id))}")
 
 
 def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
-    data = capture.to_dict()
+    data = {**capture.to_dict(), "exhibit": ws.exhibits.ref_for(capture.id)}
     run = ws.reading.current_ocr(capture.id)
     data["ocr"] = None if run is None else {
         "text": run.text, "languages": run.languages, "confidence": run.confidence,
@@ -180,6 +163,9 @@ def _capture_json(ws: Workspace, capture: Capture) -> dict[str, Any]:
         "advert_languages": run.advert_languages, "coverage": run.coverage,
         "unread": [list(b) for b in run.unread],
     }
+    stamp = ws.timestamps.for_capture(capture.id)  # RFC 3161 token covering its import
+    data["trusted_time"] = None if stamp is None else {
+        "gen_time": stamp.gen_time, "tsa": stamp.tsa_url, "timestamp_id": stamp.id}
     data["indicators"] = [
         {"kind": i.kind, "value": i.value, "normalized": i.normalized, "source": i.source,
          "status": i.status, "platform": i.platform, "attention": i.attention}
@@ -354,17 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("status", cmd_status, "show the workspace and what it holds")
 
-    case = sub.add_parser("case", parents=[common], help="create, list, close and reopen cases")
-    case_sub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
-    for action, text in (("new", "create a case"), ("close", "close a case"),
-                         ("reopen", "reopen a closed case")):
-        p = case_sub.add_parser(action, parents=[common], help=text)
-        p.add_argument("name", metavar="NAME")
-        p.add_argument("--json", action="store_true")
-        p.set_defaults(handler=cmd_case)
-    p = case_sub.add_parser("list", parents=[common], help="list cases")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_case)
+    READ_ONLY.update(register_case_commands(sub, common, add))
 
     p = add("import", cmd_import, "import image files and folders (recursively) as evidence")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -421,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     READ_ONLY.update(register_reading_commands(add))
 
     READ_ONLY.update(register_pack_commands(sub, common, add))
+    READ_ONLY.update(register_redaction_commands(add))
+    READ_ONLY.update(register_report_commands(add))
+    READ_ONLY.update(register_timestamp_commands(sub, common, add))
     register_workspace_commands(add)
     register_backup_commands(add)
 

@@ -5,7 +5,7 @@
     workstation pack build --contact ID --captures ID[,ID...] [--reason TEXT]
               [--action remove|restrict|preserve] [--priority normal|urgent] [--basis POLICY|legal]
               [--item ID:action=restrict,priority=urgent,deadline=2026-12-06T12:00Z,policy=ID]
-              [--allow-no-url ID:REASON] -o FILE_OR_DIR [--passphrase-env VAR]
+              [--allow-no-url ID:REASON] [--redacted ID] -o FILE_OR_DIR [--passphrase-env VAR]
     workstation pack send REF [--via smtp|folder|eml] [--to DIR] [--confirm-sent | --resend]
               | pack send --queued [--now] | pack list | pack show REF
               | pack outcomes FILE[.age] [--signature MINISIG]
@@ -29,6 +29,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cli.timestamps import pack_line as pack_timestamp_line
 from cli.trust import child_adder, passphrase, positive_int, unlock
 from cli.trust import register as register_trust
 from cli.util import EXIT_FAIL, EXIT_OK, print_json, record_id, shown, table
@@ -185,7 +186,8 @@ def _pack_build(ws: Workspace, args: argparse.Namespace) -> int:
               "VALUE)", file=sys.stderr)
     pack = ws.packs.build(args.contact, args.captures, reason=args.reason or "",
                          action=args.action, priority=args.priority, basis=args.basis,
-                         output=args.output, items=_item_requests(args))
+                         output=args.output, items=_item_requests(args),
+                         redacted=args.redacted or ())
     output = os.path.expanduser(args.output)
     if os.path.isdir(output) and pack.file:  # -o DIR: DIR/REF.alertpack.age
         output = os.path.join(output, os.path.basename(pack.file))
@@ -228,6 +230,7 @@ def _pack_show(ws: Workspace, args: argparse.Namespace) -> int:
         print_json({**pack.to_dict(), "attempts_log": ws.packs.attempts(pack.ref)})
         return EXIT_OK
     print("\n".join(_pack_summary(pack)))
+    print(f"  timestamped: {pack_timestamp_line(ws, pack.id)}")  # its SHA256SUMS (RFC 3161)
     for item in pack.items:
         when = f" at {item.outcome_at}" if item.outcome_at else ""
         note = f" — {item.outcome_comment}" if item.outcome_comment else ""
@@ -398,6 +401,9 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--allow-no-url", action="append", type=_no_url_reason, metavar="ID:REASON",
                    help="send a capture with no URL and no content id anyway, for REASON "
                         "(recorded in the audit trail and the manifest; repeatable)")
+    p.add_argument("--redacted", action="append", type=positive_int, metavar="ID",
+                   help="send capture ID as its current redacted copy instead of the "
+                        "original (recorded in the manifest; repeatable)")
     p.add_argument("-o", "--output", required=True, metavar="FILE_OR_DIR",
                    help="a new file, or a folder for REF.alertpack.age: a copy of the pack "
                         "sealed into the outbox (a reflink or hard link on the same disk)")

@@ -231,6 +231,9 @@ _TABLE = (
             "(a possible decompression bomb)", "Import", minimum=1_000, maximum=1_000_000_000),
     Setting("max_file_mb", "int", "512", "files above this many MB are refused", "Import",
             minimum=1, maximum=10_240),
+    Setting("exhibit_at_capture", "choice", "off", "on: every new capture gets its exhibit "
+            "reference (your initials and a number, AB/1) as it is imported; off: on demand "
+            "(`workstation exhibit ID`)", "Import", choices=("off", "on")),
     # ------------------------------------------------------------- Reading
     Setting("ocr_languages", "str", "auto", "auto (detect the script and choose), or "
             "Tesseract languages joined by + such as ara+eng", "Reading",

@@ -19,6 +19,10 @@ composes the services over one shared :class:`~workstation.context.Context`::
     ws.intake     evidence/intake.py     ws.packs     packs/compose.py
     ws.reading    reading/service.py     ws.outbox    packs/sending.py
     ws.review     reading/review.py      ws.outcomes  packs/outcomes.py
+    ws.exhibits   evidence/exhibits.py (exhibit references, AB/1)
+    ws.redactions redaction/service.py
+    ws.timestamps timestamps/service.py (RFC 3161, queued offline)
+    ws.report     report/service.py (the signed case report, PDF/A-3b or HTML)
 
 Each service receives what it depends on as constructor arguments.  Every change
 and its audit entry are written in one transaction (``Context.write``).
@@ -39,6 +43,7 @@ from workstation.context import Context, ReadOnlyWorkspace
 from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace, WorkstationError
 from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
+from workstation.evidence.exhibits import ExhibitService
 from workstation.evidence.intake import Intake
 from workstation.evidence.store import EvidenceStore
 from workstation.evidence.thumbs import clean_partial_thumbnails
@@ -53,6 +58,8 @@ from workstation.permissions import tighten
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.review import ReviewService
 from workstation.reading.service import ReadingService
+from workstation.redaction.service import RedactionService
+from workstation.report.service import ReportService
 from workstation.settings import check as check_setting
 from workstation.storage import anchor, ranking
 from workstation.storage.anchor import ANCHOR_NAME
@@ -65,12 +72,17 @@ from workstation.storage.db import (
     migrate,
     schema_version,
 )
+from workstation.storage.exhibits_repo import CaseViewRepo, ExhibitsRepo
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.redactions_repo import RedactionsRepo
+from workstation.storage.report_repo import ReportRepo
 from workstation.storage.repositories import CaptureRepo, CaseRepo, SettingsRepo
 from workstation.storage.reposts_repo import RepostsRepo
 from workstation.storage.reviews_repo import ReviewsRepo
 from workstation.storage.sqlitelib import sqlite3
+from workstation.storage.timestamps_repo import TimestampsRepo
+from workstation.timestamps.service import TimestampService
 
 __all__ = ["DB_NAME", "ReadOnlyWorkspace", "Workspace", "default_workspace_dir"]
 
@@ -91,11 +103,13 @@ class Workspace:
     Attributes:
         root: the workspace folder.
         readonly: opened without the write lock.
-        cases, captures, intake, reading, review, keys, contacts, packs, outbox, outcomes:
+        cases, captures, intake, reading, review, keys, contacts, packs, outbox, outcomes,
+            redactions:
             the services (see the module's docstring), set once the database is open.
     """
 
     cases: CaseService
+    exhibits: ExhibitService
     captures: CaptureService
     intake: Intake
     reading: ReadingService
@@ -105,6 +119,9 @@ class Workspace:
     packs: PackService
     outbox: Outbox
     outcomes: OutcomeService
+    report: ReportService
+    redactions: RedactionService
+    timestamps: TimestampService
 
     def __init__(self, root: Path, readonly: bool) -> None:
         self.root = root
@@ -302,17 +319,23 @@ class Workspace:
         self.audit = AuditLog(conn, self.root / "audit.head")
         ctx = self._ctx = Context(self.root, self.readonly, conn, self.store, self.audit,
                                   settings)
-        self.cases = CaseService(ctx, cases_repo)
+        self.cases = CaseService(ctx, cases_repo, CaseViewRepo(conn))
+        self.exhibits = ExhibitService(ctx, ExhibitsRepo(conn))
         self.reading = ReadingService(ctx, reading_repo, captures_repo, RepostsRepo(conn))
         self.review = ReviewService(ctx, self.reading, reading_repo, ReviewsRepo(conn))
         self.captures = CaptureService(ctx, captures_repo, self.cases, self.reading)
-        self.intake = Intake(ctx, captures_repo, reading_repo, self.cases, self.reading)
+        self.intake = Intake(ctx, captures_repo, reading_repo, self.cases, self.reading,
+                             exhibits=self.exhibits)
         self.keys = KeyService(ctx, packs_repo)
         self.contacts = ContactService(ctx, packs_repo)
+        self.timestamps = TimestampService(ctx, TimestampsRepo(conn))
         self.packs = PackService(ctx, packs_repo, self.captures, self.reading, self.keys,
-                                 self.contacts)
+                                 self.contacts, timestamps=self.timestamps)
         self.outbox = Outbox(ctx, packs_repo, self.packs, self.keys, self.contacts)
         self.outcomes = OutcomeService(ctx, packs_repo, self.keys, self.contacts)
+        self.redactions = RedactionService(ctx, RedactionsRepo(conn), captures_repo,
+                                           self.reading)
+        self.report = ReportService(ctx, ReportRepo(conn), captures_repo, self)
         self._verifier = Verifier(ctx, captures_repo, cases_repo, reading_repo, packs_repo)
         self._captures_repo = captures_repo
         self._cases_repo = cases_repo

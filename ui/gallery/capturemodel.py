@@ -56,6 +56,7 @@ class CaptureModel(QAbstractTableModel):
         ("id", "#"), ("captured_at", "Captured (UTC)"), ("platform", "Platform"),
         ("handle", "Handle"), ("case", "Case"), ("tags", "Tags"), ("ocr", "OCR"),
         ("flag", "Flagged"), ("notes", "Notes"), ("original_filename", "File"),
+        ("exhibit", "Exhibit"),
     )
 
     def __init__(self, thumbs: ThumbnailLoader, wellbeing: Wellbeing,
@@ -67,6 +68,10 @@ class CaptureModel(QAbstractTableModel):
         self._flags: dict[int, tuple[bool, float]] = {}
         self._thumbs = thumbs
         self._wellbeing = wellbeing
+        self._exhibits: dict[int, str] = {}
+        #: capture ids -> their exhibit references (``ws.exhibits.refs_for``), set by the
+        #: window; read on reset and upsert
+        self.exhibit_lookup: Callable[[Iterable[int]], dict[int, str]] | None = None
         thumbs.loaded.connect(self._thumb_loaded)
         wellbeing.changed.connect(self._all_thumbs_changed)
 
@@ -128,11 +133,15 @@ class CaptureModel(QAbstractTableModel):
             return _first_line(capture.notes)
         if key == "handle":
             return f"@{capture.handle}" if capture.handle else ""
+        if key == "exhibit":
+            return self._exhibits.get(capture.id, "")
         value = getattr(capture, key)
         return "" if value is None else str(value)
 
     def _tooltip(self, capture: Capture) -> str:
-        lines = [f"Capture #{capture.id} — {capture.width}×{capture.height} {capture.format}",
+        ref = self._exhibits.get(capture.id)
+        lines = [f"Capture #{capture.id}" + (f" (exhibit {ref})" if ref else "")
+                 + f" — {capture.width}×{capture.height} {capture.format}",
                  f"Captured {_when(capture.captured_at)} UTC ({capture.captured_at_source})"]
         if capture.platform or capture.handle:
             lines.append(" ".join(filter(None, [capture.platform,
@@ -154,12 +163,18 @@ class CaptureModel(QAbstractTableModel):
             return lambda c: (self._flags.get(c.id, (False, 0.0))[1], c.id)
         if key == "tags":
             return lambda c: (", ".join(c.tags).lower(), c.id)
+        if key == "exhibit":
+            return lambda c: (self._exhibits.get(c.id, "").lower(), c.id)
         return lambda c: ((getattr(c, key) or "").lower(), c.id)
 
     # -------------------------------------------------------------- accessors
     def capture(self, capture_id: int) -> Capture | None:
         row = self._row.get(capture_id)
         return None if row is None else self._captures[row]
+
+    def exhibit(self, capture_id: int) -> str | None:
+        """The capture's exhibit reference, when it has one."""
+        return self._exhibits.get(capture_id)
 
     def captures(self) -> list[Capture]:
         return list(self._captures)
@@ -184,6 +199,7 @@ class CaptureModel(QAbstractTableModel):
         self._captures = sorted(captures, key=lambda c: c.id, reverse=True)
         self._pending = set(pending)
         self._flags = dict(flags)
+        self._exhibits = self._lookup_exhibits(c.id for c in self._captures)
         self._reindex()
         self.endResetModel()
 
@@ -191,11 +207,16 @@ class CaptureModel(QAbstractTableModel):
         """Update known captures in place and insert new ones at the top; returns the
         ids that were new."""
         fresh: list[Capture] = []
+        captures = list(captures)
+        refs = self._lookup_exhibits(c.id for c in captures)
         for capture in captures:
             row = self._row.get(capture.id)
+            ref_changed = refs.get(capture.id) != self._exhibits.get(capture.id)
+            if capture.id in refs:
+                self._exhibits[capture.id] = refs[capture.id]
             if row is None:
                 fresh.append(capture)
-            elif self._captures[row] != capture:
+            elif self._captures[row] != capture or ref_changed:
                 self._captures[row] = capture
                 self._row_changed(row)
         if fresh:
@@ -239,6 +260,9 @@ class CaptureModel(QAbstractTableModel):
         emit(self.layoutChanged)
 
     # ---------------------------------------------------------------- helpers
+    def _lookup_exhibits(self, ids: Iterable[int]) -> dict[int, str]:
+        return {} if self.exhibit_lookup is None else self.exhibit_lookup(ids)
+
     def _reindex(self) -> None:
         self._row = {c.id: i for i, c in enumerate(self._captures)}
 

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from ui.cases.actions import CaseActions
 from ui.common.prefs import WELLBEING_MODES
+from ui.timestamps.window import open_timestamps, send_timestamps
 
 if TYPE_CHECKING:
     from ui.main.mainwindow import MainWindow
@@ -50,6 +52,13 @@ def _make(window: MainWindow, actions: Actions, name: str, text: str, slot: Any,
     return action
 
 
+def _redact_current(w: MainWindow) -> None:
+    """Open the current capture in the viewer, and its redaction editor."""
+    capture_id = w.views.current_id()
+    if capture_id is not None:
+        w.open_capture(capture_id).redaction.open_editor()
+
+
 def build_actions(w: MainWindow) -> Actions:
     """Create the actions, the menu bar and the tool bar of ``w``."""
     a = Actions()
@@ -81,6 +90,9 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(open_action)
     menu.addAction(_make(w, a, "details", "Edit &details…", w.edit_details, "F2",
                          tip="URL, handle, case and notes of the selected captures"))
+    menu.addAction(_make(w, a, "redact", "&Redact…", lambda: _redact_current(w),
+                         "Ctrl+Shift+D", tip="Draw boxes to fill in a redacted copy of the "
+                                             "capture (Ctrl+Shift+D); the original is kept"))
     menu.addSeparator()
     menu.addAction(_make(w, a, "ocr", "&OCR selected", w.ocr_selected, "Ctrl+R",
                          tip="Read the text of the selected captures (Ctrl+R)"))
@@ -88,6 +100,30 @@ def build_actions(w: MainWindow) -> Actions:
                          "Ctrl+Shift+R", tip="Read every capture not yet OCR'd"))
     menu.addAction(_make(w, a, "cancel", "&Cancel running task", w.cancel_task, "Ctrl+.",
                          tip="Stop after the current item; finished work is kept"))
+
+    menu = bar.addMenu("&Case")  # ui/cases/actions.py
+    cases = CaseActions(w.session, w.ops, w, w.views, w.open_capture)
+    setattr(a, "cases", cases)  # noqa: B010 (kept alive with the actions)
+    menu.addAction(_make(w, a, "new_case", "&New case…", lambda: cases.new_case(),
+                         "Ctrl+Shift+N", tip="Create a case (Ctrl+Shift+N)"))
+    menu.addAction(_make(w, a, "case_view", "Case &view…", lambda: cases.show_case_view(),
+                         "Ctrl+K", tip="Cases, their captures, packs, outcomes and timeline"))
+    menu.addAction(_make(w, a, "rename_case", "&Rename…", lambda: cases.rename_case(),
+                         tip="Rename the case chosen in the case view"))
+    menu.addAction(_make(w, a, "close_case", "&Close/Reopen", lambda: cases.toggle_case(),
+                         tip="Close the case chosen in the case view, or reopen it"))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "move_to_case", "&Move selected captures to case…",
+                         lambda: cases.ask_move(), "Ctrl+Shift+M",
+                         tip="Move the selected captures to an open case (Ctrl+Shift+M)"))
+    menu.addAction(_make(w, a, "exhibit", "Assign &exhibit reference",
+                         lambda: cases.assign_exhibits(), "Ctrl+E",
+                         tip="Give the selected captures their exhibit references, "
+                             "such as AB/1 (Ctrl+E)"))
+    menu.addSeparator()
+    menu.addAction(_make(w, a, "report", "Re&port…", lambda: cases.open_report(),
+                         "Ctrl+Shift+G", tip="The case report of the case chosen in the "
+                                             "case view (Ctrl+Shift+G)"))
 
     menu = bar.addMenu("&View")
     menu.addAction(_make(w, a, "search", "&Search…", w.focus_search,
@@ -126,6 +162,13 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", w.show_contacts,
                          "Ctrl+Shift+K",
                          tip="Platform contacts, their key fingerprints, the agency's keys"))
+    menu.addAction(_make(w, a, "send_timestamps", "Send &timestamps…",
+                         lambda: send_timestamps(w.ops, w), "Ctrl+Shift+T",
+                         tip="Timestamp the audit trail's head and send every queued "
+                             "request to the time-stamping authorities (RFC 3161)"))
+    menu.addAction(_make(w, a, "timestamps", "T&imestamps…",
+                         lambda: open_timestamps(w.session, w.ops, w),
+                         tip="The trusted timestamps: state, the TSA's time, Verify"))
     menu.addSeparator()
     menu.addAction(_make(w, a, "settings", "&Settings…", w.show_settings, "Ctrl+,",
                          tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))

@@ -93,6 +93,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.wellbeing = Wellbeing(prefs, self)
         self.thumbs = ThumbnailLoader(session.thumbnail_path, parent=self)
         self.model = CaptureModel(self.thumbs, self.wellbeing, self)
+        self.model.exhibit_lookup = lambda ids: self.reader.exhibits.refs_for(ids)
         self.proxy = CaptureProxy(self.model, self)
         self.views = CaptureViews(self.proxy, self)
         self.sidebar = Sidebar(self)

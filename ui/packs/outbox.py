@@ -34,11 +34,12 @@ from ui.common.qtutil import ask_export_folder, emit, readonly_cell, readonly_ta
 from ui.common.session import Session
 from ui.common.tasks import Task
 from ui.packs.webform import WebFormCopy
+from ui.timestamps.window import pack_trusted_text
 from workstation.packs.models import OutcomeImport, Pack, PlatformStats, SendResult
 from workstation.workspace import Workspace
 
 PACK_COLUMNS = ("Pack", "Platform", "Contact", "State", "Priority", "Items", "Outcomes",
-                "Created (UTC)", "Sent (UTC)", "Deadline (UTC)", "Note")
+                "Created (UTC)", "Sent (UTC)", "Deadline (UTC)", "Note", "Timestamped")
 ITEM_COLUMNS = ("Capture", "Outcome", "When (UTC)", "Comment")
 STATS_COLUMNS = ("Platform", "Packs sent", "Items", "Answered", "Removed", "Restricted",
                  "No violation", "Already gone", "Pending", "Removal rate",
@@ -217,7 +218,8 @@ class OutboxWindow(QMainWindow):
             contact = contacts.get(p.contact_id)
             values = (p.ref, p.platform, contact.name if contact else f"#{p.contact_id}",
                       p.state, p.priority, len(p.items), outcome_summary(p), p.created_at,
-                      p.sent_at or "", p.deadline_at or "", pack_note(p))
+                      p.sent_at or "", p.deadline_at or "", pack_note(p),
+                      pack_trusted_text(self.reader.timestamps.for_subject(f"pack:{p.id}")))
             for column, value in enumerate(values):
                 cell = readonly_cell(value)
                 if column == 0:

@@ -26,6 +26,8 @@ from ui.common.qtutil import emit
 from ui.common.session import Session
 from ui.gallery.thumbnails import read_image
 from ui.gallery.wellbeing import Wellbeing, treat
+from ui.redaction.viewer_actions import RedactionActions
+from ui.timestamps.window import trusted_text
 from ui.viewer.annotate import AnnotationPanel
 from ui.viewer.imageview import ImageView
 from ui.viewer.indicatorpanel import IndicatorsPanel
@@ -76,6 +78,7 @@ class ViewerWindow(QMainWindow):
         self._wellbeing = wellbeing
         self._background = Background(1, self)
         self._original = QImage()
+        self._override: QImage | None = None  # the redacted copy, when shown
         self._image_for: int | None = None
         self._in_flight: dict[int, int] = {}  # verdicts asked, not yet stored, per capture
         self.capture: Capture | None = None
@@ -150,6 +153,7 @@ class ViewerWindow(QMainWindow):
         for action in (undo, redo):
             self.addAction(action)
             bar.addAction(action)
+        self.redaction = RedactionActions(self, self._session, self._ops, bar)  # Ctrl+Shift+D
 
     # ------------------------------------------------------------------ content
     def show_capture(self, capture_id: int) -> None:
@@ -161,10 +165,10 @@ class ViewerWindow(QMainWindow):
             return
         new_image = self.capture is None or self.capture.id != capture_id
         self.capture = capture
-        self.setWindowTitle(f"Capture #{capture.id} — {capture.platform or 'unknown platform'}")
-        self.refresh()
+        self.refresh()  # (sets the title, with the exhibit reference)
         if new_image:
             self._load_image(capture)
+            self.redaction.capture_changed()
         self.reveal_action.setChecked(self._wellbeing.is_revealed(capture.id))
 
     def refresh(self) -> None:
@@ -175,13 +179,17 @@ class ViewerWindow(QMainWindow):
         reader = self._reader
         try:
             capture = self.capture = reader.captures.get(cid)
+            ref = reader.exhibits.ref_for(cid)
+            self.setWindowTitle(f"Capture #{cid}" + (f" — exhibit {ref}" if ref else "")
+                                + f" — {capture.platform or 'unknown platform'}")
             run = reader.reading.current_ocr(cid)
             self.text.set_text(run.text if run else "")
             self.image.set_words(run.words if run else [])
             self.image.set_unread(run.unread if run else [])
             self.image.set_boxes_visible(self.boxes_action.isChecked())
             self._read_indicators(cid)
-            self.details.set_data(capture, run, reader.reading.pdq_of(cid))
+            self.details.set_data(capture, run, reader.reading.pdq_of(cid),
+                                  trusted_time=trusted_text(reader.timestamps.for_capture(cid)))
             self.annotations.set_capture(capture)
         except WorkstationError as exc:
             self.banner.setText(str(exc))
@@ -201,6 +209,7 @@ class ViewerWindow(QMainWindow):
 
     def _load_image(self, capture: Capture) -> None:
         self._original = QImage()
+        self._override = None
         self._image_for = None
         original = self._reader.captures.evidence_path(capture)
         session = self._session
@@ -233,9 +242,17 @@ class ViewerWindow(QMainWindow):
         if self.capture is None or self._image_for != self.capture.id:
             return
         mode = self._wellbeing.treatment(self.capture.id)
-        self.image.set_image(treat(self._original, mode),
-                             (self.capture.width, self.capture.height))
+        if self._override is not None:  # the redacted copy: its own pixels, as shown
+            self.image.set_image(treat(self._override, mode))
+        else:
+            self.image.set_image(treat(self._original, mode),
+                                 (self.capture.width, self.capture.height))
         self.reveal_action.setChecked(mode == "off")
+
+    def show_image_override(self, image: QImage | None) -> None:
+        """Show ``image`` (the redacted copy) instead of the original; ``None``: the original."""
+        self._override = image
+        self._show_treated()
 
     @property
     def image_loaded(self) -> bool:
@@ -305,6 +322,7 @@ class ViewerWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self._background.shutdown()
+        self.redaction.shutdown()
 
 
 def _banner(run: OcrRun | None) -> str:

@@ -31,7 +31,8 @@ class DetailsPanel(QTreeWidget):
         self.setWordWrap(True)
 
     def set_data(self, capture: Capture, run: OcrRun | None,
-                 pdq: tuple[str, int] | None) -> None:
+                 pdq: tuple[str, int] | None, *,
+                 trusted_time: str = "not yet timestamped") -> None:
         self.clear()
         rows = [
             ("Capture", f"#{capture.id}"),
@@ -51,6 +52,7 @@ class DetailsPanel(QTreeWidget):
             ("Case", capture.case or ""),
             ("Tags", ", ".join(capture.tags)),
             ("App version", capture.app_version),
+            ("Trusted time", trusted_time),  # RFC 3161 token covering its import
         ]
         if pdq is not None:
             rows.append(("PDQ hash", f"{pdq[0]} (quality {pdq[1]})"))

@@ -17,6 +17,7 @@ from workstation.context import Context
 from workstation.errors import DiskFull, RejectedInput
 from workstation.evidence.captures import clean_tag, source_fields, write_derived
 from workstation.evidence.cases import CaseService
+from workstation.evidence.exhibits import ExhibitService
 from workstation.evidence.images import derive, probe
 from workstation.models import (
     CaptureMeta,
@@ -24,7 +25,7 @@ from workstation.models import (
 )
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.service import ReadingService
-from workstation.settings import get_int
+from workstation.settings import get_int, get_text
 from workstation.storage.db import DISK_FULL, is_disk_full
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CaptureRepo
@@ -42,8 +43,10 @@ class Intake:
     the evidence store and recorded with its audit entry in one transaction."""
 
     def __init__(self, ctx: Context, captures_repo: CaptureRepo, reading_repo: ReadingRepo,
-                 cases: CaseService, reading: ReadingService) -> None:
+                 cases: CaseService, reading: ReadingService,
+                 exhibits: ExhibitService | None = None) -> None:
         self._ctx = ctx
+        self._exhibits = exhibits
         self._captures_repo = captures_repo
         self._reading_repo = reading_repo
         self._cases = cases
@@ -258,6 +261,8 @@ class Intake:
                 self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
             self._reading.store_regions(capture_id, derived.regions)
             self._reading.refresh_derived(capture_id)
+            if self._exhibits is not None and get_text(self._ctx, "exhibit_at_capture") == "on":
+                self._exhibits.assign_within(capture_id)
         return capture_id
 
     def _new_record(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workstation.context import Context
+from workstation.evidence.exhibits import check_exhibits
 from workstation.evidence.thumbs import check_thumbnail
 from workstation.evidence.verify_indicators import compare_indicators, hint_sets
 from workstation.evidence.verify_records import compare_records
@@ -20,10 +21,13 @@ from workstation.models import (
 )
 from workstation.packs.trail import TrailState
 from workstation.progress import CancelToken, ProgressCallback, report
+from workstation.redaction.check import check_redactions
+from workstation.storage.exhibits_repo import ExhibitsRepo
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo
 from workstation.storage.reviews_repo import ReviewsRepo
+from workstation.timestamps.check import check_timestamps
 
 
 class Verifier:
@@ -70,6 +74,9 @@ class Verifier:
         result.entries_checked, chain_problems = self._ctx.audit.verify_chain()
         result.problems += chain_problems
         result.problems += self._replay_audit(rows)
+        result.problems += check_redactions(self._ctx, self._captures_repo)
+        result.problems += check_timestamps(self._ctx)  # stamped tokens still verify
+        result.problems += check_exhibits(ExhibitsRepo(self._ctx.conn))
         referenced = {row["sha256"] for row in rows}
         result.unreferenced_files = sum(1 for h in self._ctx.store.all_hashes()
                                         if h not in referenced)
@@ -264,3 +271,9 @@ class _AuditState:
             self.cases[subject_id] = {"name": details.get("name"), "status": "open"}
         elif action in ("case.close", "case.reopen") and subject_id in self.cases:
             self.cases[subject_id]["status"] = details.get("new")
+        elif action == "case.rename" and subject_id in self.cases:
+            self.cases[subject_id]["name"] = details.get("new")
+        elif action == "case.move":  # captures moved into case subject_id (one entry)
+            for cid in details.get("captures", []):
+                if cid in self.captures:
+                    self.captures[cid]["case_id"] = subject_id

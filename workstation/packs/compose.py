@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workstation import __version__
 from workstation.context import Context
@@ -71,10 +71,15 @@ from workstation.platforms import normalize_platform
 from workstation.progress import CancelToken, ProgressCallback
 from workstation.reading.indicators.model import LINK_KINDS
 from workstation.reading.service import IndicatorRecord, ReadingService
+from workstation.redaction.packitems import PackCopies
 from workstation.storage.packs_repo import PacksRepo, dumps
 from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
+from workstation.timestamps.packing import pack_files
 from workstation.timeutil import format_utc, utc_now
+
+if TYPE_CHECKING:
+    from workstation.timestamps.service import TimestampService
 
 #: The most captures one pack holds (``pack build --captures`` refuses more up front).
 MAX_PACK_ITEMS = 10_000
@@ -84,8 +89,10 @@ class PackService:
     """Packs: compose, preview, seal, list."""
 
     def __init__(self, ctx: Context, repo: PacksRepo, captures: CaptureService,
-                 reading: ReadingService, keys: KeyService, contacts: ContactService) -> None:
+                 reading: ReadingService, keys: KeyService, contacts: ContactService,
+                 *, timestamps: TimestampService | None = None) -> None:
         self._ctx = ctx
+        self._timestamps = timestamps  # a sealed pack's SHA256SUMS is queued for stamping
         self._repo = repo
         self._captures = captures
         self._reading = reading
@@ -152,6 +159,7 @@ class PackService:
         items: Mapping[int, ItemRequest] | None = None,
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
+        redacted: Iterable[int] = (),
     ) -> Pack:
         """Create, fill, sign, encrypt and record a pack (state ``sealed``).
 
@@ -163,7 +171,8 @@ class PackService:
         ``items`` maps capture ids to their own requests (action, priority, deadline,
         policy; the pack's values are the defaults), and gives the reason an item a
         platform cannot find (no URL, no content id) goes anyway: without one it is
-        refused (:mod:`workstation.packs.itemrequests`).
+        refused (:mod:`workstation.packs.itemrequests`).  ``redacted``: captures that go as
+        their current redacted copy (:mod:`workstation.redaction.packitems`).
         """
         require_issuer(self._ctx)  # never sealed under a borrowed or missing identity
         contact, captures, ids, reason = self._check_request(
@@ -182,13 +191,16 @@ class PackService:
         self._keys.reply_recipient()  # the return path: made on first need (keys.py)
 
         recipients = self._pack_recipients(contact, archive_row)
+        copies = PackCopies(self._ctx, self._reading, captures, redacted)
         ref, pack_id = self._insert_draft(contact, ids, created_dt, chosen_basis,
                                           priority=priority, action=action, reason=reason,
-                                          requests=requests)
+                                          requests=requests, copies=copies)
         spec = self._pack_spec(ref, created_dt, contact, chosen_basis, recipients,
                                priority=priority, action=action, reason=reason,
                                signing_key_id=sign_row["key_id"])
-        pack_items = self._pack_items(pack_id, captures, defaults, requests)
+        pack_items = copies.apply(self._pack_items(pack_id, captures, defaults, requests))
+        if self._timestamps is not None:  # tokens covering the items (RFC 3161), if any
+            spec.timestamp_files = tuple(pack_files(self._timestamps, ids))
         if out_path is not None and out_path.is_dir():
             out_path = out_path / spec.file_name
         result = self._seal_files(pack_id, spec, pack_items, key, out_path,
@@ -200,7 +212,8 @@ class PackService:
 
     def _insert_draft(self, contact: Contact, ids: list[int], created_dt: datetime,
                       chosen_basis: dict[str, Any], *, priority: str, action: str,
-                      reason: str, requests: Mapping[int, ItemRequest]) -> tuple[str, int]:
+                      reason: str, requests: Mapping[int, ItemRequest],
+                      copies: PackCopies | None = None) -> tuple[str, int]:
         """Record the pack as a ``draft`` with its items and audit it; return (ref, id)."""
         with self._ctx.write():
             ref = self._next_ref(created_dt)
@@ -212,6 +225,7 @@ class PackService:
             })
             stored = {cid: r.to_json() for cid, r in requests.items()}
             self._repo.insert_items(pack_id, ids, stored)
+            redacted = copies.record(pack_id) if copies is not None else {}
             self._ctx.audit.append(self._ctx.analyst, "pack.create", f"pack:{ref}", {
                 "ref": ref, "contact_id": contact.id, "platform": contact.platform,
                 "captures": ids, "action": action, "priority": priority, "reason": reason,
@@ -219,6 +233,7 @@ class PackService:
                 # per item, what differs from the above, and why an item a platform
                 # cannot find (no URL, no content id) was sent anyway
                 "item_requests": {str(cid): r for cid, r in stored.items()},
+                **({"redacted": redacted} if redacted else {}),  # capture -> redaction id
             })
         return ref, pack_id
 
@@ -289,6 +304,9 @@ class PackService:
                 "indicators": sum(len(item.indicators) for item in items),
                 "unconfirmed": sum(len(item.unconfirmed) for item in items),
             })
+            if self._timestamps is not None:
+                self._timestamps.queue_in_transaction("pack", f"pack:{pack_id}",
+                                                      result.sums_sha256)
 
     def _check_request(self, contact_id: int, capture_ids: Sequence[int], *, reason: str,
                        action: str, priority: str,

@@ -36,7 +36,8 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
     entries = []
     for item in items:
         files = [{
-            "path": item.evidence_name, "role": "original", "size": item.size,
+            "path": item.evidence_name, "role": "redacted" if item.redacted else "original",
+            "size": item.size,
             "sha256": item.sha256, "md5": item.md5,
             "media_type": _MEDIA_TYPES.get(item.format, "application/octet-stream"),
             "width": item.width, "height": item.height,
@@ -64,6 +65,7 @@ def build_manifest(spec: PackSpec, items: Sequence[PackItem]) -> dict[str, Any]:
             "deadline_utc": item.deadline_utc,
             "no_locator_reason": item.no_locator_reason,
             **({"policy_basis": item.policy_basis} if item.policy_basis else {}),
+            **({"redacted": item.redacted} if item.redacted else {}),
             "indicators": item.indicators,
             "unconfirmed": item.unconfirmed,
             "pdq": ({"hash": item.pdq, "quality": item.pdq_quality}
@@ -303,6 +305,9 @@ def readme_text(spec: PackSpec, items: Sequence[PackItem]) -> str:
         "  portal.csv           one row per item (URL, content id, account, policy, action,",
         "                       priority, deadline) to copy into a web reporting form",
         "  outcome-template.csv the form for your answer",
+        *(["  timestamps/         RFC 3161 timestamps covering the items, with the",
+           "                       `openssl ts -verify` command to check each (README.txt)"]
+          if spec.timestamp_files else []),
         f"  {SUMS} / {SUMS_SIG}   checksums of every file, signed by the agency",
         "",
         "HOW TO CHECK THIS PACK",

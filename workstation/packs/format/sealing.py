@@ -227,7 +227,7 @@ def seal(
                 if ocr is not None:
                     zw.add_bytes(item.ocr_name, ocr)
             _add_evidence(zw, items, progress)
-            for name, data in _late_members(spec, items):
+            for name, data in [*_late_members(spec, items), *spec.timestamp_files]:
                 zw.add_bytes(name, data)
             report(progress, len(items), len(items), "report.html")
             zw.add_stream(_IterReader(report_html(spec, items, previews.get)), "report.html")

@@ -139,6 +139,9 @@ class PackSpec:
     #: SHA-256 of its base64 line), named in the README for a check against the key the
     #: platform received separately
     signing_fingerprint: str = ""
+    #: the trusted timestamps (RFC 3161) covering the items, as ``timestamps/…`` members
+    #: (tokens, ca.pem, README.txt); none until a token covers an item
+    timestamp_files: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -198,6 +201,9 @@ class PackItem:
     no_locator_reason: str | None = None
     #: the clause cited when the item's policy differs from the pack's basis
     policy_basis: dict[str, Any] | None = None
+    #: the item goes as a redacted copy (``evidence_path``, ``sha256`` ... are the copy's):
+    #: ``sha256``, ``original_sha256``, ``log_sha256``, ``redaction_id``
+    redacted: dict[str, Any] | None = None
 
     @property
     def stem(self) -> str:

@@ -1,0 +1,1 @@
+"""The redaction editor and the viewer's redaction actions."""

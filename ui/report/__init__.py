@@ -1,0 +1,1 @@
+"""Case → Report…: the signed case report dialog."""
