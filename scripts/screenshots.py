@@ -7,13 +7,20 @@ real Tesseract), opens the main window on a real X display, and saves
 ``docs/screenshots/gallery.png``, ``viewer-arabic.png`` (OCR word boxes over
 Arabic text, right-to-left text panel, indicators), ``pack-composer.png`` and
 ``outbox.png`` (a pack sent to TikTok with the platform's answer) and
-``contacts.png`` (platform contacts and the agency keys, fingerprints grouped).
+``contacts.png`` (platform contacts and the agency keys, fingerprints grouped); for
+court: ``case-view.png`` (a case's captures with their exhibit references, its pack and
+the platform's outcome, the timeline), ``redaction-editor.png`` (an advert with a face
+and a phone number: two boxes, an e-mail address still suggested) and
+``case-report.png`` (an exhibit's page of the signed PDF case report, the redacted copy
+shown, rendered with poppler's ``pdftoppm``).  Needs ``openssl`` (a loopback TSA gives
+the trusted timestamp) and ``pdftotext``/``pdftoppm`` (poppler-utils).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,9 +28,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
+#: A fictional agency (report header, pack issuer).
+DEMO_ISSUER = {
+    "agency_name": "Demo Constabulary",
+    "issuing_unit": "Online Referrals Unit",
+    "contact_24x7_name": "Force Control Room",
+    "contact_24x7_phone": "+442079460000",
+    "contact_24x7_email": "control@police.example",
+    "reply_to": "outcomes@police.example",
+}
+REPORT_CASE = "Op Kestrel"
 
 
-def build_demo(path: Path) -> None:
+def build_demo(path: Path) -> int:
+    """The demo workspace at ``path``; returns the id of the redacted capture."""
     from tests.ocr_images import sample
     from workstation.models import CaptureMeta
     from workstation.workspace import Workspace
@@ -51,6 +69,9 @@ def build_demo(path: Path) -> None:
         for _ in ws.reading.run_ocr([i for i in ids if i is not None]):
             pass
         build_packs(ws, path.parent, ids)
+        redacted = build_court(ws, path.parent)
+        shoot_report(ws, path.parent, redacted)
+    return redacted
 
 
 def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
@@ -65,6 +86,8 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
     assert isinstance(ws, Workspace)
     os.environ["AW_DEMO_PASSPHRASE"] = "demo passphrase, not secret"
     ws.keys.use_secrets(passphrase_env="AW_DEMO_PASSPHRASE", backend="file")
+    for key, value in DEMO_ISSUER.items():
+        ws.set_setting(key, value)
     ws.keys.init()
     contacts = {}
     for platform, org in (("tiktok", "TikTok Trust and Safety"),
@@ -85,6 +108,96 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
     ws.outcomes.import_file(answer)
 
 
+def build_court(ws: object, tmp: Path) -> int:
+    """An advert with a face and a phone number (OCR'd, its face and number redacted as
+    the suggestions found them), exhibit references for the case's captures, and a
+    trusted timestamp from a loopback TSA; returns the redacted capture's id."""
+    from PIL import Image
+
+    from tests.core.redaction.support import drawn_face, png, text_advert
+    from tests.tsa import LoopbackTSA, make_pki
+    from workstation.models import CaptureMeta
+    from workstation.workspace import Workspace
+
+    assert isinstance(ws, Workspace)
+    canvas = Image.new("RGB", (900, 1000), "white")
+    canvas.paste(text_advert(), (0, 0))
+    canvas.paste(drawn_face(608), (146, 380))
+    cid = ws.intake.import_bytes(png(canvas), CaptureMeta(
+        case=REPORT_CASE, source_url="https://www.tiktok.com/@crossings.now/video/9911"),
+        method="paste", original_filename="crossing-advert.png").id
+    assert cid is not None
+    for _ in ws.reading.run_ocr([cid], lang="eng"):
+        pass
+    found = ws.redactions.suggest(cid).items
+    boxes = [s.box for s in found if s.box.reason in ("third-party face",
+                                                      "third-party phone number")]
+    ws.redactions.redact(cid, boxes, reason="third-party details")
+    for capture in ws.captures.all(case=REPORT_CASE):
+        ws.exhibits.assign(capture.id)
+    pki = make_pki(tmp / "tsa")
+    with LoopbackTSA(pki) as tsa:
+        ws.timestamps.add_authority(tsa.url, pki.ca_pem.read_text())
+        ws.timestamps.queue_audit_head()
+        ws.timestamps.send()
+    return cid
+
+
+def shoot_report(ws: object, tmp: Path, redacted: int) -> None:
+    """The case report (PDF), and its page of the redacted exhibit as case-report.png."""
+    from workstation.workspace import Workspace
+
+    assert isinstance(ws, Workspace)
+    pdf = tmp / "case-report.pdf"
+    ws.report.build(REPORT_CASE, pdf)
+    heading = f"Exhibit {ws.exhibits.ref_for(redacted)}\n"
+    page = 1
+    while True:  # the first page that starts the exhibit (not the exhibit list)
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        if heading in text:
+            break
+        page += 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
+                    "-singlefile", str(pdf), str(OUT / "case-report")], check=True)
+
+
+def shoot_court(window: object, redacted: int, pause: object) -> None:
+    """The case view on the demo case, and the redaction editor on the redacted advert:
+    its two boxes, the suggestions they already cover dismissed (the e-mail is left)."""
+    from collections.abc import Callable
+
+    from ui.cases.caseview import open_case_view
+    from ui.main.mainwindow import MainWindow
+    from ui.redaction.editor import RedactionEditor
+
+    assert isinstance(window, MainWindow) and callable(pause)
+    wait: Callable[[int], None] = pause
+    view = open_case_view(window.session, window.ops, window, REPORT_CASE)
+    view.resize(1250, 460)
+    wait(2500)
+    view.grab().save(str(OUT / "case-view.png"))
+    view.close()
+    editor = RedactionEditor(window.session, window.ops, redacted, window)
+    editor.resize(1300, 860)
+    editor.show()
+    for _ in range(120):  # the detector and OCR words, off the GUI thread
+        if editor.word_list.count():
+            break
+        wait(500)
+    covered = {b.reason for b in editor.canvas.boxes()}
+    for row in reversed(range(editor.suggestion_list.count())):
+        if editor.suggestion_list.item(row).toolTip() in covered:
+            editor.suggestion_list.setCurrentRow(row)
+            editor.dismiss_suggestion()
+    editor.canvas.choose(0)
+    wait(1000)
+    editor.grab().save(str(OUT / "redaction-editor.png"))
+    editor.shutdown()
+    editor.close()
+
+
 def main() -> int:
     os.environ.setdefault("WORKSTATION_ANALYST", "Demo Analyst")
     from PySide6.QtCore import QEventLoop, QTimer
@@ -95,7 +208,7 @@ def main() -> int:
     from ui.main.mainwindow import MainWindow
 
     tmp = Path(tempfile.mkdtemp(prefix="aw-screens-"))
-    build_demo(tmp / "ws")
+    redacted = build_demo(tmp / "ws")
     app = QApplication.instance() or QApplication(sys.argv)
     prefs = Preferences.at(str(tmp / "ui.ini"))
     prefs.auto_ocr = False
@@ -137,6 +250,7 @@ def main() -> int:
     pause(1500)
     contacts.grab().save(str(OUT / "contacts.png"))
     contacts.close()
+    shoot_court(window, redacted, pause)
     print(f"saved {sorted(p.name for p in OUT.glob('*.png'))} in {OUT}")
     viewer.close()
     window.close()

@@ -9,9 +9,10 @@ Reads (contacts, captures, policies) use the read-only workspace; the slow ones
 run off the GUI thread on the background connection: the preview, and each item's
 readiness (``ws.packs.readiness``: the core's per-item checks and its one platform
 rule, :mod:`workstation.packs.readiness`), a result overtaken by a newer change
-being dropped.  The item table and each item's own request (F2 or Enter on a row)
-are :mod:`ui.packs.composer_items`; an item a platform cannot find (no URL, no
-content id) is sealed only once the analyst says why (``noLocatorReasonBox``).
+being dropped.  The item table, each item's own request (F2 or Enter on a row) and
+image (original or redacted copy: Ctrl+Shift+E) are :mod:`ui.packs.composer_items`; an
+item a platform cannot find (no URL, no content id) is sealed only once the analyst
+says why (``noLocatorReasonBox``).
 """
 
 from __future__ import annotations
@@ -227,6 +228,7 @@ class PackComposer(QDialog):
         layout.addLayout(bottom)
 
         self.contact_box.currentIndexChanged.connect(self._contact_changed)
+        self.items.refused.connect(self.status.setText)  # no redacted copy to send
         for box in (self.basis_box, self.action_box, self.priority_box):
             box.currentIndexChanged.connect(lambda _i: self._show_policy())
         ops.contactsChanged.connect(self.reload_contacts)
@@ -348,14 +350,16 @@ class PackComposer(QDialog):
         self._update_buttons()
         self._checks.call(
             lambda: self.session.read_in_background(
-                lambda ws: ws.packs.readiness(
-                    ids, int(contact_id) if contact_id is not None else None)),
-            lambda items: self._show_readiness(seq, ids, items),
+                lambda ws: (ws.packs.readiness(ids, int(contact_id) if contact_id is not None
+                                               else None), ws.redactions.current_ids(ids))),
+            lambda result: self._show_readiness(seq, ids, *result),
             lambda exc: self._readiness_failed(seq, exc))
 
-    def _show_readiness(self, seq: int, ids: list[int], items: list[ItemReadiness]) -> None:
+    def _show_readiness(self, seq: int, ids: list[int], items: list[ItemReadiness],
+                        copies: dict[int, int]) -> None:
         if seq != self._check_seq:
             return  # the items or the contact changed since
+        self.items.show_copies(copies)  # which may go as their redacted copy
         found = {item.capture_id: item for item in items}
         self.items.show_readiness(ids, found)
         self._readiness = [found[i] for i in ids if i in found]
@@ -391,7 +395,8 @@ class PackComposer(QDialog):
         """The pack's options as ``ws.packs.build`` keywords."""
         return {"reason": self.reason.toPlainText(), "action": self.action_box.currentData(),
                 "priority": self.priority_box.currentData(),
-                "basis": self.basis_box.currentData(), "items": self.items.requests()}
+                "basis": self.basis_box.currentData(), "items": self.items.requests(),
+                "redacted": self.items.redacted()}
 
     def _update_buttons(self) -> None:
         ready = bool(self._ids) and self.contact() is not None and self._task is None

@@ -5,8 +5,11 @@ file's time), and what is asked of the platform for that one item.
 Each item's own request (action, priority, deadline, policy; the pack's choices are
 the defaults) and the reason an item a platform cannot find (no URL, no content id)
 goes anyway are set in :class:`ItemRequestDialog`, opened from the keyboard (F2 or
-Enter on a row) or by a double click.  Nothing here reads the workspace: the rows are
-filled from what the composer hands over (the core's ``ItemReadiness``).
+Enter on a row) or by a double click.  So is the image an item carries: the original
+(the default) or, for a capture that has one, its current redacted copy (the Image
+column; Ctrl+Shift+E switches the chosen item; ``ws.packs.build(redacted=...)``, recorded
+in the manifest).  Nothing here reads the workspace: the rows are filled from what the
+composer hands over (the core's ``ItemReadiness``, which captures have a copy).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,8 +42,12 @@ from workstation.packs.readiness import ItemReadiness
 from workstation.timeutil import parse_iso
 
 ITEM_COLUMNS = ("Capture", "Platform", "Handle", "Source URL", "Policy cited", "Indicators",
-                "Check", "Observed time", "Request")
-POLICY_COLUMN, CHECK_COLUMN, OBSERVED_COLUMN, REQUEST_COLUMN = 4, 6, 7, 8
+                "Check", "Observed time", "Request", "Image")
+POLICY_COLUMN, CHECK_COLUMN, OBSERVED_COLUMN, REQUEST_COLUMN, IMAGE_COLUMN = 4, 6, 7, 8, 9
+ORIGINAL, REDACTED_COPY = "original", "redacted copy"
+#: Switches the chosen item between its original and its redacted copy.
+IMAGE_SHORTCUT = "Ctrl+Shift+E"
+NO_COPY = "This capture has no redacted copy: redact it in the viewer (Ctrl+Shift+D) first."
 WEAK_TIME = "only the file's time"
 _SOURCES = {"analyst": "analyst", "system": "when taken in", "file": f"⚠ {WEAK_TIME}"}
 
@@ -64,11 +71,13 @@ class ItemRequestDialog(QDialog):
         action_box, priority_box, policy_box: the choices (data ``None``: the pack's).
         deadline: an ISO 8601 time (UTC when no zone is given), empty for the pack's.
         reason: why an item with no URL or content id goes anyway.
+        image_box: the original or the redacted copy (only when the capture has one).
         error: what is wrong with the deadline typed, if anything.
     """
 
     def __init__(self, capture_id: int, request: ItemRequest, policies: list[dict[str, Any]],
-                 defaults: dict[str, str], parent: QWidget | None = None) -> None:
+                 defaults: dict[str, str], parent: QWidget | None = None, *,
+                 has_copy: bool = False, redacted: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("itemRequestDialog")
         self.setWindowTitle(f"Request for capture #{capture_id}")
@@ -86,6 +95,7 @@ class ItemRequestDialog(QDialog):
         self.reason = QLineEdit(request.no_locator_reason or "", self)
         self.reason.setObjectName("itemNoLocatorReason")
         self.reason.setPlaceholderText("only for an item with no URL and no content id")
+        self.image_box = _image_box(self, has_copy, redacted)
         self.error = QLabel(self)
         self.error.setObjectName("itemRequestError")
         form = QFormLayout()
@@ -94,6 +104,7 @@ class ItemRequestDialog(QDialog):
         form.addRow(buddy_label("&Deadline (UTC):", self, self.deadline), self.deadline)
         form.addRow(buddy_label("P&olicy cited:", self, self.policy_box), self.policy_box)
         form.addRow(buddy_label("&Reason to send without URL:", self, self.reason), self.reason)
+        form.addRow(buddy_label("&Image sent:", self, self.image_box), self.image_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
@@ -103,7 +114,7 @@ class ItemRequestDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         order = (self.action_box, self.priority_box, self.deadline, self.policy_box,
-                 self.reason)
+                 self.reason, self.image_box)
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
         self.action_box.setFocus()
@@ -137,18 +148,43 @@ class ItemRequestDialog(QDialog):
                            policy=self.policy_box.currentData(),
                            no_locator_reason=" ".join(self.reason.text().split()) or None)
 
+    def redacted(self) -> bool:
+        """Whether the item goes as its redacted copy."""
+        return bool(self.image_box.currentData())
+
+
+def _image_box(parent: QWidget, has_copy: bool, redacted: bool) -> QComboBox:
+    """Original or redacted copy; the copy cannot be chosen when there is none."""
+    box = QComboBox(parent)
+    box.setObjectName("itemImage")
+    box.addItem(ORIGINAL, False)
+    box.addItem(REDACTED_COPY, True)
+    model = box.model()
+    if not has_copy and isinstance(model, QStandardItemModel):
+        item = model.item(1)
+        if item is not None:
+            item.setEnabled(False)
+        box.setToolTip(NO_COPY)
+    box.setCurrentIndex(1 if redacted and has_copy else 0)
+    return box
+
 
 class PackItemsTable(QTableWidget):
     """The items of the pack being composed, in order, with each one's request.
 
     Signals:
         requestChanged(int): an item's request was set (its capture id).
+        imageChanged(int): an item's image (original or redacted copy) was switched.
+        refused(str): why the image could not be switched (no redacted copy).
 
     Attributes:
         dialog: the last :class:`ItemRequestDialog` opened (F2 or Enter on a row).
+        image_action: switches the chosen item's image (Ctrl+Shift+E, in the composer).
     """
 
     requestChanged = Signal(int)
+    imageChanged = Signal(int)
+    refused = Signal(str)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(0, len(ITEM_COLUMNS), parent)
@@ -161,13 +197,21 @@ class PackItemsTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        self.setToolTip("F2 or Enter: this item's own action, priority, deadline, policy")
+        self.setToolTip("F2 or Enter: this item's own action, priority, deadline, policy "
+                        f"and image; {IMAGE_SHORTCUT}: original or redacted copy")
         self._ids: list[int] = []
         self._requests: dict[int, ItemRequest] = {}
         self._policies: list[dict[str, Any]] = []
         self._defaults: dict[str, str] = {}
         self.dialog: ItemRequestDialog | None = None
+        self._copies: dict[int, int] = {}  # capture id -> its current redaction's id
+        self._redacted: set[int] = set()  # chosen to go as their redacted copy
         self.doubleClicked.connect(lambda index: self.edit_request(index.row()))
+        self.image_action = QAction("Send original / redacted copy", self)
+        self.image_action.setObjectName("itemImageAction")
+        self.image_action.setShortcut(QKeySequence(IMAGE_SHORTCUT))
+        self.image_action.triggered.connect(lambda: self.toggle_redacted())
+        self.addAction(self.image_action)  # active anywhere in the composer
 
     # ----------------------------------------------------------------- requests
     def requests(self) -> dict[int, ItemRequest]:
@@ -201,9 +245,17 @@ class PackItemsTable(QTableWidget):
             return None
         capture_id = self._ids[row]
         dialog = ItemRequestDialog(capture_id, self._requests.get(capture_id, ItemRequest()),
-                                   self._policies, self._defaults, self)
+                                   self._policies, self._defaults, self,
+                                   has_copy=capture_id in self._copies,
+                                   redacted=capture_id in self._redacted)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.set_request(capture_id, dialog.request()))
+
+        def accepted() -> None:
+            if dialog.redacted() != (capture_id in self._redacted):
+                self.set_redacted(capture_id, dialog.redacted())
+            self.set_request(capture_id, dialog.request())
+
+        dialog.accepted.connect(accepted)
         dialog.destroyed.connect(lambda: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
@@ -215,6 +267,57 @@ class PackItemsTable(QTableWidget):
             return
         super().keyPressEvent(event)
 
+    # -------------------------------------------------------------------- image
+    def redacted(self) -> list[int]:
+        """The items that go as their redacted copy, for ``ws.packs.build(redacted=...)``."""
+        return [i for i in self._ids if i in self._redacted]
+
+    def show_copies(self, copies: dict[int, int]) -> None:
+        """Which captures have a redacted copy (capture id -> redaction id); an item
+        whose copy is gone goes as its original again."""
+        self._copies = dict(copies)
+        self._redacted &= set(self._copies)
+        for row in range(len(self._ids)):
+            self._image_cell(row)
+
+    def set_redacted(self, capture_id: int, on: bool) -> bool:
+        """Send the item as its redacted copy (``on``) or its original; False (and
+        ``refused``) when it has no copy."""
+        if on and capture_id not in self._copies:
+            self.refused.emit(f"Capture #{capture_id}: {NO_COPY}")
+            return False
+        if on == (capture_id in self._redacted):
+            return True
+        if on:
+            self._redacted.add(capture_id)
+        else:
+            self._redacted.discard(capture_id)
+        if capture_id in self._ids:
+            self._image_cell(self._ids.index(capture_id))
+        self.imageChanged.emit(capture_id)
+        return True
+
+    def toggle_redacted(self, row: int | None = None) -> bool:
+        """Switch the image of the item at ``row`` (default: the current row)."""
+        row = self.currentRow() if row is None else row
+        if not 0 <= row < len(self._ids):
+            return False
+        capture_id = self._ids[row]
+        return self.set_redacted(capture_id, capture_id not in self._redacted)
+
+    def _image_cell(self, row: int) -> None:
+        capture_id = self._ids[row]
+        chosen = capture_id in self._redacted
+        cell = QTableWidgetItem(REDACTED_COPY if chosen else ORIGINAL)
+        if chosen:
+            cell.setToolTip(f"Sent as redacted copy #{self._copies[capture_id]} (recorded in "
+                            f"the manifest); {IMAGE_SHORTCUT} or F2 for the original.")
+        elif capture_id in self._copies:
+            cell.setToolTip(f"A redacted copy exists: {IMAGE_SHORTCUT} or F2 sends it instead.")
+        else:
+            cell.setToolTip("No redacted copy: the original is sent.")
+        self.setItem(row, IMAGE_COLUMN, cell)
+
     # --------------------------------------------------------------------- rows
     def list_ids(self, ids: Sequence[int]) -> None:
         """List the captures at once (their checks come later: :meth:`show_readiness`)."""
@@ -223,6 +326,7 @@ class PackItemsTable(QTableWidget):
         for row, capture_id in enumerate(self._ids):
             self.fill_row(row, f"#{capture_id}", ("", "", ""), "", "checking…")
             self._request_cell(row, False)
+            self._image_cell(row)
 
     def show_readiness(self, ids: Sequence[int],
                        found: dict[int, ItemReadiness]) -> None:

@@ -82,11 +82,13 @@ class RedactionCanvas(QGraphicsView):
         self.scene().addItem(self._rubber)
 
     # ------------------------------------------------------------------ content
-    def set_image(self, image: QImage) -> None:
+    def set_image(self, image: QImage, *, fit: bool = True) -> None:
+        """Show ``image``; ``fit=False`` keeps the zoom (the same image, revealed)."""
         self._pixmap.setPixmap(QPixmap.fromImage(image))
         self.size_px = (image.width(), image.height())
         self.scene().setSceneRect(QRectF(0, 0, image.width(), image.height()))
-        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        if fit:
+            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
 
     def boxes(self) -> list[Box]:
         return [item.box() for item in self.box_items]

@@ -2,7 +2,9 @@
 confirm or dismiss (faces found by the detector, phone numbers and e-mail addresses read
 by OCR, computed off the GUI thread; any OCR word can be marked, e.g. a name).  It starts
 from the capture's current redaction; Apply makes a new redacted copy from the original
-on the writer (the task manager).  The original is never changed."""
+on the writer (the task manager).  The original is never changed.  The picture follows
+the window's wellbeing mode (:mod:`ui.gallery.wellbeing`): blurred or grey until the
+analyst reveals it (Reveal, R), as in the viewer."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ui.common.operations import Operations
 from ui.common.qtutil import emit
 from ui.common.session import Session
 from ui.gallery.thumbnails import read_image
+from ui.gallery.wellbeing import Wellbeing, treat
 from ui.redaction.canvas import RedactionCanvas
 from workstation.errors import WorkstationError
 from workstation.redaction.model import COMMON_REASONS, Box
@@ -51,6 +54,7 @@ class RedactionEditor(QMainWindow):
     Attributes:
         capture_id: the capture redacted.
         canvas: the image and its boxes.
+        reveal_action: shows the image as it is (R), when the wellbeing mode hides it.
         reason: the chosen box's reason (editable: any text).
         box_list, suggestion_list, word_list: the side lists.
     """
@@ -60,7 +64,7 @@ class RedactionEditor(QMainWindow):
     applied = Signal(int)
 
     def __init__(self, session: Session, ops: Operations, capture_id: int,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, wellbeing: Wellbeing | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("redactionEditor")
         self.setWindowTitle(f"Redact capture #{capture_id}")
@@ -72,6 +76,8 @@ class RedactionEditor(QMainWindow):
         self._background = Background(1, self)
         self._suggestions: list[Suggestion] = []
         self._words: list[tuple[str, tuple[int, int, int, int]]] = []
+        self._wellbeing = wellbeing
+        self._image = QImage()  # as decoded; shown treated until revealed
         self.canvas = RedactionCanvas(self)
         self.status = QLabel(HELP, self)
         self.status.setWordWrap(True)
@@ -80,6 +86,9 @@ class RedactionEditor(QMainWindow):
         self._build_actions()
         self.canvas.boxesChanged.connect(self._list_boxes)
         self.canvas.chosenChanged.connect(self._chosen)
+        if wellbeing is not None:
+            wellbeing.changed.connect(self._show_treated)
+        self._show_treated()
         self._load()
 
     # ------------------------------------------------------------------- layout
@@ -148,6 +157,39 @@ class RedactionEditor(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
             self.addAction(action)
+        self.reveal_action = QAction("Reveal image", self)
+        self.reveal_action.setShortcut(QKeySequence("R"))
+        self.reveal_action.setCheckable(True)
+        self.reveal_action.setToolTip("Show the image as it is (R); the wellbeing setting "
+                                      "blurs it until revealed")
+        self.reveal_action.toggled.connect(self._reveal)
+        self.addAction(self.reveal_action)
+        self.reveal_button = QPushButton("Re&veal image", self)
+        self.reveal_button.setAccessibleName("Reveal the image")
+        self.reveal_button.clicked.connect(lambda: self.reveal_action.setChecked(
+            not self.reveal_action.isChecked()))
+        self.statusBar().addPermanentWidget(self.reveal_button)
+
+    def treatment(self) -> str:
+        """How the picture is shown now: ``blur``, ``grey`` or ``off`` (as it is)."""
+        return self._wellbeing.treatment(self.capture_id) if self._wellbeing else "off"
+
+    def _reveal(self, on: bool) -> None:
+        if self._wellbeing is not None:
+            self._wellbeing.set_revealed(self.capture_id, on)
+
+    def _show_treated(self) -> None:
+        """The picture as the wellbeing mode says (the boxes are in image pixels, the
+        same either way)."""
+        mode = self.treatment()
+        self.reveal_action.blockSignals(True)
+        self.reveal_action.setChecked(mode == "off")
+        self.reveal_action.blockSignals(False)
+        self.reveal_button.setVisible(self._wellbeing is not None and (
+            self._wellbeing.mode != "off" and not self._wellbeing.reveal_all))
+        self.reveal_button.setText("&Hide image" if mode == "off" else "Re&veal image")
+        if not self._image.isNull():
+            self.canvas.set_image(treat(self._image, mode), fit=self.canvas.size_px == (0, 0))
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
@@ -166,7 +208,8 @@ class RedactionEditor(QMainWindow):
             if image.isNull():
                 self.status.setText("This image cannot be shown here; use `workstation redact`.")
                 return
-            self.canvas.set_image(image)
+            self._image = image
+            self._show_treated()
             for box in current.boxes if current else ():
                 self.canvas.add_box(box)
             self.canvas.choose(-1)

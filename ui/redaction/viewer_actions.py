@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QToolBar
 from ui.common.background import Background
 from ui.common.operations import Operations
 from ui.common.session import Session
+from ui.gallery.wellbeing import Wellbeing
 from ui.redaction.editor import RedactionEditor
 from workstation.errors import WorkstationError
 from workstation.workspace import Workspace
@@ -30,8 +31,9 @@ class RedactionActions:
     """
 
     def __init__(self, viewer: ViewerWindow, session: Session, ops: Operations,
-                 bar: QToolBar) -> None:
+                 bar: QToolBar, wellbeing: Wellbeing | None = None) -> None:
         self._viewer = viewer
+        self._wellbeing = wellbeing  # the editor blurs the image as the viewer does
         self._session = session
         self._ops = ops
         self._background = Background(1, viewer)
@@ -56,7 +58,8 @@ class RedactionActions:
         if self.editor is not None:
             self.editor.shutdown()
             self.editor.close()
-        self.editor = RedactionEditor(self._session, self._ops, capture.id, self._viewer)
+        self.editor = RedactionEditor(self._session, self._ops, capture.id, self._viewer,
+                                      wellbeing=self._wellbeing)
         self.editor.applied.connect(lambda _rid: self.capture_changed(show=True))
         self.editor.show()
         self.editor.raise_()

@@ -153,7 +153,8 @@ class ViewerWindow(QMainWindow):
         for action in (undo, redo):
             self.addAction(action)
             bar.addAction(action)
-        self.redaction = RedactionActions(self, self._session, self._ops, bar)  # Ctrl+Shift+D
+        self.redaction = RedactionActions(self, self._session, self._ops, bar,  # Ctrl+Shift+D
+                                          self._wellbeing)
 
     # ------------------------------------------------------------------ content
     def show_capture(self, capture_id: int) -> None:

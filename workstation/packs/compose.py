@@ -413,9 +413,10 @@ class PackService:
         priority: str = "normal",
         basis: str | None = None,
         items: Mapping[int, ItemRequest] | None = None,
+        redacted: Iterable[int] = (),
     ) -> str:
         """The ``report.html`` that a pack with these choices would carry, before sealing
-        (reference ``PREVIEW``; nothing is written, no key is unlocked)."""
+        (reference ``PREVIEW``; nothing is written; ``redacted`` as for :meth:`build`)."""
         contact, captures, ids, reason = self._check_request(
             contact_id, capture_ids, reason=reason, action=action, priority=priority)
         chosen_basis = choose_basis(contact.platform, basis)
@@ -429,7 +430,8 @@ class PackService:
             self._pack_recipients(contact, self._repo.current_key("archive")),
             priority=priority, action=action, reason=reason,
             signing_key_id=sign_row["key_id"] if sign_row is not None else "")
-        pack_items = self._pack_items(0, captures, defaults, requests)
+        pack_items = PackCopies(self._ctx, self._reading, captures, redacted).apply(
+            self._pack_items(0, captures, defaults, requests))
         return b"".join(report_html(spec, pack_items)).decode("utf-8")
 
     def _outbox(self) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,14 +19,11 @@ from workstation.evidence.thumbs import reduced_thumbnail
 from workstation.models import Capture
 from workstation.packs.format.spec import PackError, PackItem
 from workstation.reading.service import ReadingService
-from workstation.redaction.model import Box, Redaction
+from workstation.redaction.model import Redaction
+from workstation.redaction.scrub import hidden_indicators, scrubbed_text
 from workstation.redaction.service import RedactionService, copy_file
-from workstation.redaction.suggest import orientation_of, shown_box
 from workstation.storage.redactions_repo import RedactionsRepo
 from workstation.storage.repositories import CaptureRepo
-
-#: What stands in the OCR text for a word inside a redaction box.
-REDACTED_WORD = "[redacted]"
 
 
 class PackCopies:
@@ -68,37 +64,19 @@ class PackCopies:
         data = self._service.read_copy(redaction)  # checked (or made again) first
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-        hidden = self._hidden_indicators(item.capture_id, redaction.boxes)
+        hidden = hidden_indicators(self._ctx, self._reading, self._service, item.capture_id,
+                                   redaction.boxes)
         return dataclasses.replace(
             item, evidence_path=copy_file(self._ctx, redaction.sha256),
             sha256=redaction.sha256, md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
             size=len(data), format="png", width=width, height=height,
             preview=lambda: reduced_thumbnail(data, width * height + 1),
-            ocr_text=self._scrubbed_text(item, redaction.boxes),
+            ocr_text=scrubbed_text(item.ocr_text, self._service, item.capture_id,
+                                   redaction.boxes),
             indicators=[i for i in item.indicators if _key(i) not in hidden],
             unconfirmed=[i for i in item.unconfirmed if _key(i) not in hidden],
             redacted={"sha256": redaction.sha256, "original_sha256": redaction.original_sha256,
                       "log_sha256": redaction.log_sha256, "redaction_id": redaction.id})
-
-    def _hidden_indicators(self, capture_id: int, boxes: Sequence[Box]
-                           ) -> set[tuple[str, str]]:
-        """The indicators read from inside a box (they are not sent)."""
-        capture = self._service.capture(capture_id)
-        orientation = orientation_of(self._ctx.store.read_verified(capture.sha256))
-        size = (capture.width, capture.height)
-        return {(i.kind, i.normalized) for i in self._reading.indicators(capture_id)
-                if i.box and any(b.overlaps(shown_box(i.box, size, orientation))
-                                 for b in boxes)}
-
-    def _scrubbed_text(self, item: PackItem, boxes: Sequence[Box]) -> str | None:
-        """The OCR text with every word read inside a box replaced by ``[redacted]``."""
-        if item.ocr_text is None:
-            return None
-        hidden = {word for word, box in self._service.ocr_words(item.capture_id)
-                  if any(b.overlaps(box) for b in boxes)}
-        return re.sub(r"\S+", lambda m: REDACTED_WORD if m.group() in hidden else m.group(),
-                      item.ocr_text)
-
 
 def _key(entry: dict[str, Any]) -> tuple[str, str]:
     return str(entry.get("kind")), str(entry.get("normalized"))

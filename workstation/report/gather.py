@@ -14,6 +14,7 @@ from typing import Any
 
 from workstation.errors import WorkstationError
 from workstation.models import Capture
+from workstation.redaction.scrub import hidden_indicators, scrubbed_text
 from workstation.report.model import Exhibit, IndexRow, page_image
 from workstation.storage.report_repo import ReportRepo
 from workstation.storage.repositories import CaptureRepo
@@ -115,13 +116,28 @@ class Gatherer:
             if run is not None:
                 exhibit.ocr_text = str(run["text"] or "")
                 exhibit.ocr_languages = str(run["advert_languages"] or run["languages"] or "")
-            exhibit.indicators = self._indicators(cid)
-            exhibit.links = self._links(cid)
+            data = self._image_bytes(exhibit, redactions.get(cid))
+            hidden = self._scrub(exhibit)
+            exhibit.indicators = [i for i in self._indicators(cid)
+                                  if (i["kind"], i["normalized"]) not in hidden]
+            exhibit.links = self._links(cid, hidden)
             exhibit.packs = [_pack(r) for r in packs.get(cid, [])]
             exhibit.timestamps = self._timestamps(first_seq.get(f"capture:{cid}"),
                                                   exhibit.packs)
-            data = self._image_bytes(exhibit, redactions.get(cid))
             yield exhibit, data
+
+    def _scrub(self, exhibit: Exhibit) -> set[tuple[str, str]]:
+        """Where the redacted copy is shown, what OCR read inside its boxes leaves the
+        text (``[redacted]``); returns the indicators read there (left out too)."""
+        service = getattr(self._ws, "redactions", None)
+        if exhibit.redaction is None or service is None:
+            return set()
+        redaction = service.current(exhibit.capture.id)
+        if redaction is None:
+            return set()
+        cid = exhibit.capture.id
+        exhibit.ocr_text = scrubbed_text(exhibit.ocr_text, service, cid, redaction.boxes) or ""
+        return hidden_indicators(self._ws.ctx, self._ws.reading, service, cid, redaction.boxes)
 
     # ------------------------------------------------------------- per part
     def _indicators(self, capture_id: int) -> list[dict[str, Any]]:
@@ -129,11 +145,14 @@ class Gatherer:
                  "source": i.source}
                 for i in self._ws.reading.indicators(capture_id) if i.status == "confirmed"]
 
-    def _links(self, capture_id: int) -> list[str]:
+    def _links(self, capture_id: int, hidden: set[tuple[str, str]]) -> list[str]:
         out = []
         for link in self._ws.reading.links(capture_id):
             other = self._refs.get(link.capture_id) or f"capture #{link.capture_id}"
-            whys = [f"shares {s['kind']} {s['normalized']}" for s in link.shared]
+            whys = [f"shares {s['kind']} {s['normalized']}" for s in link.shared
+                    if (s["kind"], s["normalized"]) not in hidden]
+            if link.shared and not whys and not link.near_why and link.pdq_distance is None:
+                continue  # linked only by what the redaction hides
             if link.near_why:
                 whys.append(f"repost: {link.near_why}")
             elif link.pdq_distance is not None:
