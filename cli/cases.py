@@ -113,7 +113,7 @@ def cmd_exhibit(ws: Workspace, args: argparse.Namespace) -> int:
 def register(sub: Any, common: argparse.ArgumentParser,
              add: Callable[..., argparse.ArgumentParser]) -> set[str]:
     """Add ``case`` and ``exhibit``; return the names of read-only commands (none:
-    ``case show`` is read-only by its own default)."""
+    ``case list`` and ``case show`` are read-only by their own default)."""
     case = sub.add_parser("case", parents=[common],
                           help="create, rename, list, close and reopen cases; move captures")
     case_sub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
@@ -125,7 +125,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
         p.set_defaults(handler=cmd_case)
     p = case_sub.add_parser("list", parents=[common], help="list cases")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_case)
+    p.set_defaults(handler=cmd_case, read_only=True)
     p = case_sub.add_parser("rename", parents=[common], help="rename a case (audited)")
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")

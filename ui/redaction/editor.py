@@ -237,7 +237,7 @@ class RedactionEditor(QMainWindow):
             for text, box in self._words:
                 self.word_list.addItem(f"{text}    ({box[0]},{box[1]})")
             notes = " ".join(found.notes)
-            self.status.setText(f"{len(self._suggestions)} suggestion(s). {notes} {HELP}")
+            self.status.setText(f"Found {len(self._suggestions)} suggestion(s). {notes} {HELP}")
             emit(self.suggestionsReady)
 
         def failed(exc: BaseException) -> None:

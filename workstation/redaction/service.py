@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from workstation.storage.redactions_repo import RedactionsRepo
 from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
+
+log = logging.getLogger(__name__)
 
 #: The temporary names of copies being written, in ``redacted/`` itself (one folder to
 #: clean when a writer was killed mid-write).
@@ -176,10 +179,12 @@ class RedactionService:
         made again from the verified original and the log, and kept, when that gives the
         recorded SHA-256; otherwise :class:`RedactionError`."""
         path = copy_file(self._ctx, redaction.sha256)
+        found = "missing"
         with contextlib.suppress(OSError):
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() == redaction.sha256:
                 return data
+            found = f"altered (SHA-256 {hashlib.sha256(data).hexdigest()})"
         capture = self.capture(redaction.capture_id)
         if capture.sha256 != redaction.original_sha256:
             raise RedactionError(f"Redaction #{redaction.id} was made from another original "
@@ -195,6 +200,9 @@ class RedactionService:
                 "altered, and its log applied to the original no longer gives the recorded "
                 "SHA-256; run `workstation verify`.")
         if not self._ctx.readonly:
+            # the only trace of a copy changed outside the application, once replaced
+            log.warning("redacted copy #%s of capture #%s was %s; made again from the "
+                        "original and its log", redaction.id, capture.id, found)
             with contextlib.suppress(OSError):
                 store_copy(self._ctx, redaction.sha256, data)
         return data

@@ -51,6 +51,7 @@ class Gatherer:
         self._captures = captures
         self.ids = list(capture_ids)
         self._refs = self._exhibit_refs(self.ids)
+        self._token_ok: dict[int, bool] = {}  # timestamp id -> verifies (checked once)
 
     # ------------------------------------------------------------------ index
     def _exhibit_refs(self, ids: list[int]) -> dict[int, str]:
@@ -174,9 +175,19 @@ class Gatherer:
                     found.append(covering)
             for subject in subjects:
                 found += service.for_subject(subject)
+            found = [t for t in found if self._verifies(service, t)]
         plain = [_plain(t) for t in found]
         return [t for t in plain if isinstance(t, dict) and t.get("state", "stamped") == "stamped"
                 and t.get("gen_time")]
+
+    def _verifies(self, service: Any, record: Any) -> bool:
+        """Whether a stamped token verifies offline (a token that does not is not
+        claimed in the signed report; ``verify`` at generation states it)."""
+        if not getattr(record, "stamped", False):
+            return True  # queued: dropped below, claims nothing
+        if record.id not in self._token_ok:
+            self._token_ok[record.id] = bool(service.verify(record).ok)
+        return self._token_ok[record.id]
 
     def _image_bytes(self, exhibit: Exhibit, row: Any) -> bytes | None:
         """The bytes to draw: the current redacted copy (verified by the redaction

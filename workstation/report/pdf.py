@@ -10,6 +10,7 @@ embedded as PDF/A-3 associated files (relationship Data and Source).
 from __future__ import annotations
 
 import io
+import logging
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,6 +31,10 @@ FONTS = {  # family -> (regular, bold)
 LINE = 4.6  # mm, body text line height
 #: The page count's placeholder (its width is what the number may take).
 PAGES = "{pages:total}"
+
+# fontTools logs some 200 INFO lines per report while subsetting, the glyph names among
+# them (which letters the report holds): kept out of the workstation's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def right_to_left(text: str) -> bool:
@@ -107,6 +112,19 @@ class PdfReport:
         self.pdf = _make_pdf(header)
         self._shaping = True
         self.pdf.add_page()
+
+    def __enter__(self) -> PdfReport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the font files fpdf2 keeps open (fontTools reads them lazily)."""
+        for font in self.pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
 
     # ---------------------------------------------------------------- writing
     def _text(self, text: str, *, size: float = 9, bold: bool = False, height: float = LINE

@@ -215,23 +215,23 @@ def _write_pdf(out: Path, header: ReportHeader, gatherer: Gatherer, subjects: se
                cancel: CancelToken | None) -> tuple[str, int, bytes]:
     from workstation.report.pdf import PdfReport
 
-    doc = PdfReport(header)
-    doc.front(gatherer.index())
-    manifest: list[dict[str, Any]] = []
-    for exhibit in _exhibits(gatherer, manifest, progress, cancel):
-        doc.exhibit(exhibit)
-    audit_lines: list[bytes] = []
+    with PdfReport(header) as doc:
+        doc.front(gatherer.index())
+        manifest: list[dict[str, Any]] = []
+        for exhibit in _exhibits(gatherer, manifest, progress, cancel):
+            doc.exhibit(exhibit)
+        audit_lines: list[bytes] = []
 
-    def lines() -> Iterator[str]:
-        for e in _audit_entries(repo, subjects):
-            audit_lines.append(_jsonl(e))
-            yield (f"{e['seq']}  {e['at']}  {e['analyst']}  {e['action']}  {e['subject']}  "
-                   f"{e['details_text']}  hash {e['hash']}")
+        def lines() -> Iterator[str]:
+            for e in _audit_entries(repo, subjects):
+                audit_lines.append(_jsonl(e))
+                yield (f"{e['seq']}  {e['at']}  {e['analyst']}  {e['action']}  {e['subject']}  "
+                       f"{e['details_text']}  hash {e['hash']}")
 
-    doc.audit(lines())
-    _check(cancel)
-    data = doc.finish(json_bytes(_manifest(header, manifest)), b"".join(audit_lines))
-    _check(cancel)
+        doc.audit(lines())
+        _check(cancel)
+        data = doc.finish(json_bytes(_manifest(header, manifest)), b"".join(audit_lines))
+        _check(cancel)
     hashes = _Hashes()
     hashes.update(data)
     _write_file(out, [data])

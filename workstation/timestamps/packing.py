@@ -4,10 +4,13 @@ they verify against, and a README with the OpenSSL command for each."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from workstation.timestamps.models import TimestampRecord
 from workstation.timestamps.service import TimestampService
+
+log = logging.getLogger(__name__)
 
 FOLDER = "timestamps"
 
@@ -26,9 +29,17 @@ def pack_files(service: TimestampService, capture_ids: Sequence[int]
     """``timestamps/<id>.tsr`` per token covering the captures, ``timestamps/ca.pem`` and
     ``timestamps/README.txt``; nothing when no capture is covered yet."""
     covered: dict[int, tuple[TimestampRecord, list[int]]] = {}
+    verified: dict[int, bool] = {}
     for capture_id in capture_ids:
         record = service.for_capture(capture_id)
-        if record is not None and record.response is not None:
+        if record is None or record.response is None:
+            continue
+        if record.id not in verified:  # a signed pack never carries a token unchecked
+            result = service.verify(record)
+            verified[record.id] = result.ok
+            if not result.ok:
+                log.warning("timestamp #%s left out of the pack: %s", record.id, result.error)
+        if verified[record.id]:
             covered.setdefault(record.id, (record, []))[1].append(capture_id)
     if not covered:
         return []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from workstation.context import Context
 from workstation.errors import Cancelled, NotFound
+from workstation.files import atomic_write
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.storage.sqlitelib import sqlite3
 from workstation.storage.timestamps_repo import TimestampsRepo
@@ -293,9 +294,14 @@ class TimestampService:
                          id=record.id, subject=record.subject, kind=record.kind,
                          digest=record.digest, tsa=record.tsa_url, gen_time=record.gen_time,
                          command=self.openssl_command(record)).encode("utf-8")}
+            taken = [name for name in files if (folder / name).exists()
+                     or (folder / name).is_symlink()]
+            if taken:  # never written over (another token's files, or the analyst's)
+                raise TimestampError(f"{folder / taken[0]} already exists; nothing was "
+                                     "written (export into an empty folder).")
             written = []
             for name, data in files.items():
-                (folder / name).write_bytes(data)
+                atomic_write(folder / name, data)
                 written.append(folder / name)
         except OSError as exc:
             raise TimestampError(f"Cannot write to {folder}: {exc.strerror or exc}") from None

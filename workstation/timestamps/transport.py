@@ -19,9 +19,19 @@ CONTENT_TYPE = "application/timestamp-query"
 def check_url(url: str) -> str:
     """The URL as given, refused unless it is http(s) with a host."""
     text = url.strip()
-    parts = urllib.parse.urlsplit(text)
+    refused = TimestampError(f"{url!r} is not an http:// or https:// URL of a TSA.")
+    if not text or any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise refused
+    try:  # a bad IPv6 literal or port raises ValueError
+        parts = urllib.parse.urlsplit(text)
+        _port = parts.port
+    except ValueError:
+        raise refused from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TimestampError(f"{url!r} is not an http:// or https:// URL of a TSA.")
+        raise refused
+    if parts.username is not None or parts.password is not None:
+        # it would be stored, audited and printed: a secret in the audit trail
+        raise TimestampError("A TSA URL must not hold a user name or password.")
     return text
 
 
@@ -74,4 +84,4 @@ def _reason(reason: object) -> str:
         return "no answer (timed out)"
     if isinstance(reason, OSError) and reason.strerror:
         return f"network error: {reason.strerror}"
-    return f"network error: {str(reason)[:160]}"
+    return f"network error: {' '.join(str(reason).split())[:160]}"  # one line
