@@ -201,7 +201,7 @@ def test_a_database_ahead_of_its_anchor_is_caught_up(started: Path, tmp_path: Pa
     assert _verify(started)[0] == 0
     run_cli("status", workspace=started, check=True)
     assert (started / "audit.head").read_bytes() == (tmp_path / "old" / "audit.head").read_bytes()
-    run_cli("case", "list", workspace=started, check=True)  # a writer (not read-only)
+    run_cli("case", "new", "Op Catch-up", workspace=started, check=True)  # a writer
     seq, digest = _db_head(started)
     assert (started / "audit.head").read_text() == f"{seq} {digest}\n"
 
