@@ -15,6 +15,7 @@ from typing import Any
 
 from cli.backup import register_backup_commands
 from cli.cases import register as register_case_commands
+from cli.display import display_problem, no_display_message
 from cli.issuer import IssuerNotSet, issuer_refusal
 from cli.packs import register as register_pack_commands
 from cli.reading import register as register_reading_commands
@@ -263,7 +264,13 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_gui(_ws: Workspace | None, args: argparse.Namespace) -> int:
-    """Start the desktop window (it opens the workspace itself)."""
+    """Start the desktop window (it opens the workspace itself); without a display
+    (cli/display.py), one sentence on what to do instead, not Qt's abort."""
+    problem = display_problem()
+    if problem is not None:
+        log.warning("no display for the window: %s", problem)
+        print(no_display_message(problem), file=sys.stderr)
+        return EXIT_FAIL
     try:
         from ui.app import main as gui_main
     except ImportError as exc:

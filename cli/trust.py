@@ -48,10 +48,30 @@ def _prompt(request: PassphraseRequest) -> str:
     return first
 
 
+def no_terminal(env: str | None) -> Callable[[PassphraseRequest], str]:
+    """The passphrase "prompt" where there is no terminal: it refuses, naming the flag
+    that gives the passphrase (or saying that the variable it names is empty)."""
+
+    def refuse(_request: PassphraseRequest) -> str:
+        from workstation.crypto.secretstore import PassphraseUnavailable
+
+        if env:
+            raise PassphraseUnavailable(
+                f"A passphrase is needed and the environment variable {env} (named by "
+                "--passphrase-env) is not set or empty; set it, or run the command in a "
+                "terminal to be asked.")
+        raise PassphraseUnavailable(
+            "A passphrase is needed and there is no terminal to ask it on: give it with "
+            "--passphrase-env VAR (the name of an environment variable holding it).")
+
+    return refuse
+
+
 def unlock(ws: Workspace, args: argparse.Namespace) -> None:
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    ws.keys.use_secrets(passphrase_env=getattr(args, "passphrase_env", None),
-                   passphrase_provider=_prompt if interactive else None)
+    env = getattr(args, "passphrase_env", None)
+    ws.keys.use_secrets(passphrase_env=env,
+                        passphrase_provider=_prompt if interactive else no_terminal(env))
 
 
 # ------------------------------------------------------------------------ keys

@@ -102,6 +102,25 @@ class Preferences:
     def view_mode(self, value: str) -> None:
         self.settings.setValue("window/view", value)
 
+    @property
+    def gallery_order(self) -> str:
+        """What the gallery is sorted by: ``date``, ``platform``, ``case`` or ``state``."""
+        order = self._str("window/order", "date")
+        return order if order in ("date", "platform", "case", "state") else "date"
+
+    @gallery_order.setter
+    def gallery_order(self, value: str) -> None:
+        self.settings.setValue("window/order", value)
+
+    @property
+    def gallery_grouped(self) -> bool:
+        """Whether the gallery shows its captures in groups (of the sort order)."""
+        return self._bool("window/grouped", False)
+
+    @gallery_grouped.setter
+    def gallery_grouped(self, value: bool) -> None:
+        self.settings.setValue("window/grouped", bool(value))
+
     def state(self, key: str) -> QByteArray | None:
         """A saved ``QByteArray`` (geometry, window state, splitter state)."""
         value = self.settings.value(f"window/{key}")

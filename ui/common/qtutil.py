@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.common.columns import keep_columns_whole
+
 ctypes.pythonapi.Py_IncRef.argtypes = [ctypes.py_object]
 ctypes.pythonapi.Py_IncRef.restype = None
 
@@ -43,6 +45,7 @@ def readonly_table(columns: tuple[str, ...] | list[str], parent: QWidget, name: 
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    keep_columns_whole(table)  # ui/common/columns.py: the stretched last one never cut
     return table
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QWidget,
 )
@@ -25,6 +26,7 @@ from ui.capture.metaform import CaptureDetailsForm
 from ui.capture.sources import FolderWatcher
 from ui.common.background import Background
 from ui.common.errors import message_for, show_error
+from ui.common.geometry import place_first, restore_geometry
 from ui.common.operations import Operations
 from ui.common.passphrase import PassphraseBridge
 from ui.common.prefs import Preferences
@@ -94,16 +96,25 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.thumbs = ThumbnailLoader(session.thumbnail_path, parent=self)
         self.model = CaptureModel(self.thumbs, self.wellbeing, self)
         self.model.exhibit_lookup = lambda ids: self.reader.exhibits.refs_for(ids)
+        self.model.overview_lookup = lambda ids: self.reader.overview.captures(ids)
+        self.model.order, self.model.grouped = prefs.gallery_order, prefs.gallery_grouped
         self.proxy = CaptureProxy(self.model, self)
         self.views = CaptureViews(self.proxy, self)
+        self.views.gallery.set_grouped(self.model.grouped)
         self.sidebar = Sidebar(self)
         self.search_panel = SearchPanel(self)
         self.search_panel.setVisible(False)
         self.search_box = QLineEdit(self)
         self.search_box.setObjectName("searchBox")
+        self.search_box.setAccessibleName("Search")
+        self.search_box.setAccessibleDescription(
+            "Search the captures' text, phone numbers, handles and notes (Ctrl+F)")
         self.search_box.setPlaceholderText("Search text, numbers, handles… (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(320)
+        # Narrow enough to stay on the toolbar in a small window (hidden in the
+        # toolbar's overflow, Ctrl+F would do nothing); wider where there is room.
+        self.search_box.setMinimumWidth(200)
+        self.search_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.task_status = TaskStatus(session.tasks, self)
         self.watch_label = QLabel(self)
         self.viewer: ViewerWindow | None = None
@@ -199,6 +210,7 @@ class MainWindow(IntakeMixin, QMainWindow):
 
     def _on_packs_changed(self) -> None:
         self._sent_ids = self.reader.packs.sent_capture_ids()
+        self.model.refresh_overview()  # the tiles' pack states
         self._refresh_side()
 
     def notify(self, text: str, msecs: int = 10_000) -> None:
@@ -415,12 +427,24 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.views.set_mode(mode)
         self.prefs.view_mode = mode
 
+    def sort_gallery(self, order: str) -> None:
+        """Sort the captures by ``date``, ``platform``, ``case`` or ``state`` (remembered)."""
+        self.model.sort_by(order)
+        self.prefs.gallery_order = order
+        self.views.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        current = self.views.current_id()
+        if current is not None:
+            self.views.select(current)
+
+    def group_gallery(self, on: bool) -> None:
+        """Show the captures in groups of the sort order (remembered)."""
+        self.model.set_grouped(on)
+        self.views.gallery.set_grouped(on)
+        self.prefs.gallery_grouped = on
+
     def _restore(self) -> None:
-        geometry = self.prefs.state("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
+        if not restore_geometry(self, self.prefs.state("geometry")):
+            place_first(self)  # ui/common/geometry.py: 70% of the screen, centred
         state = self.prefs.state("state")
         if state is not None:
             self.restoreState(state)
