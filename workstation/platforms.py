@@ -12,6 +12,42 @@ from urllib.parse import parse_qs, urlsplit
 
 PLATFORMS = ("facebook", "instagram", "tiktok", "youtube", "x", "telegram", "whatsapp", "other")
 
+#: How each platform writes its own name (``platform_label``).
+PLATFORM_LABELS = {
+    "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok",
+    "youtube": "YouTube", "x": "X", "telegram": "Telegram", "whatsapp": "WhatsApp",
+    "other": "Other",
+}
+
+#: A platform's short mark (one or two letters) for badges drawn beside its name.
+PLATFORM_MARKS = {
+    "facebook": "FB", "instagram": "IG", "tiktok": "TT", "youtube": "YT", "x": "X",
+    "telegram": "TG", "whatsapp": "WA", "other": "?",
+}
+
+
+def platform_label(key: str | None, default: str = "") -> str:
+    """The platform's proper name (``tiktok`` -> ``TikTok``, ``x`` -> ``X``); an unknown
+    key is shown as given (capitalised), no platform as ``default``."""
+    name = (key or "").strip()
+    if not name:
+        return default
+    lowered = name.lower()
+    if lowered == "twitter":
+        lowered = "x"
+    return PLATFORM_LABELS.get(lowered) or name[:1].upper() + name[1:]
+
+
+def platform_mark(key: str | None) -> str:
+    """One or two letters standing for the platform (``TT`` for TikTok, ``?`` for none)."""
+    lowered = (key or "").strip().lower()
+    if lowered == "twitter":
+        lowered = "x"
+    if lowered in PLATFORM_MARKS:
+        return PLATFORM_MARKS[lowered]
+    return lowered[:2].upper() or "?"
+
+
 _HOSTS = {
     "facebook": ("facebook.com", "fb.com", "fb.watch", "fb.me", "messenger.com"),
     "instagram": ("instagram.com", "instagr.am"),

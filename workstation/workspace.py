@@ -20,6 +20,7 @@ composes the services over one shared :class:`~workstation.context.Context`::
     ws.reading    reading/service.py     ws.outbox    packs/sending.py
     ws.review     reading/review.py      ws.outcomes  packs/outcomes.py
     ws.exhibits   evidence/exhibits.py (exhibit references, AB/1)
+    ws.overview   evidence/overview.py (the gallery's tiles: text, flags, pack state)
     ws.redactions redaction/service.py
     ws.timestamps timestamps/service.py (RFC 3161, queued offline)
     ws.report     report/service.py (the signed case report, PDF/A-3b or HTML)
@@ -45,6 +46,7 @@ from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
 from workstation.evidence.exhibits import ExhibitService
 from workstation.evidence.intake import Intake
+from workstation.evidence.overview import OverviewService
 from workstation.evidence.store import EvidenceStore
 from workstation.evidence.thumbs import clean_partial_thumbnails
 from workstation.evidence.verify import Verifier
@@ -73,6 +75,7 @@ from workstation.storage.db import (
     schema_version,
 )
 from workstation.storage.exhibits_repo import CaseViewRepo, ExhibitsRepo
+from workstation.storage.overview_repo import OverviewRepo
 from workstation.storage.packs_repo import PacksRepo
 from workstation.storage.reading_repo import ReadingRepo
 from workstation.storage.redactions_repo import RedactionsRepo
@@ -119,6 +122,7 @@ class Workspace:
     packs: PackService
     outbox: Outbox
     outcomes: OutcomeService
+    overview: OverviewService
     report: ReportService
     redactions: RedactionService
     timestamps: TimestampService
@@ -184,11 +188,12 @@ class Workspace:
         ``create``.  Nothing ever recreates a missing database."""
         if (path / ANCHOR_NAME).exists() or (path / "evidence").exists():
             raise MissingDatabase(
-                f"{DB_NAME} is missing from {path}; restore it from a backup "
-                "(`workstation restore BACKUP DIR`). Nothing was recreated.")
+                f"{DB_NAME} is missing from {path}; nothing was recreated. Restore it from a "
+                "backup.", how="restore BACKUP DIR")
         if not create:
-            raise NoWorkspace(f"no workspace at {path} (create one with `workstation init "
-                              f"{path}`); nothing was created")
+            raise NoWorkspace(f"no workspace at {path} (create one with {{how}}); nothing was "
+                              "created", how=f"init {path}",
+                              window=f"There is no workspace at {path}; nothing was created.")
 
     @classmethod
     def open(cls, root: Path | str | None = None, *, readonly: bool = False,
@@ -248,7 +253,8 @@ class Workspace:
             anchors = anchor.anchors_of(self.conn, self.root)
             problems = [p for a in anchors for p in anchor.check_anchor(self.conn, a, entries)]
             if problems and not allow_rollback:
-                raise BehindAnchor(anchor.behind_message(self.root, problems))
+                raise BehindAnchor(anchor.behind_message(self.root, problems),
+                                   window=anchor.behind_message(self.root, problems, window=True))
             self.anchor_problems = problems
             # a first start killed before its first entry: finish creating the workspace
             new = entries == 0 and not problems
@@ -333,6 +339,7 @@ class Workspace:
                                  self.contacts, timestamps=self.timestamps)
         self.outbox = Outbox(ctx, packs_repo, self.packs, self.keys, self.contacts)
         self.outcomes = OutcomeService(ctx, packs_repo, self.keys, self.contacts)
+        self.overview = OverviewService(OverviewRepo(conn))
         self.redactions = RedactionService(ctx, RedactionsRepo(conn), captures_repo,
                                            self.reading)
         self.report = ReportService(ctx, ReportRepo(conn), captures_repo, self)

@@ -11,6 +11,7 @@ every comparison — that keeps a header click on 10,000 rows instant.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -24,8 +25,11 @@ from PySide6.QtCore import (
 
 from ui.common.qtutil import emit
 from ui.gallery.thumbnails import ThumbnailLoader
+from ui.gallery.tiles import ORDERS, Tile, make_tile, tooltip
 from ui.gallery.wellbeing import Wellbeing
+from workstation.evidence.overview import CaptureOverview
 from workstation.models import Capture
+from workstation.platforms import platform_label
 
 CaptureRole = Qt.ItemDataRole.UserRole + 1
 IdRole = Qt.ItemDataRole.UserRole + 2
@@ -33,6 +37,9 @@ ThumbRole = Qt.ItemDataRole.UserRole + 3
 PendingRole = Qt.ItemDataRole.UserRole + 4
 FlagRole = Qt.ItemDataRole.UserRole + 5
 SortRole = Qt.ItemDataRole.UserRole + 6
+TileRole = Qt.ItemDataRole.UserRole + 7
+#: The caption of the group the capture is in (``None`` when the gallery is not grouped).
+GroupRole = Qt.ItemDataRole.UserRole + 8
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,7 +63,7 @@ class CaptureModel(QAbstractTableModel):
         ("id", "#"), ("captured_at", "Captured (UTC)"), ("platform", "Platform"),
         ("handle", "Handle"), ("case", "Case"), ("tags", "Tags"), ("ocr", "OCR"),
         ("flag", "Flagged"), ("notes", "Notes"), ("original_filename", "File"),
-        ("exhibit", "Exhibit"),
+        ("exhibit", "Exhibit"), ("pack", "Pack"),
     )
 
     def __init__(self, thumbs: ThumbnailLoader, wellbeing: Wellbeing,
@@ -72,6 +79,16 @@ class CaptureModel(QAbstractTableModel):
         #: capture ids -> their exhibit references (``ws.exhibits.refs_for``), set by the
         #: window; read on reset and upsert
         self.exhibit_lookup: Callable[[Iterable[int]], dict[int, str]] | None = None
+        #: capture ids (``None``: all) -> what their tiles tell (``ws.overview.captures``),
+        #: set by the window; read on reset, upsert and new OCR or flags
+        self.overview_lookup: Callable[[Iterable[int] | None],
+                                       dict[int, CaptureOverview]] | None = None
+        self._overview: dict[int, CaptureOverview] = {}
+        self._tiles: dict[int, Tile] = {}  # made on first paint, dropped on change
+        self._reading: set[int] = set()
+        self._now = datetime.now().astimezone()  # "this year" for the tiles' dates
+        self.order = "date"  # ORDERS key the rows are in (the table's header may differ)
+        self.grouped = False
         thumbs.loaded.connect(self._thumb_loaded)
         wellbeing.changed.connect(self._all_thumbs_changed)
 
@@ -111,8 +128,16 @@ class CaptureModel(QAbstractTableModel):
             return capture.id in self._pending
         if role == FlagRole:
             return self._flags.get(capture.id, (False, 0.0))[0]
+        if role == TileRole:
+            return self.tile(capture)
+        if role == GroupRole:
+            return self.tile(capture).groups.get(self.order) if self.grouped else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(capture)
+            return tooltip(self.tile(capture), capture)
+        if role == Qt.ItemDataRole.AccessibleTextRole and index.column() == 0:
+            return self.tile(capture).spoken
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and index.column() == 0:
+            return "; ".join(line for line in self.tile(capture).lines if line)
         if role == SortRole:
             return self._sort_key(self.COLUMNS[index.column()][0])(capture)
         return None
@@ -135,24 +160,12 @@ class CaptureModel(QAbstractTableModel):
             return f"@{capture.handle}" if capture.handle else ""
         if key == "exhibit":
             return self._exhibits.get(capture.id, "")
+        if key == "platform":
+            return platform_label(capture.platform)
+        if key == "pack":
+            return self.tile(capture).state_label
         value = getattr(capture, key)
         return "" if value is None else str(value)
-
-    def _tooltip(self, capture: Capture) -> str:
-        ref = self._exhibits.get(capture.id)
-        lines = [f"Capture #{capture.id}" + (f" (exhibit {ref})" if ref else "")
-                 + f" — {capture.width}×{capture.height} {capture.format}",
-                 f"Captured {_when(capture.captured_at)} UTC ({capture.captured_at_source})"]
-        if capture.platform or capture.handle:
-            lines.append(" ".join(filter(None, [capture.platform,
-                                                f"@{capture.handle}" if capture.handle else ""])))
-        if capture.case:
-            lines.append(f"Case: {capture.case}")
-        if capture.tags:
-            lines.append("Tags: " + ", ".join(capture.tags))
-        if capture.id in self._pending:
-            lines.append("Not yet OCR'd")
-        return "\n".join(lines)
 
     def _sort_key(self, key: str) -> Callable[[Capture], Any]:
         if key == "id":
@@ -165,6 +178,10 @@ class CaptureModel(QAbstractTableModel):
             return lambda c: (", ".join(c.tags).lower(), c.id)
         if key == "exhibit":
             return lambda c: (self._exhibits.get(c.id, "").lower(), c.id)
+        if key == "platform":
+            return lambda c: (platform_label(c.platform).lower(), c.id)
+        if key == "pack":
+            return lambda c: (self.overview(c.id).pack.rank, c.id)
         return lambda c: ((getattr(c, key) or "").lower(), c.id)
 
     # -------------------------------------------------------------- accessors
@@ -191,14 +208,36 @@ class CaptureModel(QAbstractTableModel):
     def flagged_ids(self) -> set[int]:
         return {cid for cid, (flagged, _score) in self._flags.items() if flagged}
 
+    def overview(self, capture_id: int) -> CaptureOverview:
+        return self._overview.get(capture_id) or CaptureOverview(capture_id)
+
+    def tile(self, capture: Capture) -> Tile:
+        """The capture's tile (made from what the model holds, then kept until it changes)."""
+        tile = self._tiles.get(capture.id)
+        if tile is None:
+            tile = self._tiles[capture.id] = make_tile(
+                capture, self._overview.get(capture.id), self._exhibits.get(capture.id),
+                flagged=self._flags.get(capture.id, (False, 0.0))[0],
+                pending=capture.id in self._pending, reading=capture.id in self._reading,
+                now=self._now)
+        return tile
+
+    def tile_of(self, capture_id: int) -> Tile | None:
+        capture = self.capture(capture_id)
+        return None if capture is None else self.tile(capture)
+
     # ---------------------------------------------------------------- changes
     def reset(self, captures: Iterable[Capture], pending: Iterable[int],
               flags: dict[int, tuple[bool, float]]) -> None:
         """Replace everything (workspace opened, or a full refresh)."""
         self.beginResetModel()
-        self._captures = sorted(captures, key=lambda c: c.id, reverse=True)
         self._pending = set(pending)
+        self._reading &= self._pending
         self._flags = dict(flags)
+        self._overview = self._lookup_overview(None)
+        self._tiles.clear()
+        self._now = datetime.now().astimezone()
+        self._captures = self._ordered(list(captures))
         self._exhibits = self._lookup_exhibits(c.id for c in self._captures)
         self._reindex()
         self.endResetModel()
@@ -209,7 +248,9 @@ class CaptureModel(QAbstractTableModel):
         fresh: list[Capture] = []
         captures = list(captures)
         refs = self._lookup_exhibits(c.id for c in captures)
+        self._overview.update(self._lookup_overview([c.id for c in captures]))
         for capture in captures:
+            self._tiles.pop(capture.id, None)
             row = self._row.get(capture.id)
             ref_changed = refs.get(capture.id) != self._exhibits.get(capture.id)
             if capture.id in refs:
@@ -225,6 +266,8 @@ class CaptureModel(QAbstractTableModel):
             self._captures[:0] = fresh
             self._reindex()
             self.endInsertRows()
+            if self.order != "date" or self.grouped:  # new ones join their group
+                self._relayout()
         return [c.id for c in fresh]
 
     def set_reading(self, pending: Iterable[int] | None = None,
@@ -233,8 +276,17 @@ class CaptureModel(QAbstractTableModel):
         """New OCR/flag state; ``ids`` limits the repaint to those captures."""
         if pending is not None:
             self._pending = set(pending)
+            self._reading &= self._pending
         if flags is not None:
             self._flags = dict(flags)
+        if ids is None:
+            self._overview = self._lookup_overview(None)
+            self._tiles.clear()
+        else:
+            ids = list(ids)
+            self._overview.update(self._lookup_overview(ids))
+            for cid in ids:
+                self._tiles.pop(cid, None)
         if ids is None:
             if self._captures:
                 emit(self.dataChanged, self.index(0, 0),
@@ -245,14 +297,67 @@ class CaptureModel(QAbstractTableModel):
             if row is not None:
                 self._row_changed(row)
 
+    def mark_reading(self, ids: Iterable[int] | None, on: bool = True) -> None:
+        """The captures OCR is reading now (their tiles say "reading…"), or no longer
+        (``ids`` ``None``: all of them)."""
+        wanted = set(self._reading if ids is None else ids)
+        changed = wanted & self._pending if on else wanted & self._reading
+        if on:
+            self._reading |= changed
+        else:
+            self._reading -= changed
+        self._tiles_changed(changed)
+
+    def refresh_overview(self) -> None:
+        """Re-read what every tile tells (packs sealed, sent or answered)."""
+        self._overview = self._lookup_overview(None)
+        self._tiles.clear()
+        if self.order == "state":
+            self._relayout()
+        if self._captures:
+            emit(self.dataChanged, self.index(0, 0),
+                 self.index(len(self._captures) - 1, self.columnCount() - 1))
+
+    def sort_by(self, order: str) -> None:
+        """Put the rows in one of :data:`~ui.gallery.tiles.ORDERS` (newest first within)."""
+        if order not in ORDERS:
+            raise ValueError(order)
+        self.order = order
+        self._relayout()
+
+    def set_grouped(self, on: bool) -> None:
+        """Show the groups of the current order (a caption above each group's first tile)."""
+        if on != self.grouped:
+            self.grouped = on
+            if self._captures:
+                emit(self.dataChanged, self.index(0, 0),
+                     self.index(len(self._captures) - 1, 0), [GroupRole])
+
+    def _ordered(self, captures: list[Capture]) -> list[Capture]:
+        ordered = sorted(captures, key=lambda c: (c.captured_at or "", c.id), reverse=True)
+        if self.order == "platform":
+            ordered.sort(key=lambda c: platform_label(c.platform, "\uffff").lower())
+        elif self.order == "case":
+            ordered.sort(key=lambda c: (c.case is None, (c.case or "").lower()))
+        elif self.order == "state":
+            ordered.sort(key=lambda c: self.overview(c.id).pack.rank)
+        return ordered
+
+    def _relayout(self) -> None:
+        self._rearrange(self._ordered)
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.COLUMNS):
             return
         key = self._sort_key(self.COLUMNS[column][0])
+        self._rearrange(lambda rows: sorted(rows, key=key,
+                                            reverse=order == Qt.SortOrder.DescendingOrder))
+
+    def _rearrange(self, arrange: Callable[[list[Capture]], list[Capture]]) -> None:
         emit(self.layoutAboutToBeChanged)
         persistent = self.persistentIndexList()
         ids = [self._captures[i.row()].id if i.isValid() else None for i in persistent]
-        self._captures.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self._captures = arrange(self._captures)
         self._reindex()
         self.changePersistentIndexList(persistent, [
             self.index(self._row[cid], old.column()) if cid is not None else QModelIndex()
@@ -262,6 +367,21 @@ class CaptureModel(QAbstractTableModel):
     # ---------------------------------------------------------------- helpers
     def _lookup_exhibits(self, ids: Iterable[int]) -> dict[int, str]:
         return {} if self.exhibit_lookup is None else self.exhibit_lookup(ids)
+
+    def _lookup_overview(self, ids: list[int] | None) -> dict[int, CaptureOverview]:
+        if self.overview_lookup is None or ids == []:
+            return {}
+        found = self.overview_lookup(ids)
+        if ids is not None:  # those with nothing to tell any more
+            found.update({cid: CaptureOverview(cid) for cid in ids if cid not in found})
+        return found
+
+    def _tiles_changed(self, ids: Iterable[int]) -> None:
+        for cid in ids:
+            self._tiles.pop(cid, None)
+            row = self._row.get(cid)
+            if row is not None:
+                self._row_changed(row)
 
     def _reindex(self) -> None:
         self._row = {c.id: i for i, c in enumerate(self._captures)}

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from ui.common.qtutil import emit
 from workstation.models import Capture, Case
+from workstation.platforms import platform_label
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
 
@@ -37,6 +38,8 @@ class Sidebar(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
+        self.setAccessibleName("Filters")
+        self.setAccessibleDescription("Show the captures of a case, platform or state")
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setMinimumWidth(180)
@@ -65,7 +68,7 @@ class Sidebar(QTreeWidget):
                 self._add(self._filters, f"Not yet sent ({unsent})", CaptureFilter("unsent"))
             platforms = Counter(c.platform for c in captures if c.platform)
             for name, count in sorted(platforms.items()):
-                self._add(self._filters, f"{name.capitalize()} ({count})",
+                self._add(self._filters, f"{platform_label(name)} ({count})",
                           CaptureFilter("platform", name))
             for case in cases:
                 closed = " — closed" if case.status == "closed" else ""

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from ui.cases.actions import CaseActions
+from ui.common.errors import register_menus
 from ui.common.prefs import WELLBEING_MODES
+from ui.gallery.tiles import ORDERS
 from ui.timestamps.window import open_timestamps, send_timestamps
 
 if TYPE_CHECKING:
@@ -59,6 +62,25 @@ def _redact_current(w: MainWindow) -> None:
         w.open_capture(capture_id).redaction.open_editor()
 
 
+def _sort_menu(w: MainWindow, a: Actions, view: QMenu) -> None:
+    """View → Sort by (date, platform, case, pack state) and Show groups; remembered."""
+    sub = view.addMenu("S&ort by")
+    group = QActionGroup(w)
+    for n, (order, label) in enumerate(ORDERS.items(), start=3):
+        what = label.replace("&", "").lower()
+        action = _make(w, a, f"sort_{order}", label,
+                       lambda _checked=False, o=order: w.sort_gallery(o), f"Ctrl+{n}",
+                       checkable=True, tip=f"Sort the captures by {what} (Ctrl+{n})")
+        action.setChecked(w.model.order == order)
+        group.addAction(action)
+        sub.addAction(action)
+    groups = _make(w, a, "group", "Show &groups", w.group_gallery, "Ctrl+G", checkable=True,
+                   tip="Show the captures in groups of the sort order, each with a caption "
+                       "(Ctrl+G)")
+    groups.setChecked(w.model.grouped)
+    view.addAction(groups)
+
+
 def build_actions(w: MainWindow) -> Actions:
     """Create the actions, the menu bar and the tool bar of ``w``."""
     a = Actions()
@@ -77,9 +99,10 @@ def build_actions(w: MainWindow) -> Actions:
                          tip="Hide the window and drag a rectangle on the screen "
                              "(Ctrl+Shift+S)"))
     menu.addAction(_make(w, a, "watch", "&Watch a folder…", w.ask_watch_folder,
-                         tip="Import new screenshots saved into a folder"))
+                         "Ctrl+Shift+W", tip="Import new screenshots saved into a folder"))
     menu.addSeparator()
-    menu.addAction(_make(w, a, "quit", "&Quit", w.close, QKeySequence.StandardKey.Quit))
+    # Ctrl+Q (Cmd+Q on a Mac): the platform's own Quit key is empty on some desktops
+    menu.addAction(_make(w, a, "quit", "&Quit", w.close, "Ctrl+Q"))
 
     menu = bar.addMenu("&Evidence")
     open_action = _make(w, a, "open", "&Open in viewer", w.open_current, "Return")
@@ -109,8 +132,9 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "case_view", "Case &view…", lambda: cases.show_case_view(),
                          "Ctrl+K", tip="Cases, their captures, packs, outcomes and timeline"))
     menu.addAction(_make(w, a, "rename_case", "&Rename…", lambda: cases.rename_case(),
-                         tip="Rename the case chosen in the case view"))
+                         "Shift+F2", tip="Rename the case chosen in the case view"))
     menu.addAction(_make(w, a, "close_case", "&Close/Reopen", lambda: cases.toggle_case(),
+                         "Ctrl+Shift+C",
                          tip="Close the case chosen in the case view, or reopen it"))
     menu.addSeparator()
     menu.addAction(_make(w, a, "move_to_case", "&Move selected captures to case…",
@@ -133,6 +157,7 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "table", "&Table", lambda: w.set_view_mode("table"),
                          "Ctrl+2"))
     menu.addAction(_make(w, a, "refresh", "&Refresh", w.reload, QKeySequence.StandardKey.Refresh))
+    _sort_menu(w, a, menu)
     menu.addSeparator()
     menu.addAction(_make(w, a, "reveal", "Re&veal images", w.wellbeing.set_reveal_all,
                          "Ctrl+Shift+V", checkable=True,
@@ -156,7 +181,7 @@ def build_actions(w: MainWindow) -> Actions:
                          tip="Every pack, its state and the platforms' answers"))
 
     menu = bar.addMenu("&Workspace")
-    menu.addAction(_make(w, a, "verify", "&Verify…", w.verify,
+    menu.addAction(_make(w, a, "verify", "&Verify…", w.verify, "Ctrl+Shift+I",
                          tip="Re-hash every evidence file and check the audit trail"))
     menu.addAction(_make(w, a, "audit", "&Audit trail…", w.show_audit, "Ctrl+L"))
     menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", w.show_contacts,
@@ -167,12 +192,12 @@ def build_actions(w: MainWindow) -> Actions:
                          tip="Timestamp the audit trail's head and send every queued "
                              "request to the time-stamping authorities (RFC 3161)"))
     menu.addAction(_make(w, a, "timestamps", "T&imestamps…",
-                         lambda: open_timestamps(w.session, w.ops, w),
+                         lambda: open_timestamps(w.session, w.ops, w), "Ctrl+T",
                          tip="The trusted timestamps: state, the TSA's time, Verify"))
     menu.addSeparator()
     menu.addAction(_make(w, a, "settings", "&Settings…", w.show_settings, "Ctrl+,",
                          tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))
-    menu.addAction(_make(w, a, "analyst", "Analyst &name…", w.ask_analyst))
+    menu.addAction(_make(w, a, "analyst", "Analyst &name…", w.ask_analyst, "Ctrl+Shift+A"))
     auto = _make(w, a, "auto_ocr", "OCR &automatically after capture",
                  lambda on: setattr(w.prefs, "auto_ocr", on), checkable=True)
     auto.setChecked(w.prefs.auto_ocr)
@@ -186,6 +211,7 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "shortcuts", "&Keyboard shortcuts",
                          w.show_shortcuts, QKeySequence.StandardKey.HelpContents))
 
+    register_menus(bar)  # messages name these items with their shortcuts
     tools = w.addToolBar("Main")
     tools.setObjectName("mainToolbar")
     for action in (a.import_files, a.paste, a.ocr, a.ocr_pending):
