@@ -8,9 +8,37 @@ Messages must never contain secrets (passphrases, private keys, passwords).
 
 from __future__ import annotations
 
+from workstation import howto
+
 
 class WorkstationError(Exception):
-    """A problem the user can understand and act on."""
+    """A problem the user can understand and act on.
+
+    ``how``: the command that helps (``"verify"``, ``"tsa add URL --ca PEMFILE"``), kept
+    apart from the sentence: ``str(exc)`` names it as the CLI runs it, and
+    :meth:`window_message` as the window's menu item (see :mod:`workstation.howto`).
+    ``window``: the whole sentence the window shows instead, where the hint alone
+    cannot be said in the window's words.
+    """
+
+    def __init__(self, *args: object, how: str | None = None,
+                 window: str | None = None) -> None:
+        super().__init__(*args)
+        self.how = how
+        self.window = window
+
+    def _message(self) -> str:
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return howto.for_cli(self._message(), getattr(self, "how", None))
+
+    def window_message(self) -> str:
+        """The sentence as the window shows it: menu items, never a command."""
+        window = getattr(self, "window", None)
+        if window:
+            return window
+        return howto.for_window(self._message(), getattr(self, "how", None))
 
 
 class WorkspaceInUse(WorkstationError):

@@ -232,8 +232,8 @@ _TABLE = (
     Setting("max_file_mb", "int", "512", "files above this many MB are refused", "Import",
             minimum=1, maximum=10_240),
     Setting("exhibit_at_capture", "choice", "off", "on: every new capture gets its exhibit "
-            "reference (your initials and a number, AB/1) as it is imported; off: on demand "
-            "(`workstation exhibit ID`)", "Import", choices=("off", "on")),
+            "reference (your initials and a number, AB/1) as it is imported; off: only "
+            "when asked for", "Import", choices=("off", "on")),
     # ------------------------------------------------------------- Reading
     Setting("ocr_languages", "str", "auto", "auto (detect the script and choose), or "
             "Tesseract languages joined by + such as ara+eng", "Reading",
@@ -309,14 +309,14 @@ def lookup(key: str) -> Setting:
     if found is None:
         close = difflib.get_close_matches(key, list(SETTINGS), n=3, cutoff=0.6)
         hint = f": did you mean {', '.join(close)}?" if close else "."
-        raise InvalidSetting(f"Unknown setting {key!r}{hint} (`workstation config` lists "
-                             "them all)")
+        raise InvalidSetting(f"Unknown setting {key!r}{hint} ({{how}} lists them all)",
+                             how="config")
     return found
 
 
 def _secret(setting: Setting) -> InvalidSetting:
-    return InvalidSetting(f"{setting.key} is a secret and never stored as a setting: "
-                          f"{setting.help}.")
+    return InvalidSetting(f"{setting.key} is a secret and never stored as a setting: use "
+                          f"{{how}}.", how="key smtp-password")
 
 
 def _normalize(setting: Setting, raw: str) -> str:

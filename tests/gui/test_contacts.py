@@ -186,7 +186,7 @@ def test_a_contact_is_added_through_the_dialog_and_listed_with_fingerprints(
     assert window.reader.audit_entries()[-1].action == "contact.add"
 
     [row] = table_rows(contacts.contacts_table)
-    assert row[:5] == ["instagram", "Jo Trust", "Platform Trust & Safety",
+    assert row[:5] == ["Instagram", "Jo Trust", "Platform Trust & Safety",
                        "jo@platform.example", "NOT VERIFIED"]
     fingerprints = [parse_recipient(k).fingerprint for k in (age, ssh)]
     assert row[5] == "; ".join(fingerprints)
@@ -467,5 +467,5 @@ def test_the_window_gets_its_collaborators_not_the_main_window(
         ops.run("setup", lambda ws, _t: ws.contacts.add(
             "x", "Xavi Trust", "xavi@x.example", [age_recipient()]),
             changed=(ops.contactsChanged,))
-    assert [row[:2] for row in table_rows(contacts.contacts_table)] == [["x", "Xavi Trust"]]
+    assert [row[:2] for row in table_rows(contacts.contacts_table)] == [["X", "Xavi Trust"]]
     qtbot.waitUntil(lambda: not session.tasks.busy, timeout=10_000)

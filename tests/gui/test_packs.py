@@ -98,7 +98,7 @@ def test_compose_preview_seal_export_and_outcomes(
     flagged = composer.items.item(row, 6)
     assert flagged.foreground().color() == QColor(Qt.GlobalColor.darkRed)
     assert flagged.font().bold() and "one platform" in flagged.toolTip()
-    assert composer.items.item(row, 1).text() == "tiktok"
+    assert composer.items.item(row, 1).text() == "TikTok"
     assert composer.items.item(row, 4).text() == "Human Exploitation"
 
     # The contact's keys are not verified: sealing asks first; No does nothing.
@@ -181,10 +181,10 @@ def test_compose_preview_seal_export_and_outcomes(
     assert outcomes == {f"#{ids[0]}": "removed", f"#{ids[1]}": "no violation"}
     assert "1 removed, 1 no violation" in outbox.packs.item(0, 6).text()
     assert outbox.stats.rowCount() == 1
-    assert outbox.stats.item(0, 0).text() == "facebook"
+    assert outbox.stats.item(0, 0).text() == "Facebook"
     assert outbox.stats.item(0, 9).text() == "50%"
     assert outbox.chart.stats[0].removal_rate == pytest.approx(0.5)
-    assert "facebook: 50%" in outbox.chart.accessibleDescription()
+    assert "Facebook: 50%" in outbox.chart.accessibleDescription()
 
     # "Not yet sent" now counts only the TikTok capture.
     w.show_filter(CaptureFilter("unsent"))

@@ -322,7 +322,7 @@ def test_the_window_saves_settings_through_the_tables_check(
         wait_idle(qtbot, window)
     boxes = [b.text() for b in window.findChildren(QMessageBox, "errorBox")]
     assert any("Unknown setting 'nonsense_key'" in text for text in boxes)
-    assert any("`workstation key smtp-password`" in text for text in boxes)
+    assert any("Workspace → Settings… (Ctrl+,) → E-mail → Password" in text for text in boxes)
     assert any("from 0 to 64" in text for text in boxes)
     assert len(window.reader.audit_entries()) == before
     assert window.reader.setting("ocr_jobs") is None

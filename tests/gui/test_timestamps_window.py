@@ -106,7 +106,8 @@ def test_send_without_a_tsa_says_how_to_add_one(qtbot: QtBot, window: MainWindow
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorBox") is not None,
                     timeout=10_000)
     box = window.findChild(QMessageBox, "errorBox")
-    assert isinstance(box, QMessageBox) and "tsa add" in box.text()
+    assert isinstance(box, QMessageBox) and "Workspace → Timestamps… (Ctrl+T) → Add TSA…" in \
+        box.text() and "`workstation" not in box.text()
     box.close()
     # the request was queued offline all the same
     assert [r.state for r in window.session.reader.timestamps.all()] == ["queued"]

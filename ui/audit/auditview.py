@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.common.errors import message_for
 from ui.common.qtutil import buddy_label, emit
 from ui.viewer.viewerpanels import describe
 from workstation.errors import WorkstationError
@@ -98,6 +99,7 @@ class AuditWindow(QDialog):
         self.message = QLabel(self)
         self.model = AuditModel(self)
         self.table = QTableView(self)
+        self.table.setAccessibleName("Audit trail")
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -148,7 +150,7 @@ class AuditWindow(QDialog):
             self.message.setText(f"“{raw}” is not a capture number.")
             return
         except WorkstationError as exc:
-            self.message.setText(str(exc))
+            self.message.setText(message_for(exc))
             return
         action = self.action.currentData()
         needle = self.text.text().strip().lower()

@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.common.errors import show_error
+from ui.common.errors import message_for, show_error
 from ui.common.operations import Operations
 from ui.common.qtutil import emit, readonly_cell, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
 from workstation.errors import WorkstationError
+from workstation.platforms import platform_label
 from workstation.workspace import Workspace
 
 CASE_COLUMNS = ("Case", "Status", "Captures")
@@ -157,13 +158,13 @@ class CaseViewWindow(QMainWindow):
             view = self.reader.cases.view(name) if name is not None else None
             events = self.reader.cases.timeline(name) if name is not None else []
         except WorkstationError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(message_for(exc))
             view, events = None, []
         captures = view.captures if view is not None else []
         self.captures.setRowCount(len(captures))
         for row, c in enumerate(captures):
             values: tuple[str, ...] = (
-                f"#{c.id}", c.exhibit or "", _when(c.captured_at), c.platform or "",
+                f"#{c.id}", c.exhibit or "", _when(c.captured_at), platform_label(c.platform),
                       f"@{c.handle}" if c.handle else "", c.url or "")
             for column, value in enumerate(values):
                 cell = readonly_cell(value)
@@ -172,8 +173,9 @@ class CaseViewWindow(QMainWindow):
         rows = [(p, i) for p in (view.packs if view is not None else []) for i in p.items]
         self.packs.setRowCount(len(rows))
         for row, (p, item) in enumerate(rows):
-            values = (p.ref, p.state, p.platform, _when(p.sealed_at), _when(p.sent_at),
-                      f"#{item.capture_id}", item.exhibit or "", item.outcome.replace("_", " "),
+            values = (p.ref, p.state, platform_label(p.platform), _when(p.sealed_at),
+                      _when(p.sent_at), f"#{item.capture_id}", item.exhibit or "",
+                      item.outcome.replace("_", " "),
                       _when(item.outcome_at), item.comment or "")
             for column, value in enumerate(values):
                 cell = readonly_cell(value)

@@ -27,6 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from ui.common.errors import window_text
 from ui.common.qtutil import emit
 from workstation.errors import Cancelled, WorkstationError
 from workstation.progress import CancelToken, Progress, ProgressCallback
@@ -191,7 +192,7 @@ class _WriterThread(QThread):
         except Cancelled:
             task.state = "cancelled"
         except WorkstationError as exc:
-            task.error, task.state = str(exc), "failed"
+            task.error, task.state = window_text(exc), "failed"
         except Exception as exc:  # a bug: log it, show a plain sentence
             log.exception("task %r failed", task.title)
             task.error = (f"{task.title} stopped because of an unexpected problem "

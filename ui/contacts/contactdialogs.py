@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.common.errors import message_for
 from ui.common.qtutil import buddy_label, emit
 from workstation.crypto.recipients import parse_recipient
 from workstation.errors import WorkstationError
 from workstation.packs.models import Contact
-from workstation.platforms import PLATFORMS
+from workstation.platforms import PLATFORMS, platform_label
 
 if TYPE_CHECKING:
     from ui.common.operations import Operations
@@ -91,7 +92,7 @@ class ContactDialog(QDialog):
         self.platform = QComboBox(self)
         self.platform.setObjectName("platform")
         for name in PLATFORMS:
-            self.platform.addItem(name, name)
+            self.platform.addItem(platform_label(name), name)
         self.name = QLineEdit(self)
         self.name.setObjectName("name")
         self.organisation = QLineEdit(self)
@@ -155,7 +156,7 @@ class ContactDialog(QDialog):
                 parse_recipient(text)
             except WorkstationError as exc:
                 where = f"Key {number}: " if len(keys) > 1 else ""
-                self.refuse(f"{where}{exc}", self.recipients)
+                self.refuse(f"{where}{message_for(exc)}", self.recipients)
                 return
         platform = str(self.platform.currentData())
         name, email = self.name.text(), self.email.text()

@@ -65,6 +65,7 @@ from ui.contacts.contactdialogs import (
 )
 from ui.packs.issuer import ask_issuer
 from workstation.packs.models import AgencyKey, Contact
+from workstation.platforms import platform_label
 from workstation.workspace import Workspace
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -286,8 +287,9 @@ class ContactsWindow(QDialog):
         for r, contact in enumerate(self._contacts):
             verified = (f"{contact.verified_by}, {contact.verified_at}" if contact.verified
                         else "NOT VERIFIED")
-            cells = [contact.platform, contact.name, contact.organisation or "", contact.email,
-                     verified, "; ".join(spoken(k.fingerprint) for k in contact.recipients)]
+            cells = [platform_label(contact.platform), contact.name, contact.organisation or "",
+                     contact.email, verified,
+                     "; ".join(spoken(k.fingerprint) for k in contact.recipients)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(IdRole, contact.id)

@@ -26,7 +26,7 @@ from ui.capture.sources import (
     png_bytes,
 )
 from ui.common.background import Background
-from ui.common.errors import show_error
+from ui.common.errors import message_for, show_error
 from ui.common.operations import Operations
 from ui.common.prefs import Preferences
 from ui.common.session import Session
@@ -95,7 +95,7 @@ class IntakeMixin(_Window):
         try:
             self.ops.import_paths(paths, method=method)
         except WorkstationError as exc:
-            show_error(self, "Import", str(exc))
+            show_error(self, "Import", message_for(exc))
 
     def paste(self) -> None:
         """Capture what is on the clipboard: an image, or copied image files."""
@@ -108,7 +108,7 @@ class IntakeMixin(_Window):
             try:
                 self.ops.import_bytes(data, method="paste")
             except WorkstationError as exc:
-                show_error(self, "Paste", str(exc))
+                show_error(self, "Paste", message_for(exc))
         else:
             self.statusBar().showMessage("The clipboard holds no image to capture.", 5000)
 
@@ -136,7 +136,7 @@ class IntakeMixin(_Window):
         try:
             self.ops.import_bytes(png_bytes(image), method="screen")
         except WorkstationError as exc:
-            show_error(self, "Screen capture", str(exc))
+            show_error(self, "Screen capture", message_for(exc))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if carries_capture(event.mimeData()):
@@ -159,7 +159,7 @@ class IntakeMixin(_Window):
         try:
             self.ops.import_bytes(data, method="import")
         except WorkstationError as exc:
-            show_error(self, "Drop", str(exc))
+            show_error(self, "Drop", message_for(exc))
 
     def ask_watch_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -207,6 +207,7 @@ class IntakeMixin(_Window):
         if shown:
             self.views.select(max(shown))
         if new and self.prefs.auto_ocr:
+            self.model.mark_reading(new)
             self.ops.run_ocr(new)
         if new and self.prefs.ask_details and method != "watch":
             self.open_details_form(new)
@@ -245,6 +246,7 @@ class IntakeMixin(_Window):
             self.statusBar().showMessage("Select captures to OCR first (Ctrl+Shift+R reads "
                                          "every pending one).", 5000)
             return
+        self.model.mark_reading(ids)
         self.ops.run_ocr(sorted(ids))
 
     def ocr_pending(self) -> None:
@@ -252,6 +254,7 @@ class IntakeMixin(_Window):
         if not ids:
             self.statusBar().showMessage("Every capture has been OCR'd.", 5000)
             return
+        self.model.mark_reading(ids)
         self.ops.run_ocr(ids)
 
     def cancel_task(self) -> None:
@@ -286,6 +289,7 @@ class IntakeMixin(_Window):
 
     def _on_ocr_finished(self, outcomes: list[OcrOutcome]) -> None:
         self.last_ocr = outcomes
+        self.model.mark_reading(None, on=False)  # what was not read (cancelled, failed)
         self._refresh_flags()
         self._refresh_side()
         done = sum(o.status == "done" for o in outcomes)

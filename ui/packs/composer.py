@@ -158,7 +158,7 @@ class PackComposer(QDialog):
         add_hits.clicked.connect(lambda: self.add_captures(self._search_hits()))
         add_ids = QPushButton("Add by &number…", self)
         add_ids.clicked.connect(self._ask_ids)
-        remove = QPushButton("Re&move", self)
+        remove = QPushButton("Rem&ove", self)
         remove.setObjectName("removeItems")
         remove.clicked.connect(self.remove_selected)
         item_buttons = QHBoxLayout()
@@ -278,7 +278,7 @@ class PackComposer(QDialog):
             try:
                 self._policies = self.reader.packs.policies(contact.platform)
             except WorkstationError as exc:
-                self.status.setText(str(exc))
+                self.status.setText(message_for(exc))
         for policy in self._policies:
             section = f" — {policy['section']}" if policy.get("section") else ""
             self.basis_box.addItem(f"{policy.get('document')}: {policy.get('title')}{section}",
@@ -320,7 +320,8 @@ class PackComposer(QDialog):
                 for capture_id in ids:
                     self.reader.captures.get(capture_id)  # NotFound names the missing one
             except (ValueError, WorkstationError) as exc:
-                show_error(self, "Add captures", str(exc) if isinstance(exc, WorkstationError)
+                show_error(self, "Add captures",
+                           message_for(exc) if isinstance(exc, WorkstationError)
                            else f"{text!r} is not a list of capture numbers.")
                 return
             self.add_captures(ids)

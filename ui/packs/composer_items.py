@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,9 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from ui.common.qtutil import buddy_label
+from ui.common.theme import warning_colour
 from workstation.packs.format.spec import ACTIONS, PRIORITIES
 from workstation.packs.models import ItemRequest
 from workstation.packs.readiness import ItemReadiness
+from workstation.platforms import platform_label
 from workstation.timeutil import parse_iso
 
 ITEM_COLUMNS = ("Capture", "Platform", "Handle", "Source URL", "Policy cited", "Indicators",
@@ -189,6 +192,8 @@ class PackItemsTable(QTableWidget):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(0, len(ITEM_COLUMNS), parent)
         self.setObjectName("packItems")
+        self.setAccessibleName("Items of the pack")
+        self.setAccessibleDescription("One row per capture; F2 sets the item's own request")
         self.setHorizontalHeaderLabels(list(ITEM_COLUMNS))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -338,8 +343,8 @@ class PackItemsTable(QTableWidget):
                 continue
             count = f"{item.indicators} + {item.unconfirmed} unconfirmed" \
                 if item.unconfirmed else str(item.indicators)
-            self.fill_row(row, f"#{capture_id}", (item.platform or "—", item.handle or "—",
-                                                  item.source_url or "—"),
+            self.fill_row(row, f"#{capture_id}", (platform_label(item.platform, "—"),
+                                                  item.handle or "—", item.source_url or "—"),
                           count, "; ".join(item.checks) or "ok",
                           problem=bool(item.checks), blocking=item.blocking)
             self._observed_cell(row, item.observed_source)
@@ -355,7 +360,7 @@ class PackItemsTable(QTableWidget):
         for column, value in values.items():
             cell = QTableWidgetItem(value)
             if column == CHECK_COLUMN and problem:
-                cell.setForeground(Qt.GlobalColor.darkRed)
+                cell.setForeground(warning_colour(QApplication.palette()))
                 if blocking:
                     font = cell.font()
                     font.setBold(True)
@@ -367,7 +372,7 @@ class PackItemsTable(QTableWidget):
     def _observed_cell(self, row: int, source: str) -> None:
         cell = QTableWidgetItem(_SOURCES.get(source, source))
         if source == "file":
-            cell.setForeground(Qt.GlobalColor.darkRed)
+            cell.setForeground(warning_colour(QApplication.palette()))
             cell.setToolTip("The time it was seen is only the file's modification time; set "
                             "the time seen in the viewer (Edit) if you know it.")
         self.setItem(row, OBSERVED_COLUMN, cell)
@@ -385,7 +390,7 @@ class PackItemsTable(QTableWidget):
         cell = QTableWidgetItem(text)
         cell.setData(Qt.ItemDataRole.UserRole, no_locator)
         if missing:
-            cell.setForeground(Qt.GlobalColor.darkRed)
+            cell.setForeground(warning_colour(QApplication.palette()))
             font = cell.font()
             font.setBold(True)
             cell.setFont(font)

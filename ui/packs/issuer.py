@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.common.errors import message_for
 from ui.common.operations import Operations
 from ui.common.qtutil import buddy_label, emit
+from ui.common.theme import warning_colour
 from workstation.errors import WorkstationError
 from workstation.packs.issuer import ISSUER_KEYS, ISSUER_LABELS, check_issuer, missing_issuer
 from workstation.settings import SettingSource
@@ -84,7 +86,7 @@ class IssuerDialog(QDialog):
         self.problem = QLabel(self)
         self.problem.setObjectName("issuerProblem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: darkred")
+        self.problem.setStyleSheet(f"color: {warning_colour(self.palette()).name()}")
         self.problem.setVisible(False)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
@@ -112,7 +114,7 @@ class IssuerDialog(QDialog):
             try:
                 checked.update(check_issuer({key: field.text()}))
             except WorkstationError as exc:
-                self.problem.setText(str(exc))
+                self.problem.setText(message_for(exc))
                 self.problem.setVisible(True)
                 field.setFocus(Qt.FocusReason.OtherFocusReason)
                 field.selectAll()

@@ -33,9 +33,11 @@ from ui.common.operations import Operations
 from ui.common.qtutil import ask_export_folder, emit, readonly_cell, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
+from ui.common.theme import warning_colour
 from ui.packs.webform import WebFormCopy
 from ui.timestamps.window import pack_trusted_text
 from workstation.packs.models import OutcomeImport, Pack, PlatformStats, SendResult
+from workstation.platforms import platform_label
 from workstation.workspace import Workspace
 
 PACK_COLUMNS = ("Pack", "Platform", "Contact", "State", "Priority", "Items", "Outcomes",
@@ -84,7 +86,8 @@ class RateChart(QWidget):
     def set_stats(self, stats: list[PlatformStats]) -> None:
         self.stats = list(stats)
         self.setAccessibleDescription("; ".join(
-            f"{s.platform}: {'no answers' if s.removal_rate is None else f'{s.removal_rate:.0%}'}"
+            f"{platform_label(s.platform)}: "
+            f"{'no answers' if s.removal_rate is None else f'{s.removal_rate:.0%}'}"
             for s in self.stats))
         self.update()
 
@@ -115,7 +118,7 @@ class RateChart(QWidget):
                       else f"\n{s.median_hours_to_action:.1f} h")
             painter.drawText(QRectF(x, top + height + 2, width, label_h),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                             f"{s.platform}{median}")
+                             f"{platform_label(s.platform)}{median}")
 
 
 class OutboxWindow(QMainWindow):
@@ -144,15 +147,19 @@ class OutboxWindow(QMainWindow):
 
         self.packs = readonly_table(PACK_COLUMNS, self, "outboxPacks", single=True)
         self.packs.setSortingEnabled(False)
+        self.packs.setAccessibleName("Packs")
         self.items = readonly_table(ITEM_COLUMNS, self, "outboxItems")
         self.items.doubleClicked.connect(self._open_item)
+        self.items.setAccessibleName("Items and outcomes of the pack")
         self.attempts = readonly_table(("When (UTC)", "Transport", "To", "Result", "Error"), self,
                                "outboxAttempts")
+        self.attempts.setAccessibleName("Send attempts of the pack")
         detail = QTabWidget(self)
-        detail.addTab(self.items, "&Items and outcomes")
+        detail.addTab(self.items, "I&tems and outcomes")
         detail.addTab(self.attempts, "Send &attempts")
 
         self.stats = readonly_table(STATS_COLUMNS, self, "outboxStats")
+        self.stats.setAccessibleName("Figures by platform")
         self.chart = RateChart(self)
         figures = QWidget(self)
         figures_layout = QVBoxLayout(figures)
@@ -216,7 +223,8 @@ class OutboxWindow(QMainWindow):
         self.packs.setRowCount(len(self._packs))
         for row, p in enumerate(self._packs):
             contact = contacts.get(p.contact_id)
-            values = (p.ref, p.platform, contact.name if contact else f"#{p.contact_id}",
+            values = (p.ref, platform_label(p.platform),
+                      contact.name if contact else f"#{p.contact_id}",
                       p.state, p.priority, len(p.items), outcome_summary(p), p.created_at,
                       p.sent_at or "", p.deadline_at or "", pack_note(p),
                       pack_trusted_text(self.reader.timestamps.for_subject(f"pack:{p.id}")))
@@ -225,7 +233,7 @@ class OutboxWindow(QMainWindow):
                 if column == 0:
                     cell.setData(REF_ROLE, p.ref)
                 if column == 3 and p.state in ("sending", "draft"):
-                    cell.setForeground(Qt.GlobalColor.darkRed)
+                    cell.setForeground(warning_colour(self.palette()))
                 self.packs.setItem(row, column, cell)
         if keep is not None:
             self.select(keep)
@@ -235,8 +243,8 @@ class OutboxWindow(QMainWindow):
         self.stats.setRowCount(len(stats))
         for row, s in enumerate(stats):
             figures: tuple[object, ...] = (
-                s.platform, s.packs_sent, s.items, s.answered, s.removed, s.restricted,
-                s.no_violation, s.already_gone, s.pending,
+                platform_label(s.platform), s.packs_sent, s.items, s.answered, s.removed,
+                s.restricted, s.no_violation, s.already_gone, s.pending,
                 "—" if s.removal_rate is None else f"{s.removal_rate:.0%}",
                 "—" if s.median_hours_to_action is None else f"{s.median_hours_to_action:.1f}")
             for column, value in enumerate(figures):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.common.background import Background
+from ui.common.errors import message_for
 from ui.common.operations import Operations
 from ui.common.qtutil import emit
 from ui.common.session import Session
@@ -200,13 +201,14 @@ class RedactionEditor(QMainWindow):
             capture = reader.captures.get(self.capture_id)
             current = reader.redactions.current(self.capture_id)
         except WorkstationError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(message_for(exc))
             return
         path = reader.captures.evidence_path(capture)
 
         def decoded(image: QImage) -> None:
             if image.isNull():
-                self.status.setText("This image cannot be shown here; use `workstation redact`.")
+                self.status.setText("This image cannot be shown here, so no box can be drawn "
+                                    "on it.")
                 return
             self._image = image
             self._show_treated()
@@ -219,7 +221,7 @@ class RedactionEditor(QMainWindow):
 
         self._background.call(lambda: read_image(path, QSize(MAX_SIDE, MAX_SIDE)), decoded,
                               lambda exc: self.status.setText(f"The image cannot be shown: "
-                                                              f"{exc}"))
+                                                              f"{message_for(exc)}"))
 
     def _suggest(self) -> None:
         self.status.setText("Looking for faces and third-party details…")
@@ -241,7 +243,7 @@ class RedactionEditor(QMainWindow):
             emit(self.suggestionsReady)
 
         def failed(exc: BaseException) -> None:
-            self.status.setText(f"No suggestions: {exc}")
+            self.status.setText(f"No suggestions: {message_for(exc)}")
             emit(self.suggestionsReady)
 
         self._background.call(lambda: self._session.read_in_background(find), done, failed)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from ui.common.background import Background
+from ui.common.errors import message_for
 from ui.common.operations import Operations
 from ui.common.session import Session
 from ui.gallery.wellbeing import Wellbeing
@@ -100,7 +101,7 @@ class RedactionActions:
                 viewer.show_image_override(QImage.fromData(data))
 
         def failed(exc: BaseException) -> None:
-            self._viewer.banner.setText(f"The redacted copy cannot be shown: {exc}")
+            self._viewer.banner.setText(f"The redacted copy cannot be shown: {message_for(exc)}")
             self.show_action.setChecked(False)
 
         self._background.call(lambda: self._session.read_in_background(read), done, failed)

@@ -54,6 +54,7 @@ class ReportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(self._format_changed)
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("reportPath")
+        self.path_edit.setAccessibleName("Report file")
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in case_name)
         self.path_edit.setText(str(Path.home() / f"{safe or 'case'}-report.pdf"))
         browse = QPushButton("&Browse…", self)

@@ -47,10 +47,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from ui.common.errors import message_for
 from ui.common.operations import Operations
 from ui.common.prefs import WELLBEING_MODES, Preferences
 from ui.common.qtutil import buddy_label, emit
 from ui.common.session import Session
+from ui.common.theme import warning_colour
 from ui.gallery.wellbeing import Wellbeing
 from workstation.errors import WorkstationError
 from workstation.settings import SETTINGS, SMTP_PORTS, check, get_int, get_text
@@ -238,7 +240,8 @@ class SettingsDialog(QDialog):
         self.problem = QLabel(self)
         self.problem.setObjectName("settingsProblem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: palette(highlight); font-weight: bold;")
+        self.problem.setStyleSheet(f"color: {warning_colour(self.palette()).name()}; "
+                                   "font-weight: bold;")
         self.problem.setVisible(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
@@ -296,7 +299,7 @@ class SettingsDialog(QDialog):
             try:
                 value = check(key, text)
             except WorkstationError as exc:
-                raise SettingsRefused(field, str(exc)) from None
+                raise SettingsRefused(field, message_for(exc)) from None
             try:
                 before = check(key, self._initial.get(key, ""))
             except WorkstationError:

@@ -12,11 +12,14 @@ thread (``openssl`` may run).  Reads go through the session's read-only workspac
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -30,6 +33,7 @@ from ui.common.operations import Operations
 from ui.common.qtutil import readonly_cell, readonly_table
 from ui.common.session import Session
 from ui.common.tasks import Task
+from workstation.errors import RejectedInput
 from workstation.timestamps.models import SendSummary, TimestampRecord, VerifyResult
 from workstation.workspace import Workspace
 
@@ -95,6 +99,7 @@ class TimestampsWindow(QWidget):
         self._reads = Background(1, self)
         self._records: list[TimestampRecord] = []
         self.table = readonly_table(COLUMNS, self, "timestampsTable", single=True)
+        self.table.setAccessibleName("Timestamps")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.status = QLabel("", self)
         self.status.setObjectName("timestampsStatus")
@@ -109,15 +114,25 @@ class TimestampsWindow(QWidget):
         self.verify_button.setObjectName("verifyButton")
         self.verify_button.setToolTip("Check the selected token offline against its TSA's CA")
         self.verify_button.clicked.connect(self.verify_selected)
+        self.add_button = QPushButton("Add &TSA…", self)
+        self.add_button.setObjectName("addTsaButton")
+        self.add_button.setToolTip("Add a time-stamping authority: its URL and the CA "
+                                   "certificate (PEM file) its tokens are checked against")
+        self.add_button.clicked.connect(self.ask_add_tsa)
+        self.authorities = QLabel("", self)
+        self.authorities.setObjectName("tsaList")
+        self.authorities.setWordWrap(True)
+        self.authorities.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QPushButton("Close", self)
         close.clicked.connect(self.close)
         buttons = QHBoxLayout()
-        for button in (self.send_button, self.verify_button):
+        for button in (self.send_button, self.verify_button, self.add_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.authorities)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.resize(900, 360)
@@ -128,6 +143,9 @@ class TimestampsWindow(QWidget):
     def reload(self) -> None:
         """Re-read the timestamps (the read-only workspace sees every commit)."""
         self._records = self.session.reader.timestamps.all()
+        urls = [a.url for a in self.session.reader.timestamps.authorities()]
+        self.authorities.setText("Time-stamping authorities: " + ", ".join(urls) if urls else
+                                 "No time-stamping authority (TSA) yet: Add TSA… adds one.")
         self.table.setRowCount(len(self._records))
         for row, r in enumerate(self._records):
             for col, value in enumerate((r.id, r.kind, r.subject, r.state, r.gen_time or "",
@@ -136,7 +154,7 @@ class TimestampsWindow(QWidget):
                 self.table.setItem(row, col, readonly_cell(value))
         if not self._records:
             self.status.setText("No timestamps yet: Send now queues one over the audit "
-                                "trail's head (configure a TSA with `workstation tsa add`).")
+                                "trail's head (add a TSA first with Add TSA…).")
         self._selection_changed()
 
     def selected(self) -> TimestampRecord | None:
@@ -146,6 +164,30 @@ class TimestampsWindow(QWidget):
     def _selection_changed(self) -> None:
         record = self.selected()
         self.verify_button.setEnabled(record is not None and record.stamped)
+
+    def ask_add_tsa(self) -> Task | None:
+        """Ask for the TSA's URL, then its CA certificate file, and add it."""
+        url, ok = QInputDialog.getText(self, "Add a time-stamping authority",
+                                       "The TSA's URL (https://…):")
+        if not ok or not url.strip():
+            return None
+        ca, _filter = QFileDialog.getOpenFileName(
+            self, "The TSA's CA certificate", "", "PEM certificates (*.pem *.crt);;All files (*)")
+        return self.add_tsa(url.strip(), ca) if ca else None
+
+    def add_tsa(self, url: str, ca_file: str) -> Task:
+        """Add the TSA at ``url`` whose tokens are checked against the CA in ``ca_file``
+        (read and checked by the core on the writer; audited); the list re-reads after."""
+
+        def add(ws: Workspace, _task: Task) -> object:
+            try:
+                pem = Path(ca_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RejectedInput(f"Cannot read the CA certificate {ca_file}: "
+                                    f"{getattr(exc, 'strerror', None) or exc}.") from None
+            return ws.timestamps.add_authority(url, pem)
+
+        return self.ops.run("Adding a TSA", add, on_done=lambda _a: self.reload())
 
     def send(self) -> Task:
         """Queue the audit head and send everything queued; the list re-reads after."""

@@ -15,10 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtGui import QAction, QBrush, QKeySequence
+from PySide6.QtWidgets import QApplication, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ui.common.qtutil import emit
+from ui.common.theme import status_colour
+from workstation.platforms import platform_label
 from workstation.reading.service import IndicatorRecord, Link, SimilarImage
 
 LinkRole = Qt.ItemDataRole.UserRole + 1
@@ -28,10 +30,8 @@ StatusRole = Qt.ItemDataRole.UserRole + 4
 
 COLUMNS = ["Indicator", "Status", "Platform", "Look again because", "Source"]
 STATUS_COLUMN = 1
-#: how each status is shown, and its colour (found: still to review)
+#: how each status is shown (found: still to review); its colour: theme.status_colour
 STATUS_TEXT = {"found": "found — to review", "confirmed": "confirmed", "rejected": "rejected"}
-STATUS_COLOUR = {"found": QColor(200, 110, 0), "confirmed": QColor(0, 130, 60),
-                 "rejected": QColor(130, 130, 130)}
 #: what ``reviewRequested`` asks for
 VERBS = ("confirm", "reject", "reset")
 
@@ -162,8 +162,8 @@ class IndicatorsPanel(QTreeWidget):
         label = f"{ind.kind}: {ind.value}"
         if others:
             label += f"  — shared with {len(others)} other capture(s)"
-        item = QTreeWidgetItem(parent, [label, "", ind.platform or "", ind.attention or "",
-                                        ind.source])
+        item = QTreeWidgetItem(parent, [label, "", platform_label(ind.platform),
+                                        ind.attention or "", ind.source])
         item.setData(0, KeyRole, (ind.kind, ind.normalized))
         item.setData(0, BoxRole, ind.box)
         confidence = "" if ind.confidence is None else f"; read with confidence " \
@@ -181,7 +181,7 @@ class IndicatorsPanel(QTreeWidget):
     def _show_status(item: QTreeWidgetItem, status: str) -> None:
         item.setData(0, StatusRole, status)
         item.setText(STATUS_COLUMN, STATUS_TEXT.get(status, status))
-        item.setForeground(STATUS_COLUMN, QBrush(STATUS_COLOUR.get(status, QColor())))
+        item.setForeground(STATUS_COLUMN, QBrush(status_colour(status, QApplication.palette())))
         font = item.font(0)
         font.setStrikeOut(status == "rejected")
         item.setFont(0, font)

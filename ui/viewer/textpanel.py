@@ -33,6 +33,8 @@ class OcrTextPanel(QTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ocrText")
+        self.setAccessibleName("Text read")
+        self.setAccessibleDescription("The text OCR read from the capture")
         self.setReadOnly(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.common.background import Background
+from ui.common.errors import message_for
 from ui.common.operations import Operations
 from ui.common.qtutil import emit
 from ui.common.session import Session
@@ -35,6 +36,7 @@ from ui.viewer.textpanel import OcrTextPanel
 from ui.viewer.viewerpanels import DetailsPanel, HistoryPanel
 from workstation.errors import WorkstationError
 from workstation.models import Capture
+from workstation.platforms import platform_label
 from workstation.reading.service import OcrRun
 from workstation.reading.summary import reading_summary
 from workstation.workspace import Workspace
@@ -95,6 +97,8 @@ class ViewerWindow(QMainWindow):
         self.tabs.addTab(self.annotations, "&Notes && tags")
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.history, "&History")
+        # Alt+I (a tab's mnemonic) puts the keys in the page shown: C, X, N… act at once.
+        self.tabs.currentChanged.connect(self._focus_page)
         splitter = QSplitter(self)
         splitter.addWidget(self.image)
         splitter.addWidget(self.tabs)
@@ -110,6 +114,19 @@ class ViewerWindow(QMainWindow):
         self.indicators.confirmAllRequested.connect(self._confirm_all)
         wellbeing.changed.connect(self._show_treated)
         self._build_actions()
+
+    def _focus_page(self, _index: int) -> None:
+        page = self.tabs.currentWidget()
+        if page is None or not self.isActiveWindow():
+            return
+        target: QWidget | None = page
+        while target is not None and not (target.focusPolicy() & Qt.FocusPolicy.TabFocus
+                                          and target.isVisible()):
+            target = target.nextInFocusChain()  # a form: its first field
+            if target is page or (target is not None and not page.isAncestorOf(target)):
+                return
+        if target is not None:
+            target.setFocus(Qt.FocusReason.TabFocusReason)
 
     # ----------------------------------------------------------------- actions
     def _action(self, text: str,
@@ -162,7 +179,7 @@ class ViewerWindow(QMainWindow):
         try:
             capture = self._reader.captures.get(capture_id)
         except WorkstationError as exc:
-            self.banner.setText(str(exc))
+            self.banner.setText(message_for(exc))
             return
         new_image = self.capture is None or self.capture.id != capture_id
         self.capture = capture
@@ -182,7 +199,7 @@ class ViewerWindow(QMainWindow):
             capture = self.capture = reader.captures.get(cid)
             ref = reader.exhibits.ref_for(cid)
             self.setWindowTitle(f"Capture #{cid}" + (f" — exhibit {ref}" if ref else "")
-                                + f" — {capture.platform or 'unknown platform'}")
+                                + f" — {platform_label(capture.platform, 'unknown platform')}")
             run = reader.reading.current_ocr(cid)
             self.text.set_text(run.text if run else "")
             self.image.set_words(run.words if run else [])
@@ -193,7 +210,7 @@ class ViewerWindow(QMainWindow):
                                   trusted_time=trusted_text(reader.timestamps.for_capture(cid)))
             self.annotations.set_capture(capture)
         except WorkstationError as exc:
-            self.banner.setText(str(exc))
+            self.banner.setText(message_for(exc))
             return
         self.banner.setText(_banner(run))
         emit(self.captureShown, cid)
@@ -235,7 +252,7 @@ class ViewerWindow(QMainWindow):
             emit(self.imageShown, cid)
 
         def failed(exc: BaseException) -> None:
-            self.banner.setText(f"The image cannot be shown: {exc}")
+            self.banner.setText(f"The image cannot be shown: {message_for(exc)}")
 
         self._background.call(load, done, failed)
 
@@ -301,7 +318,7 @@ class ViewerWindow(QMainWindow):
             try:
                 self._read_indicators(cid, statuses_only=True)
             except WorkstationError as exc:
-                self.banner.setText(str(exc))
+                self.banner.setText(message_for(exc))
         emit(self.reviewed, cid)
 
     def _review_failed(self, cid: int, title: str, message: str) -> None:

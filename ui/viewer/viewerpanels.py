@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from workstation.models import AuditEntry, Capture
+from workstation.platforms import platform_label
 from workstation.reading.service import OcrRun
 from workstation.reading.summary import reading_summary
 
@@ -25,6 +26,7 @@ class DetailsPanel(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("details")
+        self.setAccessibleName("Capture details")
         self.setHeaderLabels(["Field", "Value"])
         self.setRootIsDecorated(False)
         self.setColumnWidth(0, 150)
@@ -46,7 +48,7 @@ class DetailsPanel(QTreeWidget):
             ("Capture method", capture.capture_method),
             ("Original file", capture.original_filename or ""),
             ("Source URL", capture.source_url or ""),
-            ("Platform", capture.platform or ""),
+            ("Platform", platform_label(capture.platform)),
             ("Handle", f"@{capture.handle}" if capture.handle else ""),
             ("Content id", capture.content_id or ""),
             ("Case", capture.case or ""),
@@ -107,6 +109,8 @@ class HistoryPanel(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("history")
+        self.setAccessibleName("History")
+        self.setAccessibleDescription("The audit trail entries about this capture")
         self.setHeaderLabels(["#", "When (UTC)", "Analyst", "Action", "Details"])
         self.setRootIsDecorated(False)
         for column, width in enumerate((50, 150, 100, 110)):

@@ -154,8 +154,8 @@ class CaseService:
             case = self.get(name)
             if case.status == "closed":
                 raise WorkstationError(
-                    f"The case {case.name!r} is closed; reopen it (`workstation case reopen`) "
-                    "to move captures into it.")
+                    f"The case {case.name!r} is closed; reopen it ({{how}}) "
+                    "to move captures into it.", how="case reopen")
             current = self._view.case_ids_of(ids)
             missing = [i for i in ids if i not in current]
             if missing:
@@ -220,17 +220,16 @@ class CaseService:
             return self._create(name)
         if case.status == "closed":
             raise WorkstationError(
-                f"The case {name!r} is closed; reopen it (`workstation case reopen`) to add to it."
-            )
+                f"The case {name!r} is closed; reopen it ({{how}}) to add to it.",
+                how="case reopen")
         return case.id
 
     def check_open(self, name: str) -> None:
         case = self._repo.by_name(name.strip())
         if case is not None and case.status == "closed":
             raise WorkstationError(
-                f"The case {case.name!r} is closed; reopen it (`workstation case reopen`) "
-                "to add to it."
-            )
+                f"The case {case.name!r} is closed; reopen it ({{how}}) "
+                "to add to it.", how="case reopen")
 
 
 def clean_name(name: str, what: str) -> str:

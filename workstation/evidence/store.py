@@ -133,8 +133,7 @@ class EvidenceStore:
             raise EvidenceIntegrityError(f"The evidence file for {sha256} is missing.") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise EvidenceIntegrityError(
-                f"The evidence file for {sha256} has been altered; run `workstation verify`."
-            )
+                f"The evidence file for {sha256} has been altered.", how="verify")
         return data
 
     def all_hashes(self) -> Iterator[str]:

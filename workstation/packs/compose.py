@@ -113,7 +113,7 @@ class PackService:
         row = self._repo.pack_by_ref(ref.strip()) or self._repo.pack_by_ref(
             ref.strip().upper())
         if row is None:
-            raise NotFound(f"There is no pack {ref!r} (see `workstation pack list`).")
+            raise NotFound(f"There is no pack {ref!r}.", how="pack list")
         return row
 
     def file(self, ref: str) -> Path:
@@ -334,7 +334,7 @@ class PackService:
                 raise PackError(
                     f"Capture #{c.id} is from {c.platform} but contact #{contact.id} is for "
                     f"{contact.platform}: a pack goes to one platform. Leave #{c.id} out or "
-                    "correct its platform (`workstation edit`).")
+                    "correct its platform ({how}).", how="edit")
         return contact, captures, ids, reason
 
     @staticmethod

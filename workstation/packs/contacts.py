@@ -96,11 +96,11 @@ class ContactService:
         want = self._trail(contact_id).contacts.get(contact_id)
         if want is None:
             raise ContactError(f"Contact #{contact_id} has no entry in the audit trail (added "
-                               "outside the application); not used. Run `workstation verify`.")
+                               "outside the application); not used.", how="verify")
         differences = contact_differences(want, row, self._repo.recipients(contact_id))
         if differences:
             raise ContactError(f"Contact #{contact_id} was changed outside the application "
-                               f"({differences[0]}); not used. Run `workstation verify`.")
+                               f"({differences[0]}); not used.", how="verify")
         return self._contact(row)
 
     @staticmethod
@@ -233,7 +233,7 @@ class ContactService:
                 from None
         if not isinstance(data, dict) or data.get("format") != CONTACTS_FORMAT:
             raise ContactError(f"{os.fspath(path)!r} is not a contacts file exported by "
-                               "`workstation contact export`.")
+                               "{how}.", how="contact export")
         entries = data.get("contacts")
         if not isinstance(entries, list):
             raise ContactError("The contacts file has no 'contacts' list.")

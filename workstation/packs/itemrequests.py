@@ -123,10 +123,12 @@ def check_locators(captures: Sequence[Capture], requests: Mapping[int, ItemReque
     missing = [c.id for c in captures if not has_locator(c)
                and not (requests.get(c.id) or ItemRequest()).no_locator_reason]
     if missing:
+        what = f"{_ids(missing, 'has', 'have').capitalize()} no URL and no content id"
         raise PackError(
-            f"{_ids(missing, 'has', 'have').capitalize()} no URL and no content id: a "
-            "platform cannot find it. Add one (workstation edit ID --url URL) or give a "
-            "reason to send it anyway (--allow-no-url ID:REASON).")
+            f"{what}: a platform cannot find it. Add one (workstation edit ID --url URL) or "
+            "give a reason to send it anyway (--allow-no-url ID:REASON).",
+            window=f"{what}: a platform cannot find it. Add one (Evidence → Edit details…) "
+                   "or give a reason to send it anyway (F2 on the item in the composer).")
 
 
 def drop_needless_reasons(captures: Sequence[Capture],

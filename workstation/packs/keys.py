@@ -103,8 +103,8 @@ class KeyService:
         if not create:
             return None
         if self._repo.current_key("signing") is None:
-            raise AgencyKeyError("The agency has no keys in this workspace yet: run "
-                                 "`workstation key init` first.")
+            raise AgencyKeyError("The agency has no keys in this workspace yet: create them "
+                                 "first.", how="key init")
         details = self._new_reply_identity("first use")
         with self._ctx.write():
             self._ctx.audit.append(self._ctx.analyst, REPLY_ACTION, REPLY_SUBJECT, details)
@@ -138,8 +138,8 @@ class KeyService:
     def current_key_row(self, kind: str) -> sqlite3.Row:
         row = self._repo.current_key(kind)
         if row is None:
-            raise AgencyKeyError("The agency has no keys in this workspace yet: run "
-                            "`workstation key init` first.")
+            raise AgencyKeyError("The agency has no keys in this workspace yet: create them "
+                                 "first.", how="key init")
         self._check_against_trail(row)
         return row
 
@@ -157,7 +157,7 @@ class KeyService:
                 or row["fingerprint"] != key_fingerprint(row["public"])):
             raise AgencyKeyError(f"The agency's current {row['kind']} key in the database is not "
                                  "the one the audit trail recorded (changed outside the "
-                                 "application); not used. Run `workstation verify`.")
+                                 "application); not used.", how="verify")
 
     def signing_public_key(self, key_id: str | None = None) -> signing.PublicKey:
         """The current signing public key, or the (possibly retired) one with ``key_id``."""
@@ -235,7 +235,7 @@ class KeyService:
 
         if self._repo.current_key("signing") is not None:
             raise AgencyKeyError("This workspace already has an agency signing key; use "
-                            "`workstation key rotate` to replace it.")
+                                 "{how} to replace it.", how="key rotate")
         key = signing.generate_key()
         public = key.public_key().base64()
         created = utc_now()
@@ -294,8 +294,10 @@ class KeyService:
     def set_smtp_password(self, password: str) -> None:
         host, user = self._ctx.setting("smtp_host"), self._ctx.setting("smtp_user")
         if not host or not user:
-            raise OutboxError("Set smtp_host and smtp_user first (`workstation config smtp_host "
-                              "HOST`, `workstation config smtp_user USER`).")
+            raise OutboxError("Set smtp_host and smtp_user first ({how}, `workstation config "
+                              "smtp_user USER`).", how="config smtp_host HOST",
+                              window="Set the SMTP server and user first (Workspace → "
+                                     "Settings… → E-mail).")
         if not password:
             raise OutboxError("The SMTP password is empty.")
         self._put_secret(smtp_password_name(host, user), password.encode("utf-8"))

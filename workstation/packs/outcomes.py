@@ -78,8 +78,7 @@ class OutcomeService:
                     f"The minisign key of contact #{cid} has not been checked with the "
                     f"platform since it was recorded: read its fingerprint "
                     f"({contact.minisign_fingerprint}) back to them, then mark the contact "
-                    f"verified (`workstation contact verify {cid}`, or Verify in Contacts and "
-                    "keys). Nothing was imported.")
+                    "verified ({how}). Nothing was imported.", how=f"contact verify {cid}")
             contact_keys[cid] = contact.minisign_key
         check = check_reply_signature(raw, sig_text, repr(sig_path.name), contact_keys,
                                       repr(file.name))

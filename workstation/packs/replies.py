@@ -91,7 +91,7 @@ def decrypt_reply(data: bytes, identities: Sequence[tuple[ReplyKey, str]],
     if not identities:
         raise OutcomeImportError(
             f"{name} is encrypted but this workspace has no reply key to open it "
-            "(`workstation key init` creates one; a pack built here names it).")
+            "({how} creates one; a pack built here names it).", how="key init")
     damage: str | None = None
     for key, text in reversed(identities):
         try:

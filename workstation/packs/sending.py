@@ -72,14 +72,21 @@ class Outbox:
                 f"{ref} may already have been delivered: the last attempt "
                 f"({row['sending_at']}) was interrupted after the message data started "
                 f"(Message-ID {row['message_id']}). Check with the recipient or the mail "
-                f"server, then run `workstation pack send {ref} --confirm-sent` if it arrived, "
-                f"or `--resend` to send it again with the same Message-ID.")
+                f"server, then run {{how}} if it arrived, or `--resend` to send it again with "
+                f"the same Message-ID.", how=f"pack send {ref} --confirm-sent",
+                window=f"{ref} may already have been delivered: the last attempt "
+                f"({row['sending_at']}) was interrupted after the message data started "
+                f"(Message-ID {row['message_id']}). Check with the recipient or the mail "
+                f"server, then use Packs → Outbox… → Confirm delivered if it arrived, or "
+                f"Resend to send it again with the same Message-ID.")
         if state == "draft":
             raise OutboxError(f"{ref} was never sealed (the build failed); build a new pack.")
         via = via or row["transport"] or ("smtp" if self._ctx.setting("smtp_host") else None)
         if via is None:
             raise OutboxError("No transport: use --via folder --to DIR, or configure SMTP "
-                              "(`workstation config smtp_host HOST` ...).")
+                              "({how} ...).", how="config smtp_host HOST",
+                              window="No way to send it: export it to a folder, or set up "
+                                     "e-mail (Workspace → Settings…).")
         if via == "folder":
             if state == "sending":
                 raise OutboxError(f"{ref} is being sent by e-mail; settle that first.")
@@ -121,7 +128,7 @@ class Outbox:
             results.append(SendResult(
                 row["ref"], "uncertain", row["transport"] or "smtp", row["destination"],
                 "interrupted after the message data started; not re-sent automatically (check, "
-                "then --confirm-sent or --resend)", row["attempts"], None))
+                "then confirm it was delivered, or resend it)", row["attempts"], None))
         now = "9999" if ignore_backoff else utc_now()
         for row in self._repo.due_packs(now, "smtp"):
             try:
@@ -211,8 +218,8 @@ class Outbox:
         try:
             return check_email(self._ctx.setting("smtp_from") or self._ctx.setting("smtp_user"))
         except InvalidAddress:
-            raise OutboxError("Set the sender address: `workstation config smtp_from "
-                              "alerts@example.org`.") from None
+            raise OutboxError("Set the sender address: {how}.",
+                              how="config smtp_from alerts@example.org") from None
 
     def _smtp_settings(self) -> Any:
         from workstation.packs.transports import SmtpSettings
@@ -220,13 +227,14 @@ class Outbox:
         host = self._ctx.setting("smtp_host")
         sender = self._ctx.setting("smtp_from") or self._ctx.setting("smtp_user")
         if not host:
-            raise OutboxError("SMTP is not configured: `workstation config smtp_host HOST` "
-                              "(and smtp_port, smtp_security starttls|ssl, smtp_user, smtp_from).")
+            raise OutboxError("SMTP is not configured: {how} (and smtp_port, smtp_security "
+                              "starttls|ssl, smtp_user, smtp_from).", how="config smtp_host HOST",
+                              window="E-mail is not set up: Workspace → Settings… (E-mail).")
         try:
             sender = check_email(sender)
         except InvalidAddress:
-            raise OutboxError("Set the sender address: `workstation config smtp_from "
-                              "alerts@example.org`.") from None
+            raise OutboxError("Set the sender address: {how}.",
+                              how="config smtp_from alerts@example.org") from None
         security = get_text(self._ctx, "smtp_security")  # the settings table's values
         port = get_optional_int(self._ctx, "smtp_port") or SMTP_PORTS[security]
         timeout = float(get_int(self._ctx, "smtp_timeout"))
@@ -261,8 +269,8 @@ class Outbox:
                                      ).decode("utf-8")
         except SecretNotFound:
             raise DeliveryError("No SMTP password is stored for "
-                                f"{settings.user}@{settings.host}: run `workstation key "
-                                "smtp-password`.") from None
+                                f"{settings.user}@{settings.host}.",
+                                how="key smtp-password") from None
 
     def _smtp_message(self, row: sqlite3.Row | Mapping[str, Any],
                       settings: SmtpSettings | _EmlSettings, path: Path) -> EmailMessage:
@@ -335,8 +343,8 @@ class Outbox:
                 "ref": ref, "to": row["destination"], "attempt": attempts,
                 "message_id": row["message_id"], "error": str(exc)[:500]})
         return SendResult(ref, "uncertain", "smtp", row["destination"],
-                          f"{exc} It will not be re-sent automatically: check, then "
-                          f"`pack send {ref} --confirm-sent` or `--resend`.", attempts)
+                          f"{exc} It will not be re-sent automatically: check with the "
+                          "recipient, then confirm it was delivered, or resend it.", attempts)
 
     def _smtp_sent(self, row: sqlite3.Row, attempts: int, reply: str, *,
                    resend: bool) -> SendResult:

@@ -228,9 +228,12 @@ class SmtpSender:
         s = self.settings
         data = message_bytes(message)  # the very bytes a .eml of it holds
         if len(data) > s.max_bytes:
+            size = (f"The message is {len(data) / 1e6:.1f} MB, above the "
+                    f"{s.max_bytes / 1e6:.0f} MB limit")
             raise DeliveryError(
-                f"The message is {len(data) / 1e6:.1f} MB, above the {s.max_bytes / 1e6:.0f} MB "
-                "limit (config smtp_max_mb); deliver this pack with --via folder instead.")
+                f"{size} (config smtp_max_mb); deliver this pack with --via folder instead.",
+                window=f"{size}; deliver this pack with Export to folder… in the outbox "
+                       "instead.")
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
@@ -242,8 +245,8 @@ class SmtpSender:
             if s.user:
                 if self._password is None:
                     raise DeliveryError(
-                        "smtp_user is set but no SMTP password is stored "
-                        "(`workstation key smtp-password`).")
+                        "smtp_user is set but no SMTP password is stored.",
+                        how="key smtp-password")
                 smtp.login(s.user, self._password)
             code, reply = smtp.mail(s.sender)
             if code != 250:

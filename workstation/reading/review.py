@@ -118,7 +118,7 @@ class ReviewService:
                    if r.normalized == normalized]
         if not records:
             raise NotFound(f"Capture #{capture_id} has no {kind} indicator {normalized!r} "
-                           f"(list them with `workstation indicators {capture_id}`).")
+                           "(list them with {how}).", how=f"indicators {capture_id}")
         return sorted(records, key=lambda r: r.source != "ocr")[0]
 
     # ----------------------------------------------------------------------- reads

@@ -44,8 +44,8 @@ class PackCopies:
             current = self._service.current(capture_id)
             if current is None:
                 raise PackError(f"Capture #{capture_id} has no redacted copy; redact it first "
-                                f"(`workstation redact {capture_id} --box X,Y,W,H --reason "
-                                "TEXT`) or send the original.")
+                                "({how}) or send the original.",
+                                how=f"redact {capture_id} --box X,Y,W,H --reason TEXT")
             self.chosen[capture_id] = current
 
     def record(self, pack_id: int) -> dict[str, int]:

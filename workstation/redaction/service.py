@@ -188,7 +188,7 @@ class RedactionService:
         capture = self.capture(redaction.capture_id)
         if capture.sha256 != redaction.original_sha256:
             raise RedactionError(f"Redaction #{redaction.id} was made from another original "
-                                 f"than capture #{capture.id}'s; run `workstation verify`.")
+                                 f"than capture #{capture.id}'s.", how="verify")
         try:
             data = remake(self._ctx, capture, redaction.boxes, redaction.method)
         except RedactionError as exc:
@@ -198,7 +198,7 @@ class RedactionService:
             raise RedactionError(
                 f"The redacted copy #{redaction.id} of capture #{capture.id} is missing or "
                 "altered, and its log applied to the original no longer gives the recorded "
-                "SHA-256; run `workstation verify`.")
+                "SHA-256.", how="verify")
         if not self._ctx.readonly:
             # the only trace of a copy changed outside the application, once replaced
             log.warning("redacted copy #%s of capture #%s was %s; made again from the "

@@ -185,10 +185,18 @@ def check_anchor(conn: sqlite3.Connection, anchor: Anchor, entries: int) -> list
     return []
 
 
-def behind_message(root: Path, problems: list[Problem]) -> str:
-    """The one-line refusal for writing to a database behind its anchor."""
+def behind_message(root: Path, problems: list[Problem], *, window: bool = False) -> str:
+    """The one-line refusal for writing to a database behind its anchor (``window``: as
+    the window says it, naming no command)."""
     what = problems[0].message
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    if window:
+        return (
+            f"The workspace at {root} does not match its audit anchor: {what}{more}. Nothing "
+            "was written. Restore the workspace from a backup or, if this loss is known and "
+            "accepted, have it recorded in the audit trail (the command line's "
+            "acknowledge-rollback) before opening it here."
+        )
     return (
         f"The workspace at {root} does not match its audit anchor: {what}{more}. Nothing was "
         "written. Restore the workspace from a backup (`workstation restore BACKUP DIR`), or, if "

@@ -176,7 +176,7 @@ class TimestampService:
         with ctx.write():
             row = self._repo.authority(url.strip())
             if row is None or row["removed_at"] is not None:
-                raise NotFound(f"No TSA {url.strip()} is configured (`workstation tsa list`).")
+                raise NotFound(f"No TSA {url.strip()} is configured.", how="tsa list")
             self._repo.remove_authority(row["url"], utc_now())
             ctx.audit.append(ctx.analyst, "tsa.remove", f"tsa:{row['url']}",
                              {"url": row["url"]})
@@ -185,7 +185,7 @@ class TimestampService:
         for authority in self.authorities(include_removed=True):
             if authority.url == url:
                 return authority
-        raise NotFound(f"No TSA {url} is configured (`workstation tsa list`).")
+        raise NotFound(f"No TSA {url} is configured.", how="tsa list")
 
     def authority_ca(self, record: TimestampRecord) -> str:
         """The CA certificate(s) (PEM) of the TSA that stamped ``record``."""
@@ -236,15 +236,17 @@ class TimestampService:
         if tsa_url is None:
             if not configured:
                 raise TimestampError("No time-stamping authority is configured: add one with "
-                                     "`workstation tsa add URL --ca PEMFILE`.")
+                                     "{how}.", how="tsa add URL --ca PEMFILE")
             return configured
         url = transport.check_url(tsa_url)
         for authority in configured:
             if authority.url == url:
                 return [authority]
         if ca_pem is None:
-            raise TimestampError(f"The TSA {url} is not configured: add it with `workstation "
-                                 "tsa add URL --ca PEMFILE` (or give --ca PEMFILE).")
+            raise TimestampError(f"The TSA {url} is not configured: add it with {{how}} "
+                                 "(or give --ca PEMFILE).", how="tsa add URL --ca PEMFILE",
+                                 window=f"The TSA {url} is not configured: add it with "
+                                        "Workspace → Timestamps… → Add TSA…")
         return [self.add_authority(url, ca_pem)]
 
     def _send_one(self, record: TimestampRecord, authority: Authority) -> None:
@@ -283,8 +285,8 @@ class TimestampService:
         command) into ``folder``; returns the paths written."""
         record = self.get(timestamp_id)
         if not record.stamped or record.response is None:
-            raise TimestampError(f"Timestamp #{timestamp_id} is not stamped yet "
-                                 "(`workstation timestamp --send`).")
+            raise TimestampError(f"Timestamp #{timestamp_id} is not stamped yet.",
+                                 how="timestamp --send")
         ca_pem = self._ca_for(record)
         try:
             folder.mkdir(parents=True, exist_ok=True)
