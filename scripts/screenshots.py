@@ -1,28 +1,35 @@
-"""Screenshots of the real window for the README, taken under Xvfb.
+"""Screenshots of the real window for the user guide (docs/guide.md) and the README,
+taken under Xvfb.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py
 
-Builds a demo workspace (rendered adverts in several languages, OCR'd with the
-real Tesseract), opens the main window on a real X display, and saves
-``docs/screenshots/gallery.png``, ``viewer-arabic.png`` (OCR word boxes over
-Arabic text, right-to-left text panel, indicators), ``pack-composer.png`` and
-``outbox.png`` (a pack sent to TikTok with the platform's answer) and
-``contacts.png`` (platform contacts and the agency keys, fingerprints grouped); for
-court: ``case-view.png`` (a case's captures with their exhibit references, its pack and
-the platform's outcome, the timeline), ``redaction-editor.png`` (an advert with a face
-and a phone number: two boxes, an e-mail address still suggested) and
-``case-report.png`` (an exhibit's page of the signed PDF case report, the redacted copy
-shown, rendered with poppler's ``pdftoppm``).  Needs ``openssl`` (a loopback TSA gives
-the trusted timestamp) and ``pdftotext``/``pdftoppm`` (poppler-utils).
+Builds a demo workspace of phone-sized screenshots of adverts (tests/adverts.py:
+1080x1920, several languages, OCR'd with the real Tesseract), opens the main window on
+a real X display, and saves in ``docs/screenshots/``: ``first-start.png`` and
+``first-start-keys.png`` (the first-start setup of a new workspace: the analyst's
+name, the agency's keys); ``gallery.png`` (the gallery as the analyst first sees it:
+every image blurred, the wellbeing default) and ``gallery-revealed.png`` (Reveal
+images, Ctrl+Shift+V); ``viewer-arabic.png`` (OCR word boxes over an Arabic advert,
+right-to-left text) and ``viewer-indicators.png`` (the indicators to confirm, one
+confirmed); ``pack-composer.png`` and ``outbox.png`` (a pack sent to Instagram with
+the platform's answer) and ``contacts.png`` (platform contacts and the agency keys,
+fingerprints grouped); for court: ``case-view.png`` (a case's captures with their
+exhibit references, its pack and the platform's outcome, the timeline),
+``redaction-editor.png`` (an advert with a face and a phone number: two boxes, an
+e-mail address still suggested) and ``case-report.png`` (an exhibit's page of the
+signed PDF case report, the redacted copy shown, rendered with poppler's
+``pdftoppm``).  Needs ``openssl`` (a loopback TSA gives the trusted timestamp) and
+``pdftotext``/``pdftoppm`` (poppler-utils).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,42 +47,52 @@ DEMO_ISSUER = {
 REPORT_CASE = "Op Kestrel"
 
 
+#: The demo captures, in import order: (advert of tests/adverts.py, platform, URL, case).
+DEMO = [
+    ("eng_fb", "facebook", "https://www.facebook.com/boats.uk.safe/posts/1001", "Op Kestrel"),
+    ("eng_ig", "instagram", "https://www.instagram.com/p/CxSafar01/", "Op Kestrel"),
+    ("ara_fb", "facebook", "https://www.facebook.com/safar.group/posts/77", "Op Kestrel"),
+    ("fas_fb", "facebook", "https://www.facebook.com/safar.iran/posts/12", "Op Heron"),
+    ("fra_tg", "telegram", "https://t.me/voyages_express/88", "Op Heron"),
+    ("tur_fb", "facebook", "https://www.facebook.com/ege.yolculuk/posts/5", "Op Heron"),
+    ("eng_fb_twin", "facebook", "https://www.facebook.com/london.express/posts/1002",
+     "Op Kestrel"),
+    ("tir_fb", "facebook", None, "Op Heron"),
+]
+VIEWED = 3  # the Arabic advert, in the viewer
+
+
 def build_demo(path: Path) -> int:
     """The demo workspace at ``path``; returns the id of the redacted capture."""
-    from tests.ocr_images import sample
+    from tests.adverts import advert_named
     from workstation.models import CaptureMeta
     from workstation.workspace import Workspace
 
-    demo = [
-        ("english", "https://www.facebook.com/boats.uk.safe/posts/1001", "Op Kestrel"),
-        ("arabic", "https://www.tiktok.com/@safar_group/video/7301", "Op Kestrel"),
-        ("mixed", "https://www.instagram.com/p/CxSafar01/", "Op Kestrel"),
-        ("persian", "https://t.me/safar_group/88", "Op Heron"),
-        ("french", "https://x.com/voyages_express/status/1790000000000000001", "Op Heron"),
-        ("turkish", "https://www.youtube.com/watch?v=ege01", "Op Heron"),
-        ("english_dark", "https://www.facebook.com/boats.uk.safe/posts/1002", "Op Kestrel"),
-        ("tigrinya", None, "Op Heron"),
-    ]
     with Workspace.open(path) as ws:
+        ws.set_setting("analyst", "Demo Analyst")
         ids = []
-        for name, url, case in demo:
-            out = io.BytesIO()
-            sample(name).image.save(out, "PNG")
-            result = ws.intake.import_bytes(out.getvalue(), CaptureMeta(
-                case=case, source_url=url, notes="WhatsApp +44 7700 900123"
-                if name in ("english", "mixed") else ""), method="paste",
-                original_filename=f"{name}.png")
+        for name, platform, url, case in DEMO:
+            advert = advert_named(name)
+            result = ws.intake.import_bytes(advert.data, CaptureMeta(
+                case=case, platform=platform, source_url=url), method="import",
+                original_filename=f"Screenshot_{name}.png")
+            assert result.id is not None
             ids.append(result.id)
-        for _ in ws.reading.run_ocr([i for i in ids if i is not None]):
-            pass
+            for _ in ws.reading.run_ocr([result.id], lang=advert.given_lang):
+                pass
+        for capture_id in ids[:2]:  # read and confirmed before the pack went out
+            ws.review.confirm_all(capture_id)
+        phone = next(r for r in ws.reading.indicators(ids[VIEWED - 1])
+                     if r.kind in ("phone", "whatsapp"))
+        ws.review.confirm(ids[VIEWED - 1], phone.kind, phone.normalized)
         build_packs(ws, path.parent, ids)
         redacted = build_court(ws, path.parent)
         shoot_report(ws, path.parent, redacted)
     return redacted
 
 
-def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
-    """Agency keys (passphrase files), two platform contacts, one pack sent to TikTok
+def build_packs(ws: object, tmp: Path, ids: list[int]) -> None:
+    """Agency keys (passphrase files), two platform contacts, one pack sent to Instagram
     and its outcome file imported."""
     import csv
 
@@ -90,13 +107,13 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
         ws.set_setting(key, value)
     ws.keys.init()
     contacts = {}
-    for platform, org in (("tiktok", "TikTok Trust and Safety"),
+    for platform, org in (("instagram", "Instagram Trust and Safety"),
                           ("facebook", "Meta Law Enforcement Response")):
         recipient = str(pyrage.x25519.Identity.generate().to_public())
         contacts[platform] = ws.contacts.add(platform, "Duty Lead", f"le@{platform}.example",
                                              [recipient], organisation=org).id
-    ws.contacts.verify(contacts["tiktok"], "fingerprint read out on a call")
-    pack = ws.packs.build(contacts["tiktok"], [i for i in ids[1:2] if i], priority="urgent")
+    ws.contacts.verify(contacts["instagram"], "fingerprint read out on a call")
+    pack = ws.packs.build(contacts["instagram"], ids[1:2], priority="urgent")
     out = tmp / "usb"
     out.mkdir(exist_ok=True)
     ws.outbox.send(pack.ref, via="folder", to=str(out))
@@ -104,7 +121,8 @@ def build_packs(ws: object, tmp: Path, ids: list[int | None]) -> None:
     with answer.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["pack_ref", "capture_id", "outcome", "time", "comment"])
-        writer.writerow([pack.ref, ids[1], "removed", "2026-12-01T21:40:00Z", "video removed"])
+        answered = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        writer.writerow([pack.ref, ids[1], "removed", answered, "post removed"])
     ws.outcomes.import_file(answer)
 
 
@@ -166,7 +184,6 @@ def shoot_report(ws: object, tmp: Path, redacted: int) -> None:
 def shoot_court(window: object, redacted: int, pause: object) -> None:
     """The case view on the demo case, and the redaction editor on the redacted advert:
     its two boxes, the suggestions they already cover dismissed (the e-mail is left)."""
-    from collections.abc import Callable
 
     from ui.cases.caseview import open_case_view
     from ui.main.mainwindow import MainWindow
@@ -198,42 +215,61 @@ def shoot_court(window: object, redacted: int, pause: object) -> None:
     editor.close()
 
 
-def main() -> int:
-    os.environ.setdefault("WORKSTATION_ANALYST", "Demo Analyst")
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
+def shoot_first_start(tmp: Path, pause: Callable[[int], None]) -> None:
+    """The first-start setup over the window of a new workspace (no analyst yet): its
+    first step, and the agency keys' step."""
     from ui.common.prefs import Preferences
     from ui.common.session import Session
     from ui.main.mainwindow import MainWindow
+    from ui.setup.wizard import FirstStartWizard, show_first_start
 
-    tmp = Path(tempfile.mkdtemp(prefix="aw-screens-"))
-    redacted = build_demo(tmp / "ws")
-    app = QApplication.instance() or QApplication(sys.argv)
-    prefs = Preferences.at(str(tmp / "ui.ini"))
-    prefs.auto_ocr = False
-    prefs.ask_details = False
-    prefs.wellbeing = "off"  # the demo adverts are harmless; analysts get blur by default
-    session = Session.open(tmp / "ws")
-    window = MainWindow(session, prefs)
-    window.resize(1500, 950)
-    window.show()
+    analyst = os.environ.pop("WORKSTATION_ANALYST", None)
+    prefs = Preferences.at(str(tmp / "first-start.ini"))
+    session = Session.open(tmp / "new-ws")
+    try:
+        window = MainWindow(session, prefs)
+        window.resize(1500, 950)
+        window.show()
+        wizard = show_first_start(session, window.ops, prefs, passphrases=window.passphrases,
+                                  parent=window)
+        wizard.analyst.name.setText("Dana Analyst")
+        pause(1500)
+        wizard.grab().save(str(OUT / "first-start.png"))
+        wizard.close()
+        keys = FirstStartWizard(session, window.ops, prefs, passphrases=window.passphrases,
+                                parent=window)
+        keys.setStartId(next(i for i in keys.pageIds() if keys.page(i) is keys.keys))
+        keys.open()
+        pause(1500)
+        keys.grab().save(str(OUT / "first-start-keys.png"))
+        keys.close()
+        window.close()
+    finally:
+        session.close()
+        if analyst is not None:
+            os.environ["WORKSTATION_ANALYST"] = analyst
 
-    def pause(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
 
-    OUT.mkdir(parents=True, exist_ok=True)
+def shoot_window(window: object, pause: Callable[[int], None]) -> None:
+    """The gallery as first seen (blurred), revealed; the viewer; the composer, the
+    outbox and the contacts."""
+    from ui.main.mainwindow import MainWindow
+
+    assert isinstance(window, MainWindow)
     pause(2500)
-    window.grab().save(str(OUT / "gallery.png"))
-    viewer = window.open_capture(3)  # the mixed Arabic/Latin advert
+    window.grab().save(str(OUT / "gallery.png"))  # the wellbeing default: blurred
+    window.wellbeing.set_reveal_all(True)  # View → Reveal images (Ctrl+Shift+V)
+    pause(2500)
+    window.grab().save(str(OUT / "gallery-revealed.png"))
+    viewer = window.open_capture(VIEWED)  # the Arabic advert
     viewer.resize(1500, 950)
     pause(2500)
     viewer.grab().save(str(OUT / "viewer-arabic.png"))
+    viewer.tabs.setCurrentWidget(viewer.indicators)  # Alt+I
+    pause(1000)
+    viewer.grab().save(str(OUT / "viewer-indicators.png"))
     viewer.close()
-    window.views.select(1)  # the English Facebook advert (and its dark-mode repost)
-    window.views.select(7)
+    window.views.select(1)  # the two English Facebook adverts
     composer = window.new_pack()
     composer.add_captures([1, 7])
     composer.resize(1200, 640)
@@ -250,9 +286,38 @@ def main() -> int:
     pause(1500)
     contacts.grab().save(str(OUT / "contacts.png"))
     contacts.close()
+
+
+def main() -> int:
+    os.environ.setdefault("WORKSTATION_ANALYST", "Demo Analyst")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.common.prefs import Preferences
+    from ui.common.session import Session
+    from ui.main.mainwindow import MainWindow
+
+    tmp = Path(tempfile.mkdtemp(prefix="aw-screens-"))
+    redacted = build_demo(tmp / "ws")
+    app = QApplication.instance() or QApplication(sys.argv)
+
+    def pause(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    shoot_first_start(tmp, pause)
+    prefs = Preferences.at(str(tmp / "ui.ini"))
+    prefs.auto_ocr = False
+    prefs.ask_details = False  # images stay blurred until revealed: the default
+    session = Session.open(tmp / "ws")
+    window = MainWindow(session, prefs)
+    window.resize(1500, 950)
+    window.show()
+    shoot_window(window, pause)
     shoot_court(window, redacted, pause)
     print(f"saved {sorted(p.name for p in OUT.glob('*.png'))} in {OUT}")
-    viewer.close()
     window.close()
     session.close()
     app.quit()

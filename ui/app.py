@@ -24,10 +24,9 @@ from ui.common.gcpolicy import favour_gui_thread, settle_heap, warm_up
 from ui.common.prefs import Preferences
 from ui.common.session import Session
 from ui.common.theme import follow_system
-from ui.contacts.contacts import offer_agency_keys
 from ui.main.backfill import RegionBackfill
 from ui.main.mainwindow import MainWindow
-from ui.packs.issuer import offer_issuer
+from ui.setup.wizard import show_first_start
 from workstation import __version__
 from workstation.errors import WorkstationError
 from workstation.logs import setup_logging
@@ -126,7 +125,7 @@ def open_session(workspace: str | None, parent: QWidget | None = None) -> Sessio
             log.info("created a new workspace at %s", Workspace.resolve(workspace))
         return session
     except WorkstationError as exc:
-        show_error_blocking(parent, "Cannot open the workspace", str(exc))
+        show_error_blocking(parent, "Cannot open the workspace", message_for(exc))
     except Exception as exc:  # a bug: still no traceback for the analyst
         log.error("opening the workspace failed")  # message_for logs the traceback
         show_error_blocking(parent, "Cannot open the workspace", message_for(exc))
@@ -197,14 +196,11 @@ def main(workspace: str | None = None, argv: list[str] | None = None,
         return 1
     try:
         first_start = not session.analyst_known()
-        name = ask_analyst_name(session)
         window = launch(session, prefs)
-        if name:  # stored through the writer, audited like every setting; the title follows
-            window.ops.set_setting("analyst", name)
-        if first_start:  # the issuer identity packs need, then "Create the agency
-            # signing key now?" (neither blocks; both can be left for later)
-            offer_issuer(window.reader, window.ops, parent=window, then=lambda: offer_agency_keys(
-                window.reader, window.ops, window, notify=window.notify))
+        if first_start:  # the guided setup (ui/setup): name, issuer, keys, OCR, folder;
+            # each step checked and stored through the writer, the optional ones skippable
+            show_first_start(session, window.ops, prefs, passphrases=window.passphrases,
+                             notify=window.notify, parent=window)
         quit_after = os.environ.get("WORKSTATION_GUI_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of the bundle: start, show, close
             QTimer.singleShot(int(quit_after), window.close)
