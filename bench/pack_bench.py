@@ -101,6 +101,8 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None, help="working folder (a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the files")
     parser.add_argument("--rounds", type=int, default=3, help="seal/age pairs to run (3)")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the rounds, profile one more seal (cProfile, top 30)")
     args = parser.parse_args()
     age = shutil.which("age")
     if age is None:
@@ -227,6 +229,14 @@ def main() -> int:
                     ours = seal()
                 ratios.append(ours / theirs)
                 ours_all.append(ours)
+            if args.profile:
+                import cProfile
+                import pstats
+                profiler = cProfile.Profile()
+                profiler.runcall(seal)
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("tottime").print_stats(30)
+                stats.sort_stats("cumulative").print_stats("workstation", 40)
         ratio = statistics.median(ratios)
         print(f"ratio ours/age (both on disk: age's output fsync'd, as a sealed pack is): median "
               f"{ratio:.2f} of {len(ratios)} rounds ({', '.join(f'{r:.2f}' for r in ratios)}) "

@@ -63,7 +63,7 @@ def store_of(ws: Workspace) -> tuple[bool, str]:
     """Whether the workspace's secret store uses the OS keyring, and where it keeps
     secrets in words (run on the writer)."""
     store = ws.keys.secret_store
-    return store.uses_keyring, store.backend_description()
+    return store.uses_keyring, store.keyring_name() or store.backend_description()
 
 
 class KeysPage(SetupPage):

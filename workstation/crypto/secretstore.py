@@ -177,12 +177,17 @@ class SecretStore:
         """Whether secrets go to the OS keyring (else to encrypted files)."""
         return self._keyring is not None
 
+    def keyring_name(self) -> str:
+        """The OS keyring's name ("SecretService Keyring"); empty when none is used."""
+        if self._keyring is None:
+            return ""
+        kind = type(self._keyring)
+        return str(getattr(self._keyring, "name", None) or f"{kind.__module__}.{kind.__name__}")
+
     def backend_description(self) -> str:
         """A short description of where secrets are kept, for the user."""
         if self._keyring is not None:
-            kind = type(self._keyring)
-            label = getattr(self._keyring, "name", None) or f"{kind.__module__}.{kind.__name__}"
-            return f"OS keyring ({label}), service {self.service!r}"
+            return f"OS keyring ({self.keyring_name()}), service {self.service!r}"
         return f"passphrase-encrypted files (age/scrypt) in {self.directory}"
 
     # -- public API ---------------------------------------------------------------

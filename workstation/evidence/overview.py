@@ -10,7 +10,6 @@ its overview in a few queries.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 
