@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workstation.platforms import PLATFORMS
 from workstation.storage.overview_repo import OverviewRepo
 
 #: Pack states and answers, in the order the gallery sorts and groups them by.
@@ -97,6 +98,16 @@ _STATUS_WORDS = re.compile(r"\b(?:VoLTE|LTE|WiFi|Wi-Fi)\b", re.IGNORECASE)
 _A_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
+#: An app's title bar as OCR reads it: the platform's name, perhaps with menu dots.
+_APP_NAMES = frozenset(p for p in PLATFORMS if len(p) > 1 and p != "other")
+
+
+def is_app_bar(line: str) -> bool:
+    """Whether ``line`` is only an app's name ("facebook 000", "Instagram")."""
+    words = _A_WORD.findall(line)
+    return len(words) == 1 and words[0].lower() in _APP_NAMES and len(line) <= 24
+
+
 def is_status_bar(line: str) -> bool:
     """Whether ``line`` is a phone status bar rather than the advert's text."""
     if not _STATUS_BAR.match(line):
@@ -107,11 +118,11 @@ def is_status_bar(line: str) -> bool:
 
 def first_line(text: str, limit: int = 160) -> str:
     """The first line of ``text`` that has something on it, spaces collapsed; a
-    screenshot's status bar (clock, signal, battery) is passed over."""
+    screenshot's status bar (clock, signal, battery) and app bar are passed over."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
     for line in lines:
-        if not is_status_bar(line):
+        if not is_status_bar(line) and not is_app_bar(line):
             return line[:limit]
     return lines[0][:limit] if lines else ""
 

@@ -58,6 +58,9 @@ def test_first_line_passes_over_a_phone_status_bar() -> None:
     assert first_line("9.05 VoLTE 5G 100%\n\nCalais -> Dover") == "Calais -> Dover"
     assert first_line("21:47 Boats leave tonight") == "21:47 Boats leave tonight"
     assert first_line("21:47 4G") == "21:47 4G"  # nothing else read: still shown
+    assert first_line("21:47 4G\nfacebook 000\nSafe boats") == "Safe boats"  # the app bar
+    assert first_line("Instagram\nCrossings to the UK") == "Crossings to the UK"
+    assert first_line("Instagram: @boats.uk") == "Instagram: @boats.uk"  # a handle, kept
 
 
 def test_overview_of_a_workspace(sealed: Sealed, tmp_path: Path,  # noqa: F811

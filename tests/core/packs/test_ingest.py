@@ -32,6 +32,7 @@ from tests.core.packs.support import (
     open_ws,
     tool,
 )
+from tests.core.packs.test_packs import check_stix_document
 from workstation.packs.format.members import csv_cell
 from workstation.packs.format.misp import event_uuid, misp_event
 from workstation.packs.format.packlisting import member_digest, missing_members
@@ -218,6 +219,7 @@ def test_stix_carries_wallets_and_prices_and_stays_valid(ingest_pack: dict[str, 
     assert note.object_refs == observed
     report = next(o for o in bundle.objects if o.type == "report")
     assert note.id in report.object_refs
+    assert check_stix_document((folder / "stix.json").read_text()) >= 3
 
 
 def test_indicators_csv_names_each_handles_platform_and_escapes_only_formulas(
