@@ -322,3 +322,22 @@ def test_build_refusals_leave_nothing_behind(
         fresh.keys.use_secrets(passphrase_env=PASS_ENV, backend="file")
         with pytest.raises(AgencyKeyError, match="key init"):
             fresh.keys.export_public_key()
+
+
+@pytest.mark.parametrize("written", ["2026-12-06T02:18:27.790Z", "2026-12-06T02:18:27Z",
+                                     "2026-12-06T02:18:27.000100+00:00",
+                                     "2026-12-06T03:18:27.5+01:00", "2026-12-06T02:18:27.123456"])
+def test_stix_timestamps_are_written_as_stix2_writes_them(written: str) -> None:
+    """Any precision the observed time has: stix2 keeps it and drops trailing zeros."""
+    import stix2
+
+    from workstation.packs.format.stix import _timestamp
+
+    ours = _timestamp(written)
+    data = {"type": "observed-data", "spec_version": "2.1",
+            "id": "observed-data--3ba5ffb4-c4b5-4a8e-9c8f-6d6b0c0e1d2a",
+            "created": "2026-12-06T02:18:27.000Z", "modified": "2026-12-06T02:18:27.000Z",
+            "first_observed": ours, "last_observed": ours, "number_observed": 1,
+            "object_refs": ["url--3ba5ffb4-c4b5-4a8e-9c8f-6d6b0c0e1d2b"]}
+    assert json.loads(stix2.parse(data).serialize())["first_observed"] == ours
+    assert ours.endswith("Z") and ours.startswith("2026-12-06T02:18:27")

@@ -34,14 +34,16 @@ def _stix_str(value: str) -> str:
 
 
 def _timestamp(value: str | datetime, *, milliseconds: bool = False) -> str:
-    """A STIX timestamp (UTC, ``Z``): ``created``/``modified`` to the millisecond, as
-    STIX 2.1 requires; others to the second unless the value has a fraction."""
+    """A STIX timestamp (UTC, ``Z``) as stix2 writes one: ``created``/``modified`` to
+    the millisecond, as STIX 2.1 requires; others as precise as the value, with no
+    trailing zeros (``…:27.79Z``, ``…:27Z``)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if milliseconds or moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text + "Z"
+    if milliseconds:
+        return f"{text}.{moment.microsecond // 1000:03d}Z"
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
 
 
 def _observable(kind: str, **properties: Any) -> dict[str, Any]:
