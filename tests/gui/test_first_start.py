@@ -171,11 +171,13 @@ def test_a_skipped_run_leaves_the_issuer_and_keys_unset_and_says_so(
     page_is(qtbot, wizard, "setupKeys")
     focus_is(qtbot, wizard.keys.passphrase)
     assert "You can skip this" in wizard.keys.intro.text()
+    typed(qtbot, PASSPHRASE)  # typed, then the analyst changes their mind
     press(qtbot, Qt.Key.Key_S, ALT)  # Skip: create them later
     qtbot.waitUntil(wizard.keys.skip.isChecked)
     assert not wizard.keys.passphrase.isVisible()
     press(qtbot, Qt.Key.Key_Return)
     page_is(qtbot, wizard, "setupReading")
+    assert wizard.keys.passphrase.text() == ""  # not kept in a hidden field
     focus_is(qtbot, wizard.reading.automatic)
     press(qtbot, Qt.Key.Key_Return)  # the defaults
     page_is(qtbot, wizard, "setupWorkspace")
@@ -189,9 +191,10 @@ def test_a_skipped_run_leaves_the_issuer_and_keys_unset_and_says_so(
     assert "Agency keys: skipped" in skipped and "Contacts and keys" in skipped
     assert "Sam Analyst" in summary.split("Skipped")[0]
     assert "OCR languages: automatic" in summary
-    press(qtbot, Qt.Key.Key_Return)  # Enter finishes on the last page
+    press(qtbot, Qt.Key.Key_Escape)  # on the summary, everything is stored: finished
     qtbot.waitUntil(lambda: not isValid(wizard) or not wizard.isVisible())
     wait_idle(qtbot, window)
+    assert "The setup is done" in window.statusBar().currentMessage()
 
     reader = window.session.reader
     assert reader.setting("analyst") == "Sam Analyst"
@@ -406,3 +409,23 @@ def test_every_field_is_named_and_has_an_alt_letter_label(
     assert {wizard.page(i).objectName() for i in wizard.pageIds()} == {
         "setupAnalyst", "setupIssuer", "setupKeys", "setupReading", "setupWorkspace",
         "setupSummary"}
+
+
+@pytest.mark.usefixtures("unknown_analyst")
+def test_keys_that_cannot_be_made_are_skipped_with_the_reason(
+        qtbot: QtBot, window: MainWindow, prefs: Preferences) -> None:
+    """Where the secret store cannot be reached, the page says why, ticks Skip and asks
+    for no passphrase in a field it does not show."""
+    wizard = open_setup(qtbot, window, prefs)
+    keys = wizard.keys
+    keys.make_now.setChecked(True)
+    keys._store_failed("No secret store could be opened.")
+    assert keys.skip.isChecked() and not keys.wants_passphrase()
+    wizard.next()  # the analyst page
+    wizard.next()  # the issuer page (empty: skipped)
+    page_is(qtbot, wizard, "setupKeys")
+    assert not keys.passphrase.isVisible()
+    press(qtbot, Qt.Key.Key_Return)
+    page_is(qtbot, wizard, "setupReading")
+    assert "Agency keys: skipped" in keys.outcome
+    wizard.done(0)

@@ -190,6 +190,8 @@ class KeysPage(SetupPage):
     def _store_failed(self, message: str) -> None:
         if isValid(self):
             self.store_known = True  # the keys cannot be made now; skipping still works
+            self.skip.setChecked(True)
+            self._follow()  # no passphrase asked for keys that cannot be made
             self.refuse(self.skip, message)
 
     def initializePage(self) -> None:
@@ -209,6 +211,8 @@ class KeysPage(SetupPage):
         if self.creating:
             return False
         if self.skip.isChecked():
+            self.passphrase.clear()  # typed, then skipped: not kept in a hidden field
+            self.again.clear()
             self.skipped = True
             self.outcome = "Agency keys: skipped. " + KEYS_LATER
             self.clear_problem()
@@ -247,6 +251,8 @@ class KeysPage(SetupPage):
                      changed=(self.ops.contactsChanged,))
 
     def _created(self, keys: Any) -> None:
+        if self._provider is not None:  # unused when the store asked for its own
+            self._provider.forget()
         if not isValid(self):
             return
         self.created = [k for k in keys if k.kind == "signing"] or list(keys)

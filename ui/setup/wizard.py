@@ -146,9 +146,12 @@ class FirstStartWizard(QWizard):
         super().accept()
 
     def reject(self) -> None:
-        """Escape, "Set up later…" or closing the window: ask first (nothing to ask on
-        the summary, where everything is stored already)."""
-        if self._leaving or self.currentPage() is self.summary:
+        """Escape, "Set up later…" or closing the window: ask first; on the summary,
+        where everything is stored already, it finishes the setup."""
+        if self.currentPage() is self.summary:
+            self.accept()  # everything is stored: closing the summary finishes the setup
+            return
+        if self._leaving:
             super().reject()
             return
         if self.keys.creating or self.later_box is not None:
