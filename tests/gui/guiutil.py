@@ -14,6 +14,8 @@ keyring); the passphrase is asked for in the app's own dialog.
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,17 @@ GUI_MARKS = [
     pytest.mark.qt_log_ignore("This plugin does not support"),
 ]
 PASSPHRASE = "correct horse battery"
+
+
+@pytest.fixture
+def restore_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``ui.app.main`` installs its own excepthook, shortens the GIL switch interval
+    and freezes the heap (see ``ui.common.gcpolicy``): undo all three after the test."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@ when the workspace cannot be opened, and the analyst's name asked on first start
 
 from __future__ import annotations
 
-import gc
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,14 +91,8 @@ class Answerer:
 
 
 @pytest.fixture(autouse=True)
-def restore_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``main`` installs its own excepthook, shortens the GIL switch interval and
-    freezes the heap (see ``ui.common.gcpolicy``): undo all three after each test."""
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    interval = sys.getswitchinterval()
-    yield
-    sys.setswitchinterval(interval)
-    gc.unfreeze()
+def _every_test_restores_process_state(restore_process_state: None) -> None:
+    """Each test here runs ``main``: the shared fixture undoes what it changes."""
 
 
 def test_workspace_in_use_is_explained(qtbot: QtBot, ws_path: Path, tmp_path: Path) -> None:

@@ -8,9 +8,6 @@ first start only."""
 
 from __future__ import annotations
 
-import gc
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -324,17 +321,6 @@ def test_escape_asks_before_leaving_the_setup_for_later(
 
 
 # ------------------------------------------------------------- ui.app.main
-@pytest.fixture
-def restore_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``main`` installs its own excepthook, shortens the GIL switch interval and
-    freezes the heap (see ``ui.common.gcpolicy``): undo all three after the test."""
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    interval = sys.getswitchinterval()
-    yield
-    sys.setswitchinterval(interval)
-    gc.unfreeze()
-
-
 class SetupAnswerer:
     """Watches ``main``: gives the name on the setup's first step, leaves the rest for
     later, then closes the main window once it is idle."""
