@@ -1,4 +1,5 @@
-"""``workstation case ...`` (new, list, close, reopen, rename, move, show) and
+"""``workstation case ...`` (new, list, close, reopen, rename, move, show; export and
+import: cli/exchange.py) and
 ``workstation exhibit ID [--ref REF]``."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from cli.exchange import register as register_exchange
 from cli.util import EXIT_OK, capture_id, print_json, shown, table
 from workstation.evidence.cases import CaseView, TimelineEvent
 from workstation.workspace import Workspace
@@ -142,6 +144,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_case_show, read_only=True)
+    register_exchange(case_sub, common)
 
     p = add("exhibit", cmd_exhibit, "assign (or show) a capture's exhibit reference, such as "
             "AB/1 (your initials and the next number); never changed, never reused")

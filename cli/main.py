@@ -15,6 +15,7 @@ from typing import Any
 
 from cli.backup import register_backup_commands
 from cli.cases import register as register_case_commands
+from cli.colleagues import register as register_colleague_commands
 from cli.display import display_problem, no_display_message
 from cli.issuer import IssuerNotSet, issuer_refusal
 from cli.packs import register as register_pack_commands
@@ -404,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     READ_ONLY.update(register_reading_commands(add))
 
     READ_ONLY.update(register_pack_commands(sub, common, add))
+    READ_ONLY.update(register_colleague_commands(common, add))
     READ_ONLY.update(register_redaction_commands(add))
     READ_ONLY.update(register_report_commands(add))
     READ_ONLY.update(register_timestamp_commands(sub, common, add))

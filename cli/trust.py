@@ -3,7 +3,8 @@
 ::
 
     workstation key init [--passphrase-env VAR] [issuer flags: cli/issuer.py]
-              | key export [--minisign] [--key-id ID] | key rotate [--passphrase-env VAR]
+              | key export [--minisign | --age] [--key-id ID]
+              | key rotate [--passphrase-env VAR]
               | key list | key smtp-password
     workstation contact add --platform P --name NAME --email E --recipient KEY [--recipient KEY]
               [--org ORG] [--role ROLE] [--minisign PUBFILE] | contact list
@@ -112,6 +113,12 @@ def cmd_key(ws: Workspace, args: argparse.Namespace) -> int:
         _print_keys(ws)
         print("Send platforms the new public key: workstation key export --minisign")
     elif action == "export":
+        if args.age:  # one line, for a colleague's `colleague add --recipient`
+            if args.key_id:
+                raise WorkstationError("--key-id names a signing key; --age prints the archive "
+                                       "recipient, which is not rotated.")
+            sys.stdout.write(ws.keys.archive_recipient() + "\n")
+            return EXIT_OK
         if args.minisign:
             sys.stdout.write(ws.keys.export_public_key(args.key_id))
             return EXIT_OK
@@ -268,8 +275,12 @@ def register(common: argparse.ArgumentParser, add: Callable[..., argparse.Argume
               "signing key and archive key")
     passphrase(p)
     add_issuer_flags(p)
-    p = child(keys, "export", cmd_key, "print the public signing key", read_only=True)
-    p.add_argument("--minisign", action="store_true", help="in minisign's .pub format")
+    p = child(keys, "export", cmd_key, "print the public signing key (or --age: the age "
+              "recipient colleagues encrypt case bundles to)", read_only=True)
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--minisign", action="store_true", help="in minisign's .pub format")
+    form.add_argument("--age", action="store_true",
+                      help="print only this workspace's age recipient (age1…), one line")
     p.add_argument("--key-id", metavar="ID", help="a retired key, by key id")
     passphrase(child(keys, "rotate", cmd_key, "replace the signing key (old ones are kept)"))
     child(keys, "list", cmd_key, "list the agency's keys", read_only=True)

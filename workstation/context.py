@@ -56,6 +56,7 @@ class Context:
         self.audit = audit
         self.settings = settings
         self._mutex = threading.RLock()
+        self._depth = 0  # nested write() calls joining the open transaction
 
     @property
     def analyst(self) -> str:
@@ -86,13 +87,27 @@ class Context:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One transaction (serialized within the process) with its audit entries."""
+        """One transaction (serialized within the process) with its audit entries.
+
+        A ``write()`` inside another (same thread) joins it: the work of several
+        services is then one transaction, committed or rolled back whole (a case
+        bundle's merge, :mod:`workstation.exchange.merge`)."""
         self.check_writable()
         with self._mutex:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
                 with transaction(self.conn):
                     yield
             except BaseException:
                 self.audit.rolled_back()
                 raise
+            finally:
+                self._depth = 0
             self.audit.committed()

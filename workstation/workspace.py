@@ -24,6 +24,8 @@ composes the services over one shared :class:`~workstation.context.Context`::
     ws.redactions redaction/service.py
     ws.timestamps timestamps/service.py (RFC 3161, queued offline)
     ws.report     report/service.py (the signed case report, PDF/A-3b or HTML)
+    ws.colleagues exchange/colleagues.py (other analysts' workspaces, for case bundles)
+    ws.exchange   exchange/service.py (case bundles: export to colleagues, import)
 
 Each service receives what it depends on as constructor arguments.  Every change
 and its audit entry are written in one transaction (``Context.write``).
@@ -50,6 +52,10 @@ from workstation.evidence.overview import OverviewService
 from workstation.evidence.store import EvidenceStore
 from workstation.evidence.thumbs import clean_partial_thumbnails
 from workstation.evidence.verify import Verifier
+from workstation.exchange.colleagues import ColleagueService
+from workstation.exchange.merge import Merger
+from workstation.exchange.records import Gatherer
+from workstation.exchange.service import CaseExchange
 from workstation.models import AuditEntry, Problem, VerifyReport, WorkspaceStatus
 from workstation.packs.compose import PackService
 from workstation.packs.contacts import ContactService
@@ -66,6 +72,7 @@ from workstation.settings import check as check_setting
 from workstation.storage import anchor, ranking
 from workstation.storage.anchor import ANCHOR_NAME
 from workstation.storage.audit import AuditLog
+from workstation.storage.colleagues_repo import ColleaguesRepo
 from workstation.storage.db import (
     WriteLock,
     check_schema,
@@ -74,6 +81,7 @@ from workstation.storage.db import (
     migrate,
     schema_version,
 )
+from workstation.storage.exchange_repo import ExchangeRepo
 from workstation.storage.exhibits_repo import CaseViewRepo, ExhibitsRepo
 from workstation.storage.overview_repo import OverviewRepo
 from workstation.storage.packs_repo import PacksRepo
@@ -126,6 +134,8 @@ class Workspace:
     report: ReportService
     redactions: RedactionService
     timestamps: TimestampService
+    colleagues: ColleagueService
+    exchange: CaseExchange
 
     def __init__(self, root: Path, readonly: bool) -> None:
         self.root = root
@@ -334,6 +344,7 @@ class Workspace:
                              exhibits=self.exhibits)
         self.keys = KeyService(ctx, packs_repo)
         self.contacts = ContactService(ctx, packs_repo)
+        self.colleagues = ColleagueService(ctx, ColleaguesRepo(conn))
         self.timestamps = TimestampService(ctx, TimestampsRepo(conn))
         self.packs = PackService(ctx, packs_repo, self.captures, self.reading, self.keys,
                                  self.contacts, timestamps=self.timestamps)
@@ -343,6 +354,13 @@ class Workspace:
         self.redactions = RedactionService(ctx, RedactionsRepo(conn), captures_repo,
                                            self.reading)
         self.report = ReportService(ctx, ReportRepo(conn), captures_repo, self)
+        exchange_repo = ExchangeRepo(conn)
+        self.exchange = CaseExchange(
+            ctx, exchange_repo, captures_repo,
+            Gatherer(ctx, exchange_repo, self.reading, self.redactions),
+            Merger(ctx, exchange_repo, captures_repo, self.cases, self.intake, self.reading,
+                   self.review, self.exhibits, self.redactions),
+            self.keys, self.colleagues, self.cases)
         self._verifier = Verifier(ctx, captures_repo, cases_repo, reading_repo, packs_repo)
         self._captures_repo = captures_repo
         self._cases_repo = cases_repo

@@ -97,6 +97,9 @@ class CaseService:
             raise NotFound(f"There is no case named {name!r}.")
         return found
 
+    def exists(self, name: str) -> bool:
+        return self._repo.by_name(" ".join(name.split())) is not None
+
     def create(self, name: str) -> Case:
         name = clean_name(name, "case name")
         with self._ctx.write():

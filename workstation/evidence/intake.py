@@ -9,6 +9,7 @@ import os
 import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -19,6 +20,7 @@ from workstation.evidence.captures import clean_tag, source_fields, write_derive
 from workstation.evidence.cases import CaseService
 from workstation.evidence.exhibits import ExhibitService
 from workstation.evidence.images import derive, probe
+from workstation.evidence.store import StagedFile
 from workstation.models import (
     CaptureMeta,
     ImportResult,
@@ -202,15 +204,7 @@ class Intake:
             existing = self._captures_repo.id_for_sha256(staged.sha256)
             if existing is not None:
                 return ImportResult(display, "duplicate", existing, staged.sha256)
-            with warnings.catch_warnings():  # Pillow's about a damaged file: not for the user
-                warnings.simplefilter("ignore")
-                info, image = probe(staged.path, self.max_pixels)
-                try:
-                    derived = derive(image)
-                except Exception as exc:  # a decoded but malformed image
-                    raise RejectedInput(
-                        f"image cannot be decoded: {exc.__class__.__name__}") from None
-                del image
+            info, derived = self._decode(staged.path)
             record = self._new_record(meta, info, staged.sha256, staged.md5, staged.size,
                                       original_filename, mtime, method)
             stored = True
@@ -239,31 +233,93 @@ class Intake:
         if not recorded:
             self._ctx.store.remove_unreferenced(sha256)
 
+    def _decode(self, path: Path) -> tuple[Any, Any]:
+        """The image's facts and what is derived from it (thumbnail, PDQ, regions);
+        :class:`RejectedInput` for a file that is not a whole, decodable image."""
+        with warnings.catch_warnings():  # Pillow's about a damaged file: not for the user
+            warnings.simplefilter("ignore")
+            info, image = probe(path, self.max_pixels)
+            try:
+                derived = derive(image)
+            except Exception as exc:  # a decoded but malformed image
+                raise RejectedInput(
+                    f"image cannot be decoded: {exc.__class__.__name__}") from None
+            del image
+        return info, derived
+
     def _record(self, record: dict[str, Any], meta: CaptureMeta, display: str,
                 derived: Any) -> int:
         """The capture's row, tags, PDQ hash and audit entry, in one transaction."""
         with self._ctx.write():
             case_id = self._cases.id_for(meta.case, create=True)
-            record["case_id"] = case_id
-            capture_id = self._captures_repo.insert(record)
-            tags = sorted({clean_tag(t) for t in meta.tags})
-            self._captures_repo.add_tags(capture_id, tags)
-            # The thumbnail's hash: sealing uses the cached file as the report's preview
-            # only while its bytes still match it (workstation/packs/compose.py).
-            thumbnail_sha256 = hashlib.sha256(derived.thumbnail).hexdigest()
-            self._captures_repo.set_thumbnail_hash(capture_id, thumbnail_sha256)
-            self._ctx.audit.append(
-                self._ctx.analyst, "capture.import", f"capture:{capture_id}",
-                {"record": record, "tags": tags, "case": meta.case or None, "source": display,
-                 "thumbnail_sha256": thumbnail_sha256},
-            )
-            if derived.pdq is not None:
-                self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
-            self._reading.store_regions(capture_id, derived.regions)
-            self._reading.refresh_derived(capture_id)
+            capture_id = self._insert(record, case_id, meta.tags, derived,
+                                      {"case": meta.case or None, "source": display})
             if self._exhibits is not None and get_text(self._ctx, "exhibit_at_capture") == "on":
                 self._exhibits.assign_within(capture_id)
         return capture_id
+
+    def _insert(self, record: dict[str, Any], case_id: int | None, tags: Iterable[str],
+                derived: Any, details: dict[str, Any]) -> int:
+        """Inside a write: the capture's row, tags, thumbnail hash, derived data and its
+        ``capture.import`` entry (``details`` added to it)."""
+        record["case_id"] = case_id
+        capture_id = self._captures_repo.insert(record)
+        cleaned = sorted({clean_tag(t) for t in tags})
+        self._captures_repo.add_tags(capture_id, cleaned)
+        # The thumbnail's hash: sealing uses the cached file as the report's preview
+        # only while its bytes still match it (workstation/packs/compose.py).
+        thumbnail_sha256 = hashlib.sha256(derived.thumbnail).hexdigest()
+        self._captures_repo.set_thumbnail_hash(capture_id, thumbnail_sha256)
+        self._ctx.audit.append(
+            self._ctx.analyst, "capture.import", f"capture:{capture_id}",
+            {"record": record, "tags": cleaned, **details,
+             "thumbnail_sha256": thumbnail_sha256},
+        )
+        if derived.pdq is not None:
+            self._reading_repo.set_pdq(capture_id, derived.pdq, derived.pdq_quality)
+        self._reading.store_regions(capture_id, derived.regions)
+        self._reading.refresh_derived(capture_id)
+        return capture_id
+
+    # ------------------------------------------------- captures from another workspace
+    def stage_received(self, source: BinaryIO, sha256: str) -> Received:
+        """Stage and decode a capture's original received from another workspace
+        (:mod:`workstation.exchange`): its bytes must hash to ``sha256``.  Nothing is
+        recorded: :meth:`record_received` does, inside the caller's write; then
+        :meth:`finish_received` (or :meth:`discard_received` when the write failed)."""
+        self._ctx.check_writable()
+        staged = self._ctx.store.stage(source, max(self.max_file_bytes, 1 << 34))
+        try:
+            if staged.sha256 != sha256:
+                raise RejectedInput(f"the original's bytes hash to {staged.sha256}, not "
+                                    f"{sha256}")
+            _info, derived = self._decode(staged.path)
+        except BaseException:
+            self._ctx.store.discard(staged)
+            raise
+        return Received(staged, derived)
+
+    def record_received(self, received: Received, record: dict[str, Any],
+                        case_id: int, tags: Iterable[str], details: dict[str, Any]) -> int:
+        """Inside the caller's write: store the staged original and record it as
+        ``record`` says (the sender's metadata, kept as it was), audited with
+        ``details`` (where it came from)."""
+        self._ctx.store.commit(received.staged)
+        received.stored = True
+        return self._insert(dict(record), case_id, tags, received.derived, details)
+
+    def finish_received(self, received: Received) -> None:
+        """After the write committed: the gallery's thumbnail."""
+        sha256 = received.staged.sha256
+        write_derived(self._ctx.thumbs / sha256[:2] / f"{sha256}.jpg",
+                      received.derived.thumbnail)
+
+    def discard_received(self, received: Received) -> None:
+        """After the write failed: no staged copy, and no stored original that no
+        capture records."""
+        self._ctx.store.discard(received.staged)
+        if received.stored:
+            self._remove_if_unrecorded(received.staged.sha256)
 
     def _new_record(
         self, meta: CaptureMeta, info: Any, sha256: str, md5: str, size: int,
@@ -283,6 +339,16 @@ class Intake:
             "capture_method": method, "original_filename": original_filename,
             **fields, "notes": meta.notes or "", "app_version": __version__,
         }
+
+
+@dataclass(slots=True)
+class Received:
+    """A capture's original from another workspace, staged and decoded, not yet
+    recorded (:meth:`Intake.stage_received`)."""
+
+    staged: StagedFile
+    derived: Any
+    stored: bool = False
 
 
 def storable(name: str) -> str:

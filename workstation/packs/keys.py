@@ -224,6 +224,12 @@ class KeyService:
             raise AgencyKeyError("The stored signing key does not match this workspace's key id.")
         return key
 
+    def archive_recipient(self) -> str:
+        """The agency's current age archive recipient (``age1…``, public): what a
+        colleague encrypts case bundles to (``workstation key export --age``).  Checked
+        against the audit trail; no keys yet: :class:`AgencyKeyError` naming ``key init``."""
+        return str(self.current_key_row("archive")["public"])
+
     def archive_identity(self) -> str:
         """The agency's age archive identity (``AGE-SECRET-KEY-1…``); a secret."""
         row = self.current_key_row("archive")

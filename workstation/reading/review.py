@@ -82,6 +82,16 @@ class ReviewService:
                                 None if action == "indicator.reset" else note)
                     for action, kind, normalized in todo]
 
+    def record_within(self, capture_id: int, kind: str, normalized: str, verdict: str,
+                      note: str | None) -> IndicatorRecord:
+        """Inside the caller's write: the verdict ``verdict`` ('confirmed' or 'rejected')
+        on an indicator this workspace reads (a verdict received with a case bundle);
+        :class:`NotFound` when it reads no such indicator (nothing written)."""
+        action = {"confirmed": "indicator.confirm", "rejected": "indicator.reject"}.get(verdict)
+        if action is None:
+            raise NotFound(f"Unknown verdict {verdict!r}.")
+        return self._apply(action, capture_id, kind, normalized, _clean_note(note))
+
     def _review(self, action: str, capture_id: int, kind: str, normalized: str,
                 note: str | None) -> IndicatorRecord:
         note = _clean_note(note)

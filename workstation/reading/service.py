@@ -344,9 +344,6 @@ class ReadingService:
                 return
 
     def _store_ocr(self, capture_id: int, result: Any) -> OcrOutcome:
-        from workstation.reading.indicators.extract import extract_indicators
-        from workstation.reading.indicators.model import WordBox
-
         data = result.to_dict()
         words = data.get("words", [])
         languages = "+".join(data.get("languages", [])) or "?"
@@ -365,29 +362,40 @@ class ReadingService:
             "coverage": data.get("coverage"),
             "unread": [list(b) for b in data.get("unread") or []],
         }
-        boxes = WordBox.from_dicts(words)  # as verify replays it: confidences, lines
+        run_id = self.save_run(capture_id, run, utc_now(), self._ctx.analyst, {})
+        return OcrOutcome(capture_id, "done", run_id, languages, run["confidence"],
+                          advert_languages=run["advert_languages"] or None,
+                          coverage=run["coverage"], unread=len(run["unread"]))
+
+    def save_run(self, capture_id: int, run: dict[str, Any], created_at: str, analyst: str,
+                  details: dict[str, Any]) -> int:
+        """Store one run (``run``: the columns of ``ocr_runs``) with the indicators read
+        from it, and its ``ocr.run`` entry (``details`` added); the run's id.  Also for a
+        run read by another workspace (:mod:`workstation.exchange`), kept as read there."""
+        from workstation.reading.indicators.extract import extract_indicators
+        from workstation.reading.indicators.model import WordBox
+
+        boxes = WordBox.from_dicts(run["words"])  # as verify replays it: confidences, lines
         # an indicator that an earlier run read differently is marked for attention
         others = [r["text"] for r in self._repo.runs(capture_id)]
         found = [i.to_dict() for i in extract_indicators(run["text"], self.region_hints,
                                                          words=boxes, source="ocr",
                                                          other_readings=others)]
         with self._ctx.write():
-            run_id = self._repo.insert_run(capture_id, run, utc_now(), self._ctx.analyst)
+            run_id = self._repo.insert_run(capture_id, run, created_at, analyst)
             self._repo.replace_indicators(capture_id, ("ocr",), dedupe(found), run_id)
             self._ctx.audit.append(self._ctx.analyst, "ocr.run", f"capture:{capture_id}", {
                 "run": run_id, "engine": run["engine"], "engine_version": run["engine_version"],
-                "languages": languages, "params": run["params"],
+                "languages": run["languages"], "params": run["params"],
                 "confidence": run["confidence"], "duration": round(run["duration"], 3),
                 "text_sha256": hashlib.sha256(run["text"].encode("utf-8")).hexdigest(),
                 "indicators": len(found), "advert_languages": run["advert_languages"],
                 "coverage": run["coverage"], "unread": len(run["unread"]),
-                "unread_boxes": run["unread"],
+                "unread_boxes": run["unread"], **details,
             })
             self._reindex(self._capture(capture_id))
             self.update_sketch(capture_id, run["text"])
-        return OcrOutcome(capture_id, "done", run_id, languages, run["confidence"],
-                          advert_languages=run["advert_languages"] or None,
-                          coverage=run["coverage"], unread=len(run["unread"]))
+        return run_id
 
     def current_ocr(self, capture_id: int) -> OcrRun | None:
         row = self._repo.current_run(capture_id)

@@ -1,0 +1,1 @@
+"""Passing cases between analysts' workspaces (docs/case-exchange.md)."""
