@@ -15,6 +15,7 @@ from workstation.evidence.verify_indicators import compare_indicators, hint_sets
 from workstation.evidence.verify_records import compare_records
 from workstation.evidence.verify_reviews import compare_reviews
 from workstation.exchange.verify_colleagues import compare_colleagues
+from workstation.exchange.verify_imports import compare_imports
 from workstation.models import (
     AuditEntry,
     Problem,
@@ -78,6 +79,7 @@ class Verifier:
         result.problems += check_redactions(self._ctx, self._captures_repo)
         result.problems += check_timestamps(self._ctx)  # stamped tokens still verify
         result.problems += check_exhibits(ExhibitsRepo(self._ctx.conn))
+        result.problems += compare_imports(self._ctx)
         result.problems += compare_colleagues(self._ctx)  # workstation/exchange/
         referenced = {row["sha256"] for row in rows}
         result.unreferenced_files = sum(1 for h in self._ctx.store.all_hashes()

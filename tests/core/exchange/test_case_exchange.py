@@ -130,6 +130,11 @@ def test_importing_twice_changes_nothing_the_second_time(analysts: Opener,
     again = bob.exchange.import_case(bundle)
     assert again.already_imported and not again.added
     assert _state(bob) == before
+    # the import's record is replayed by verify: a sender changed behind its back shows
+    assert bob.verify().ok
+    bob.conn.execute("UPDATE case_imports SET sender = 'Someone Else'")
+    problems = bob.verify().problems
+    assert [p.kind for p in problems] == ["record-altered"] and "sender" in problems[0].message
 
 
 def _refused(ws: Workspace, path: Path, cause: str) -> None:

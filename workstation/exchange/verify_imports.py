@@ -1,0 +1,62 @@
+"""``verify`` for the ``case_imports`` table: each row must match the ``case.import``
+entry that recorded it (bundle SHA-256, sender, sending workspace, its audit head, the
+hash of case.json and of the audit segment); a row without its entry is
+``record-unaudited``, a changed one ``record-altered``, a missing one ``record-deleted``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from workstation.context import Context
+from workstation.models import Problem
+from workstation.storage.audit import canonical_json
+from workstation.storage.exchange_repo import ExchangeRepo
+
+ACTION = "case.import"
+
+
+def _recorded(ctx: Context) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for entry in ctx.audit.entries():
+        if entry.action == ACTION and isinstance(entry.details.get("import"), int):
+            found[entry.details["import"]] = {**entry.details,
+                                              "case_id": entry.subject.partition(":")[2]}
+    return found
+
+
+def _differences(row: Any, want: dict[str, Any]) -> list[str]:
+    have = {
+        "bundle_sha256": row["bundle_sha256"], "sender": row["sender"],
+        "workspace": row["workspace_id"], "records_sha256": row["records_sha256"],
+        "foreign_head": json.loads(row["foreign_head"]),
+        "segment_sha256": hashlib.sha256(
+            canonical_json(json.loads(row["segment"])).encode()).hexdigest(),
+        "case_id": str(row["case_id"]),
+    }
+    return [name for name, value in have.items() if want.get(name) != value]
+
+
+def compare_imports(ctx: Context) -> list[Problem]:
+    """Every difference between ``case_imports`` and the ``case.import`` entries."""
+    recorded = _recorded(ctx)
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for row in ExchangeRepo(ctx.conn).imports():
+        ident = int(row["id"])
+        seen.add(ident)
+        want = recorded.get(ident)
+        where = f"case_imports row {ident} (bundle {str(row['bundle_sha256'])[:16]}…)"
+        if want is None:
+            problems.append(Problem("record-unaudited", f"{where} has no {ACTION} entry "
+                                    "(added outside the application)"))
+            continue
+        changed = _differences(row, want)
+        if changed:
+            problems.append(Problem("record-altered", f"{where}: {', '.join(changed)} "
+                                    "differ from the audit trail"))
+    for ident in sorted(set(recorded) - seen):
+        problems.append(Problem("record-deleted", f"case_imports row {ident} is in the audit "
+                                "trail but missing from the database"))
+    return problems
