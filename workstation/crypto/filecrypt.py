@@ -144,7 +144,7 @@ class DecryptingReader:
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
-            parts = []
+            parts: list[bytes] = []
             while True:
                 part = self.read(CHUNK)
                 if not part:
