@@ -60,4 +60,4 @@ def test_one_sqlite_binding() -> None:
     assert offenders == []
     from workstation.storage import sqlitelib
 
-    assert sqlitelib.sqlite3.__name__ == "sqlean"  # the declared dependency, not a fallback
+    assert sqlitelib.sqlite3.__name__ == "sqlcipher3.dbapi2"  # the declared one, not a fallback
