@@ -35,6 +35,7 @@ from workstation.redaction.service import RedactionService
 from workstation.storage.audit import canonical_json
 from workstation.storage.exchange_repo import ExchangeRepo
 from workstation.storage.repositories import CaptureRepo
+from workstation.storage.sqlitelib import sqlite3
 from workstation.timeutil import utc_now
 
 #: What a capture already here is compared on (the rest is fixed by its bytes).
@@ -117,8 +118,13 @@ class Merger:
         staged: list[tuple[dict[str, Any], Received]] = []
         try:
             self._stage(opened, summary, staged, cancel, progress)
-            with self._ctx.write():
-                self._write(opened, colleague, summary, staged)
+            try:
+                with self._ctx.write():
+                    self._write(opened, colleague, summary, staged)
+            except (KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
+                raise WorkstationError(f"The case bundle's records cannot be merged "
+                                       f"({type(exc).__name__}: {exc}); nothing was "
+                                       "changed.") from None
         except BaseException:
             for _capture, received in staged:
                 self._intake.discard_received(received)

@@ -37,6 +37,7 @@ from workstation.exchange.bundle import (
     parse_comment,
 )
 from workstation.exchange.records import FORMAT, evidence_name, redacted_name
+from workstation.exchange.schema import ShapeError, check_shape
 from workstation.packs.format.packlisting import parse_sums, unsigned_members
 from workstation.packs.format.safezip import ArchiveError, ExtractLimits, MemberDigest
 from workstation.packs.format.zipextract import check_archive, stream_member
@@ -350,11 +351,11 @@ def check_records(opened: OpenedBundle) -> None:
     records = opened.records
     if records.get("format") != FORMAT:
         raise BundleRefused("format", f"{RECORDS} is not {FORMAT}")
-    case = records.get("case")
-    captures = records.get("captures")
-    if not isinstance(case, dict) or not isinstance(case.get("name"), str) \
-            or not isinstance(captures, list):
-        raise BundleRefused("records", f"{RECORDS} names no case or no captures")
+    try:
+        check_shape(records)
+    except ShapeError as exc:
+        raise BundleRefused("records", f"{RECORDS}: {exc}") from None
+    case, captures = records["case"], records["captures"]
     if " ".join(case["name"].split())[:200] != opened.comment.get("case"):
         raise BundleRefused("records", f"{RECORDS} names another case than the signature")
     for capture in captures:

@@ -246,3 +246,39 @@ def test_metadata_conflicts_are_shown_and_nothing_is_overwritten(analysts: Opene
     assert bob.verify().ok
     row = bob.exchange.imports(CASE)[0]
     assert row["bundle_sha256"] == summary.bundle_sha256
+
+
+DAMAGES = ("tags-not-a-list", "run-not-an-object", "bad-platform", "negative-box",
+           "capture-twice")
+
+
+def test_signed_records_of_the_wrong_shape_are_refused(analysts: Opener,
+                                                       tmp_path: Path) -> None:
+    """Signed by a colleague, still input: a value of the wrong type is named, nothing
+    merged, never a traceback."""
+    from workstation.exchange.bundle import write_bundle
+    from workstation.exchange.caseuco import case_uco_document
+    from workstation.exchange.records import Gatherer
+
+    alice, bob, to_bob, _ = _prepared(analysts, tmp_path)
+    case = alice.cases.get(CASE)
+    captures = alice.captures.all()
+    key = alice.keys.signing_key()
+    gatherer = Gatherer(alice.ctx, alice.exchange._repo, alice.reading, alice.redactions)
+    for damage in DAMAGES:
+        gathered = gatherer.gather(case, captures, key.key_id_hex)
+        jsonld = case_uco_document(gathered.records)
+        first = gathered.records["captures"][0]
+        if damage == "tags-not-a-list":
+            first["tags"] = "boat"
+        elif damage == "run-not-an-object":
+            first["ocr_runs"] = ["text"]
+        elif damage == "bad-platform":
+            first["platform"] = "myspace"
+        elif damage == "negative-box":
+            first["redactions"][0]["boxes"][0]["x"] = -5
+        elif damage == "capture-twice":
+            gathered.records["captures"].append(dict(first))
+        bundle = tmp_path / f"{damage}.casebundle.age"
+        write_bundle(gathered, jsonld, key, alice.exchange.recipients_for([to_bob]), bundle)
+        _refused(bob, bundle, "records")
