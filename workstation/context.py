@@ -85,21 +85,38 @@ class Context:
         if self.readonly:
             raise ReadOnlyWorkspace("This workspace was opened read-only.")
 
+    def _nested(self) -> Iterator[None]:
+        """A write inside a write: a savepoint, so that a failure the caller catches
+        undoes this part (and its audit entries) and nothing half-done is committed
+        with the outer transaction."""
+        self._depth += 1
+        name = f"nested_{self._depth}"
+        mark = self.audit.pending_mark()
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            self.audit.restore_mark(mark)
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
     @contextmanager
     def write(self) -> Iterator[None]:
         """One transaction (serialized within the process) with its audit entries.
 
-        A ``write()`` inside another (same thread) joins it: the work of several
-        services is then one transaction, committed or rolled back whole (a case
-        bundle's merge, :mod:`workstation.exchange.merge`)."""
+        A ``write()`` inside another (same thread) joins it as a savepoint: the work of
+        several services is then one transaction, committed or rolled back whole (a
+        case bundle's merge, :mod:`workstation.exchange.merge`), and an inner failure
+        that is caught leaves nothing of that inner part."""
         self.check_writable()
         with self._mutex:
             if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
+                yield from self._nested()
                 return
             self._depth = 1
             try:

@@ -1,5 +1,7 @@
 """The main window's Case menu: new case, the case view, rename, close or reopen,
-move the selected captures to a case, assign exhibit references, and the report.
+move the selected captures to a case, assign exhibit references, the report, and
+giving a case to colleagues (Case → Export…, :mod:`ui.cases.exchange`) or taking one in
+(File → Import case…, :mod:`ui.cases.caseimport`).
 
 Every change runs on the writer thread through the window's
 :class:`~ui.common.operations.Operations`; the dialogs are non-blocking.
@@ -13,26 +15,38 @@ from typing import Any
 
 from PySide6.QtWidgets import QInputDialog, QMainWindow
 
+from ui.cases.caseimport import ImportCaseDialog, ask_import_case
 from ui.cases.caseview import CaseViewWindow, open_case_view
+from ui.cases.exchange import open_export_case
 from ui.common.operations import Operations
 from ui.common.qtutil import emit
 from ui.common.session import Session
 from ui.common.tasks import Task
+from ui.contacts.colleagues import ColleaguesWindow, open_colleagues
 from ui.gallery.gallery import CaptureViews
+from ui.gallery.sidebar import CaptureFilter
+from workstation.errors import WorkstationError
+from workstation.exchange.merge import MergeSummary
 
 
 class CaseActions:
     """The Case menu's slots over their collaborators: the session, the writer
     (``ops``), the window they act for (its status bar, the parent of the case view),
-    the capture views (the selection) and how to open a capture in the viewer."""
+    the capture views (the selection) and how to open a capture in the viewer; and,
+    for giving and taking cases, what the window filters on (``shown_filter``) and how
+    it re-reads everything (``reload``)."""
 
     def __init__(self, session: Session, ops: Operations, window: QMainWindow,
-                 views: CaptureViews, open_capture: Callable[[int], Any]) -> None:
+                 views: CaptureViews, open_capture: Callable[[int], Any], *,
+                 shown_filter: Callable[[], CaptureFilter] | None = None,
+                 reload: Callable[[], Any] | None = None) -> None:
         self.session = session
         self.ops = ops
         self.window = window
         self.views = views
         self.open_capture = open_capture
+        self.shown_filter = shown_filter
+        self.reload = reload
 
     def _say(self, text: str, msecs: int = 5000) -> None:
         self.window.statusBar().showMessage(text, msecs)
@@ -129,3 +143,43 @@ class CaseActions:
             self._say("Choose a case in the case view, then Report… again.")
             return None
         return open_report_dialog(self.window, name)
+
+    # ------------------------------------------------------------ case exchange
+    def chosen_case(self) -> str | None:
+        """The case the window is on: chosen in the case view, else the case the gallery
+        is filtered on, else the current capture's."""
+        name = self.current_case()
+        if name is not None:
+            return name
+        reader = self.session.reader
+        what = self.shown_filter() if self.shown_filter is not None else None
+        if what is not None and what.kind == "case":
+            found = [c.name for c in reader.cases.all() if str(c.id) == what.value]
+            if found:
+                return found[0]
+        current = self.views.current_id()
+        if current is None:
+            return None
+        try:
+            return reader.captures.get(current).case
+        except WorkstationError:
+            return None
+
+    def show_colleagues(self) -> ColleaguesWindow:
+        """Workspace → Colleagues…."""
+        return open_colleagues(self.session, self.ops, self.window)
+
+    def export_case(self) -> Any:
+        """Case → Export…: the case the window is on, to colleagues ticked."""
+        return open_export_case(self.session, self.ops, self.window, self.chosen_case(),
+                                self.show_colleagues)
+
+    def import_case(self) -> ImportCaseDialog | None:
+        """File → Import case…: a bundle a colleague gave."""
+        return ask_import_case(self.ops, self.window, self._imported)
+
+    def _imported(self, summary: MergeSummary) -> None:
+        if self.reload is not None:
+            self.reload()  # new captures, the case, their OCR state and flags
+        self._say(f"Imported case {summary.case!r}: {len(summary.added)} capture(s) added, "
+                  f"{len(summary.present)} already here.", 10_000)

@@ -85,6 +85,9 @@ def build_actions(w: MainWindow) -> Actions:
     """Create the actions, the menu bar and the tool bar of ``w``."""
     a = Actions()
     bar = w.menuBar()
+    cases = CaseActions(w.session, w.ops, w, w.views, w.open_capture,
+                        shown_filter=lambda: w.sidebar.current, reload=w.reload)
+    setattr(a, "cases", cases)  # noqa: B010 (kept alive with the actions)
 
     menu = bar.addMenu("&File")
     menu.addAction(_make(w, a, "import_files", "&Import files…", w.ask_import_files,
@@ -100,6 +103,9 @@ def build_actions(w: MainWindow) -> Actions:
                              "(Ctrl+Shift+S)"))
     menu.addAction(_make(w, a, "watch", "&Watch a folder…", w.ask_watch_folder,
                          "Ctrl+Shift+W", tip="Import new screenshots saved into a folder"))
+    menu.addAction(_make(w, a, "import_case", "Import &case…", lambda: cases.import_case(),
+                         "Ctrl+I", tip="Take in a case bundle a colleague gave you (Ctrl+I); "
+                                       "nothing here is overwritten"))
     menu.addSeparator()
     # Ctrl+Q (Cmd+Q on a Mac): the platform's own Quit key is empty on some desktops
     menu.addAction(_make(w, a, "quit", "&Quit", w.close, "Ctrl+Q"))
@@ -125,8 +131,6 @@ def build_actions(w: MainWindow) -> Actions:
                          tip="Stop after the current item; finished work is kept"))
 
     menu = bar.addMenu("&Case")  # ui/cases/actions.py
-    cases = CaseActions(w.session, w.ops, w, w.views, w.open_capture)
-    setattr(a, "cases", cases)  # noqa: B010 (kept alive with the actions)
     menu.addAction(_make(w, a, "new_case", "&New case…", lambda: cases.new_case(),
                          "Ctrl+Shift+N", tip="Create a case (Ctrl+Shift+N)"))
     menu.addAction(_make(w, a, "case_view", "Case &view…", lambda: cases.show_case_view(),
@@ -148,6 +152,9 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "report", "Re&port…", lambda: cases.open_report(),
                          "Ctrl+Shift+G", tip="The case report of the case chosen in the "
                                              "case view (Ctrl+Shift+G)"))
+    menu.addAction(_make(w, a, "export_case", "E&xport…", lambda: cases.export_case(),
+                         "Ctrl+Shift+X", tip="Give a case to colleagues as a signed, "
+                                             "encrypted case bundle (Ctrl+Shift+X)"))
 
     menu = bar.addMenu("&View")
     menu.addAction(_make(w, a, "search", "&Search…", w.focus_search,
@@ -187,6 +194,10 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "contacts", "&Contacts and keys…", w.show_contacts,
                          "Ctrl+Shift+K",
                          tip="Platform contacts, their key fingerprints, the agency's keys"))
+    menu.addAction(_make(w, a, "colleagues", "Co&lleagues…", lambda: cases.show_colleagues(),
+                         "Ctrl+Shift+L",
+                         tip="The analysts you give cases to and take cases from, and your "
+                             "keys to give them (Ctrl+Shift+L)"))
     menu.addAction(_make(w, a, "send_timestamps", "Send &timestamps…",
                          lambda: send_timestamps(w.ops, w), "Ctrl+Shift+T",
                          tip="Timestamp the audit trail's head and send every queued "

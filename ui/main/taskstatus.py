@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from ui.common.taskprogress import SCALE, scaled
 from ui.common.tasks import Task, TaskManager
 
 
@@ -58,8 +59,12 @@ class TaskStatus(QWidget):
         text = task.title
         if progress is not None and progress.total:
             text += f" {min(progress.done + 1, progress.total)} of {progress.total}"
-            self.bar.setRange(0, progress.total)
-            self.bar.setValue(progress.done)
+            if progress.total < 2**31:
+                self.bar.setRange(0, progress.total)
+                self.bar.setValue(progress.done)
+            else:  # bytes of a large case bundle: past what the bar holds
+                self.bar.setRange(0, SCALE)
+                self.bar.setValue(scaled(progress.done, progress.total))
         else:
             self.bar.setRange(0, 0)  # busy indicator
         if task.cancelled:

@@ -293,11 +293,13 @@ class Intake:
             if staged.sha256 != sha256:
                 raise RejectedInput(f"the original's bytes hash to {staged.sha256}, not "
                                     f"{sha256}")
-            _info, derived = self._decode(staged.path)
+            info, derived = self._decode(staged.path)
         except BaseException:
             self._ctx.store.discard(staged)
             raise
-        return Received(staged, derived)
+        return Received(staged, derived, {
+            "md5": staged.md5, "size": staged.size, "format": info.format,
+            "width": info.width, "height": info.height})
 
     def record_received(self, received: Received, record: dict[str, Any],
                         case_id: int, tags: Iterable[str], details: dict[str, Any]) -> int:
@@ -348,6 +350,8 @@ class Received:
 
     staged: StagedFile
     derived: Any
+    #: what the bytes themselves say: md5, size, format, width, height
+    facts: dict[str, Any]
     stored: bool = False
 
 

@@ -25,7 +25,7 @@ from workstation.evidence.cases import CaseService
 from workstation.evidence.exhibits import ExhibitService
 from workstation.evidence.intake import Intake, Received
 from workstation.exchange.bundle import RECORDS
-from workstation.exchange.opening import OpenedBundle
+from workstation.exchange.opening import BundleRefused, OpenedBundle
 from workstation.exchange.records import CAPTURE_FIELDS, RUN_FIELDS
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.review import ReviewService
@@ -102,6 +102,8 @@ class Merger:
         self._review = review
         self._exhibits = exhibits
         self._redactions = redactions
+        #: the redacted copies made by the merge under way (removed if it fails)
+        self._copies: list[str] = []
 
     def merge(self, opened: OpenedBundle, colleague: tuple[int, str], *,
               cancel: CancelToken | None = None,
@@ -115,6 +117,7 @@ class Merger:
             summary.import_id = int(earlier["id"])
             return summary
         self._cases.check_open(summary.case)
+        self._copies = []
         staged: list[tuple[dict[str, Any], Received]] = []
         try:
             self._stage(opened, summary, staged, cancel, progress)
@@ -128,6 +131,8 @@ class Merger:
         except BaseException:
             for _capture, received in staged:
                 self._intake.discard_received(received)
+            for sha256 in self._copies:  # made for the merge that was rolled back
+                self._redactions.remove_unreferenced_copy(sha256)
             raise
         for _capture, received in staged:
             self._intake.finish_received(received)
@@ -157,6 +162,11 @@ class Merger:
                     raise WorkstationError(f"The original {capture['sha256']} cannot be "
                                            f"taken in: {exc}. Nothing was changed.") from None
             staged.append((capture, received))
+            wrong = sorted(k for k, v in received.facts.items() if capture.get(k) != v)
+            if wrong:
+                raise BundleRefused("changed-file", f"case.json records the {', '.join(wrong)} "
+                                    f"of the original {capture['sha256']} otherwise than its "
+                                    "bytes say")
         report(progress, total, total, RECORDS)
 
     def _compare(self, capture_id: int, capture: dict[str, Any], case: str) -> list[Conflict]:
@@ -218,7 +228,8 @@ class Merger:
             "segment_sha256": hashlib.sha256(canonical_json(segment).encode()).hexdigest(),
             "added": sorted(c["sha256"] for c, _r in staged),
             "present": len(summary.present), "conflicts": len(summary.conflicts),
-            "timestamps": len(tokens)})
+            "timestamps": len(tokens),
+            "tokens_sha256": hashlib.sha256(canonical_json(tokens).encode()).hexdigest()})
 
     def _carry(self, capture_id: int, capture: dict[str, Any], summary: MergeSummary) -> None:
         """What travels with a new capture: OCR runs, verdicts, exhibit, redactions."""
@@ -257,6 +268,7 @@ class Merger:
         for redaction in capture.get("redactions") or []:
             made = self._redactions.redact(capture_id, [Box.from_dict(b)
                                                         for b in redaction.get("boxes") or []])
+            self._copies.append(made.sha256)
             summary.redactions += 1
             if made.sha256 != redaction.get("sha256"):
                 summary.conflicts.append(Conflict(sha, capture_id, "redacted copy",

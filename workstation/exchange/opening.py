@@ -17,6 +17,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -28,7 +30,6 @@ from workstation.crypto import signing
 from workstation.crypto.age import DecryptionFailed, WrongKey, decrypt_stream
 from workstation.errors import Cancelled, WorkstationError
 from workstation.exchange.bundle import (
-    JSONLD,
     MANIFEST,
     RECORDS,
     REQUIRED,
@@ -46,10 +47,18 @@ from workstation.storage.audit import GENESIS, canonical_json, entry_hash
 
 #: The most read of the small members (signature, sums, manifest, records).
 MAX_SIGNATURE = 16 << 10
+MAX_SUMS = 32 << 20
 MAX_TEXT = 256 << 20
+#: The most a ZIP's central directory may take (read whole by ``zipfile``).
+MAX_DIRECTORY = 64 << 20
+#: The most a timestamp token may be.
+MAX_TOKEN = 256 << 10
 #: A bundle may be larger than an alert pack: a whole case.
 LIMITS = ExtractLimits(max_members=200_000, max_member_size=1 << 32,
                        max_total_size=1 << 40, max_archive_size=1 << 40)
+
+
+_TOKEN_NAME = re.compile(r"timestamps/[0-9]{1,12}\.tsr")
 
 
 class BundleRefused(WorkstationError):
@@ -166,6 +175,7 @@ def open_bundle(path: str | os.PathLike[str], identities: list[Any], mine: set[s
     plain = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115 - kept by the result
     try:
         sha256, size = _decrypt(source, plain, identities, cancel)
+        _check_directory(plain)
         try:
             zf = zipfile.ZipFile(plain)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError,
@@ -213,6 +223,32 @@ def _decrypt(source: Path, plain: IO[bytes], identities: list[Any],
     return reader.sha256.hexdigest(), reader.size
 
 
+def _check_directory(plain: IO[bytes]) -> None:
+    """Refuse a ZIP whose table of contents is too large to read (``zipfile`` reads it
+    whole into memory), from the end records alone."""
+    plain.seek(0, os.SEEK_END)
+    end = plain.tell()
+    tail_size = min(end, (64 << 10) + 22 + 20)
+    plain.seek(end - tail_size)
+    tail = plain.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise BundleRefused("damaged", "the decrypted bundle is not a ZIP archive")
+    entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+    locator = tail.rfind(b"PK\x06\x07", 0, at)
+    if locator >= 0 and len(tail) - locator >= 20:  # ZIP64: the sizes are in its record
+        (offset,) = struct.unpack("<Q", tail[locator + 8:locator + 16])
+        if 0 <= offset <= end - 56:
+            plain.seek(offset)
+            record = plain.read(56)
+            if record[:4] == b"PK\x06\x06":
+                entries, directory = struct.unpack("<QQ", record[32:48])
+    plain.seek(0)
+    if entries > LIMITS.max_members or directory > MAX_DIRECTORY:
+        raise BundleRefused("unsafe-archive", f"its table of contents lists {entries} "
+                            f"members in {directory} bytes, more than a bundle may hold")
+
+
 def _verify(opened: OpenedBundle, zf: zipfile.ZipFile, mine: set[str],
             trusted: Callable[[str], signing.PublicKey | None],
             cancel: CancelToken | None, progress: ProgressCallback | None) -> None:
@@ -225,7 +261,7 @@ def _verify(opened: OpenedBundle, zf: zipfile.ZipFile, mine: set[str],
     missing = [name for name in REQUIRED if name not in files]
     if missing:
         raise BundleRefused("contents", f"missing {', '.join(missing)}")
-    sums = _small(zf, files[SUMS], MAX_TEXT)
+    sums = _small(zf, files[SUMS], MAX_SUMS)
     sig_text = _small(zf, files[SUMS_SIG], MAX_SIGNATURE).decode("utf-8", "replace")
     comment = _check_signature(opened, sums, sig_text, trusted)
     try:
@@ -260,9 +296,10 @@ def _verify(opened: OpenedBundle, zf: zipfile.ZipFile, mine: set[str],
     report(progress, total, total, RECORDS)
     _check_addressed(comment, mine)
     opened.comment = comment
+    if opened.digests[RECORDS].size > MAX_TEXT:
+        raise BundleRefused("records", f"{RECORDS} is larger than {MAX_TEXT >> 20} MB")
     opened.records = _json(opened.read(RECORDS), RECORDS)
     check_records(opened)
-    _json(opened.read(JSONLD), JSONLD)
 
 
 def _small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -372,8 +409,11 @@ def check_records(opened: OpenedBundle) -> None:
             if got is None or got.sha256 != redaction.get("sha256"):
                 raise BundleRefused("changed-file", f"the redacted copy {name} is missing")
     for stamp in records.get("timestamps") or []:
-        if not isinstance(stamp, dict) or stamp.get("file") not in opened.digests:
-            raise BundleRefused("records", "a timestamp token named in case.json is missing")
+        name = stamp.get("file")
+        if not isinstance(name, str) or _TOKEN_NAME.fullmatch(name) is None \
+                or name not in opened.digests or opened.digests[name].size > MAX_TOKEN:
+            raise BundleRefused("records", "a timestamp token named in case.json is missing "
+                                           "or is not a token")
     check_segment(records)
 
 
@@ -405,9 +445,10 @@ def _check_entry(entry: Any, hashes: dict[int, str]) -> None:
         digest = entry_hash(seq, entry["at"], entry["analyst"], entry["action"],
                             entry["subject"], canonical_json(entry["details"]),
                             entry["prev_hash"])
-    except (KeyError, TypeError, ValueError):
+        stated, prev_hash = entry["hash"], entry["prev_hash"]
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise BundleRefused("audit-chain", "an audit entry is malformed") from None
     prev = hashes.get(seq - 1, GENESIS if seq == 1 else None)
-    if digest != entry["hash"] or hashes.get(seq) != digest or entry["prev_hash"] != prev:
+    if digest != stated or hashes.get(seq) != digest or prev_hash != prev:
         raise BundleRefused("audit-chain", f"audit entry {seq} does not hash into the "
                                            "sender's chain")

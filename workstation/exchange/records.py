@@ -51,6 +51,7 @@ class Gathered:
     records: dict[str, Any]
     files: list[FileMember] = field(default_factory=list)
     blobs: list[tuple[str, bytes]] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
 
     @property
     def evidence_bytes(self) -> int:
@@ -125,7 +126,8 @@ class Gatherer:
                 "log_sha256": redaction.log_sha256, "method": redaction.method,
                 "created_at": redaction.created_at, "created_by": redaction.created_by,
                 "file": name})
-            if all(f.name != name for f in gathered.files):
+            if name not in gathered.names:
+                gathered.names.add(name)
                 gathered.files.append(FileMember(name, path, redaction.sha256,
                                                  path.stat().st_size))
         return data

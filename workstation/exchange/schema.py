@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from workstation.errors import WorkstationError
+from workstation.evidence.exhibits import check_ref
 from workstation.platforms import PLATFORMS
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -44,6 +46,16 @@ def _sha256(value: Any) -> bool:
     return isinstance(value, str) and _HEX64.fullmatch(value) is not None
 
 
+def _exhibit_ref(value: Any) -> bool:
+    """An exhibit reference of the form this workspace assigns (AB/1 ...)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return check_ref(value) == value
+    except WorkstationError:
+        return False
+
+
 def _one_of(*allowed: Any) -> Check:
     return lambda value: value in allowed
 
@@ -61,7 +73,7 @@ CAPTURE: dict[str, Check] = {
     "platform": _one_of(None, *PLATFORMS), "handle": _optional_text,
     "content_id": _optional_text, "notes": _text, "app_version": _text, "file": _text,
     "tags": _list_of(lambda t: isinstance(t, str) and bool(t.strip())),
-    "exhibit": lambda v: v is None or (isinstance(v, dict) and _text(v.get("ref"))),
+    "exhibit": lambda v: v is None or (isinstance(v, dict) and _exhibit_ref(v.get("ref"))),
     "ocr_runs": _list_of(lambda v: isinstance(v, dict)),
     "reviews": _list_of(lambda v: isinstance(v, dict)),
     "redactions": _list_of(lambda v: isinstance(v, dict)),

@@ -87,6 +87,7 @@ class CaseExchange:
                     progress: ProgressCallback | None = None) -> ExportResult:
         """Write case ``name`` as a bundle for ``colleague_ids`` at ``output`` (a file, or
         a folder to write ``<case>.casebundle.age`` into); refuses to overwrite."""
+        self._ctx.check_writable()  # the export is audited
         case = self._cases.get(name)
         dest = Path(output).expanduser()
         if dest.is_dir():
@@ -103,14 +104,18 @@ class CaseExchange:
         jsonld = case_uco_document(gathered.records)
         result: BundleResult = write_bundle(gathered, jsonld, key, recipients, dest,
                                             cancel=cancel, progress=progress)
-        with self._ctx.write():
-            self._ctx.audit.append(self._ctx.analyst, "case.export", f"case:{case.id}", {
-                "file": dest.name, "size": result.size, "sha256": result.sha256,
-                "captures": [c.sha256 for c in captures],
-                "recipients": [{"fingerprint": r.fingerprint, "role": r.role, "name": r.name}
-                               for r in recipients],
-                "signing_key_id": key.key_id_hex,
-                "audit_head": gathered.records["workspace"]["audit_head"]})
+        try:
+            with self._ctx.write():
+                self._ctx.audit.append(self._ctx.analyst, "case.export", f"case:{case.id}", {
+                    "file": dest.name, "size": result.size, "sha256": result.sha256,
+                    "captures": [c.sha256 for c in captures],
+                    "recipients": [{"fingerprint": r.fingerprint, "role": r.role,
+                                    "name": r.name} for r in recipients],
+                    "signing_key_id": key.key_id_hex,
+                    "audit_head": gathered.records["workspace"]["audit_head"]})
+        except BaseException:
+            dest.unlink(missing_ok=True)  # no bundle out that the trail does not record
+            raise
         return ExportResult(str(dest), case.name, len(captures), result.size, result.sha256,
                             result.members, result.evidence_bytes,
                             [{"name": r.name, "fingerprint": r.fingerprint, "role": r.role}

@@ -1,6 +1,7 @@
 """``verify`` for the ``case_imports`` table: each row must match the ``case.import``
 entry that recorded it (bundle SHA-256, sender, sending workspace, its audit head, the
-hash of case.json and of the audit segment); a row without its entry is
+hash of case.json, of the audit segment and of the timestamp tokens, the colleague);
+a row without its entry is
 ``record-unaudited``, a changed one ``record-altered``, a missing one ``record-deleted``."""
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def _differences(row: Any, want: dict[str, Any]) -> list[str]:
         "segment_sha256": hashlib.sha256(
             canonical_json(json.loads(row["segment"])).encode()).hexdigest(),
         "case_id": str(row["case_id"]),
+        "colleague": row["colleague_id"],
+        "tokens_sha256": hashlib.sha256(
+            canonical_json(json.loads(row["tokens"])).encode()).hexdigest(),
     }
     return [name for name, value in have.items() if want.get(name) != value]
 

@@ -168,6 +168,14 @@ class RedactionService:
         """capture id -> its current redaction's id, for those that have one."""
         return self._repo.current_ids(list(capture_ids))
 
+    def remove_unreferenced_copy(self, sha256: str) -> None:
+        """Remove the copy ``sha256`` when no redaction records it (made inside a
+        transaction that was rolled back); a file that cannot be removed is left."""
+        if any(row["sha256"] == sha256 for row in self._repo.all()):
+            return
+        with contextlib.suppress(OSError):
+            copy_file(self._ctx, sha256).unlink(missing_ok=True)
+
     def copy_path(self, redaction: Redaction) -> Path:
         """The copy's file, made again first when missing or altered (see
         :meth:`read_copy`)."""

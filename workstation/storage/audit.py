@@ -126,6 +126,14 @@ class AuditLog:
     def rolled_back(self) -> None:
         self._pending_head = None
 
+    def pending_mark(self) -> tuple[int, str] | None:
+        """The head appended in the open transaction so far (for a savepoint)."""
+        return self._pending_head
+
+    def restore_mark(self, mark: tuple[int, str] | None) -> None:
+        """After a rollback to a savepoint: the head as it was at ``mark``."""
+        self._pending_head = mark
+
     def entries(
         self, subjects: list[str] | None = None, after: int = 0, limit: int | None = None
     ) -> list[AuditEntry]:
