@@ -1,6 +1,7 @@
 """Case exchange in the window (docs/case-exchange.md): Workspace → Colleagues… (add one
 by the keyboard, a refusal shown in the form, remove with Delete), Case → Export…
-(the bundle written, its summary shown; no colleague yet: the offer), and File → Import
+(the bundle written, its summary shown; no colleague yet: the offer; Cancel during the
+export leaves no file and no audit entry), and File → Import
 case… in a second analyst's window (the summary, the gallery showing the captures; an
 already imported bundle changes nothing; a tampered bundle is refused and changes
 nothing; Cancel during the import changes nothing).
@@ -8,7 +9,8 @@ nothing; Cancel during the import changes nothing).
 Two real workspaces with real agency keys (the file secret store, its passphrase
 answered in the app's own dialog) that know each other as colleagues are made with the
 core before their windows open; no test waits on time: each waits on a condition, and
-the cancelled import is held at a known point by the test until Cancel was pressed.
+the cancelled export and import are held at a known point by the test until Cancel was
+pressed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButto
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
+import workstation.exchange.bundle as bundle_module
 import workstation.exchange.merge as merge_module
 from tests.gui.guiutil import GUI_MARKS, PASSPHRASE, answer_next_passphrase, wait_idle
 from tests.gui.test_window import write_images
@@ -327,6 +330,68 @@ def test_a_case_is_exported_through_the_case_menu(
         bob_ws.keys.use_secrets(passphrase_env=PASS_ENV)
         merged = bob_ws.exchange.import_case(out)
         assert merged.case == CASE and len(merged.added) == 2 and merged.colleague == "Alice Brown"
+
+
+def test_cancel_during_the_export_leaves_no_bundle(
+        qtbot: QtBot, window: MainWindow, pair: Pair, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export is held at the first original it writes until the analyst pressed
+    Cancel (the writer waits on an event the test sets), so the cancel lands in the
+    middle of the bundle, every time; then the same export runs through."""
+    w = window
+    reached, resume = threading.Event(), threading.Event()
+    real_report = bundle_module.report
+
+    def held(progress: ProgressCallback | None, done: int, total: int,
+             message: str = "") -> None:
+        real_report(progress, done, total, message)
+        if message.startswith("evidence/") and not reached.is_set():
+            reached.set()
+            resume.wait(WAIT / 1000)
+
+    monkeypatch.setattr(bundle_module, "report", held)
+    out = tmp_path / "out" / "tide.casebundle.age"
+    out.parent.mkdir()
+    _activate(qtbot, w)
+    w.acts.export_case.trigger()  # Case → Export…
+    dialog = _shown(qtbot, w, ExportCaseDialog)
+    dialog.case_box.setCurrentIndex(dialog.case_box.findData(CASE))
+    dialog.path_edit.setText(str(out))
+    assert dialog.chosen_ids() == [pair.bob_at_alice]
+    wait_idle(qtbot, w)
+    audit_before = w.reader.audit.count()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    try:
+        answer_next_passphrase(qtbot, w)  # the signing key, from the file secret store
+        qtbot.waitUntil(reached.is_set, timeout=WAIT)
+        task = dialog.progress.task
+        assert task is not None and task.state == "running"
+        assert dialog.progress.isVisible() and dialog.progress.cancel_button.isEnabled()
+        qtbot.mouseClick(dialog.progress.cancel_button, Qt.MouseButton.LeftButton)
+        assert task.cancelled and not dialog.progress.cancel_button.isEnabled()
+    finally:
+        resume.set()
+    qtbot.waitUntil(lambda: dialog.progress.task is None, timeout=WAIT)
+    wait_idle(qtbot, w)
+    assert task.state == "cancelled" and task.result is None
+    assert dialog.written is None and not dialog.summary.isVisible()
+    assert dialog.status.text() == "Cancelled: no bundle was written."
+    assert not dialog.progress.isVisible() and dialog.export_button.isEnabled()
+    assert not out.exists() and list(out.parent.glob(f".{out.name}.*.tmp")) == []
+    assert list(out.parent.iterdir()) == []  # nothing at all beside it
+    assert w.reader.audit.count() == audit_before  # no export recorded
+
+    monkeypatch.setattr(bundle_module, "report", real_report)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)  # and again, whole
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=WAIT)
+    wait_idle(qtbot, w)
+    result = dialog.written
+    assert result is not None and result.path == str(out) and result.captures == 2
+    assert out.is_file() and result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert list(out.parent.iterdir()) == [out] and dialog.summary.isVisible()
+    added = w.reader.audit.entries(after=audit_before)
+    assert [e.action for e in added] == ["case.export"]
+    assert added[0].details["sha256"] == result.sha256
 
 
 # ----------------------------------------------------------------------- import
