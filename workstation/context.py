@@ -24,7 +24,7 @@ from workstation.errors import WorkstationError
 from workstation.evidence.store import EvidenceStore
 from workstation.settings import read as read_setting
 from workstation.storage.audit import AuditLog
-from workstation.storage.db import transaction
+from workstation.storage.db import savepoint, transaction
 from workstation.storage.repositories import SettingsRepo
 from workstation.storage.sqlitelib import sqlite3
 
@@ -90,18 +90,13 @@ class Context:
         undoes this part (and its audit entries) and nothing half-done is committed
         with the outer transaction."""
         self._depth += 1
-        name = f"nested_{self._depth}"
         mark = self.audit.pending_mark()
-        self.conn.execute(f"SAVEPOINT {name}")
         try:
-            yield
+            with savepoint(self.conn, f"nested_{self._depth}"):
+                yield
         except BaseException:
-            self.conn.execute(f"ROLLBACK TO {name}")
-            self.conn.execute(f"RELEASE {name}")
             self.audit.restore_mark(mark)
             raise
-        else:
-            self.conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
 
