@@ -266,8 +266,12 @@ class Merger:
                 summary.conflicts.append(Conflict(sha, capture_id, "exhibit",
                                                   "used here by another capture", ref))
         for redaction in capture.get("redactions") or []:
-            made = self._redactions.redact(capture_id, [Box.from_dict(b)
-                                                        for b in redaction.get("boxes") or []])
+            made = self._redactions.redact(
+                capture_id, [Box.from_dict(b) for b in redaction.get("boxes") or []],
+                details={"received": {"from": summary.sender,
+                                      "created_by": redaction.get("created_by"),
+                                      "created_at": redaction.get("created_at"),
+                                      "sha256": redaction.get("sha256")}})
             self._copies.append(made.sha256)
             summary.redactions += 1
             if made.sha256 != redaction.get("sha256"):

@@ -12,6 +12,7 @@ from typing import Any
 from workstation.errors import WorkstationError
 from workstation.evidence.exhibits import check_ref
 from workstation.platforms import PLATFORMS
+from workstation.timeutil import parse_iso
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -24,6 +25,17 @@ class ShapeError(ValueError):
 
 def _text(value: Any) -> bool:
     return isinstance(value, str)
+
+
+def _time(value: Any) -> bool:
+    """A time as the workspace writes it (ISO 8601, UTC)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_iso(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _optional_text(value: Any) -> bool:
@@ -66,8 +78,8 @@ def _list_of(check: Check) -> Check:
 
 CAPTURE: dict[str, Check] = {
     "sha256": _sha256, "md5": _text, "size": _count, "format": _text, "width": _count,
-    "height": _count, "captured_at": _text,
-    "captured_at_source": _one_of("analyst", "file", "system"), "imported_at": _text,
+    "height": _count, "captured_at": _time,
+    "captured_at_source": _one_of("analyst", "file", "system"), "imported_at": _time,
     "analyst": _text, "capture_method": _one_of("import", "paste", "screen", "watch"),
     "original_filename": _optional_text, "source_url": _optional_text,
     "platform": _one_of(None, *PLATFORMS), "handle": _optional_text,
@@ -84,14 +96,14 @@ RUN: dict[str, Check] = {
     "engine": _text, "engine_version": _text, "languages": _text,
     "params": lambda v: isinstance(v, dict), "text": _text,
     "words": _list_of(lambda v: isinstance(v, dict)), "confidence": _optional_number,
-    "duration": _number, "created_at": _text, "analyst": _text,
+    "duration": _number, "created_at": _time, "analyst": _text,
     "advert_languages": _text, "coverage": _optional_number,
     "unread": _list_of(_list_of(_number)),
 }
 
 REVIEW: dict[str, Check] = {
     "kind": _text, "normalized": _text, "verdict": _one_of("confirmed", "rejected"),
-    "analyst": _text, "reviewed_at": _text,
+    "analyst": _text, "reviewed_at": _time,
 }
 
 BOX: dict[str, Check] = {"x": _count, "y": _count, "w": _count, "h": _count}
@@ -121,9 +133,8 @@ def _check(value: Any, fields: dict[str, Check], where: str) -> None:
 
 def check_shape(records: dict[str, Any]) -> None:
     """Raise :class:`ShapeError` naming the first value of the wrong shape."""
-    for field in ("exported_at", "exported_by"):
-        if not _text(records.get(field)):
-            raise ShapeError(f"{field} is missing or of the wrong type")
+    if not _time(records.get("exported_at")) or not _text(records.get("exported_by")):
+        raise ShapeError("exported_at or exported_by is missing or of the wrong type")
     workspace = records.get("workspace")
     if not isinstance(workspace, dict) or not _text(workspace.get("id")):
         raise ShapeError("workspace is missing or of the wrong type")

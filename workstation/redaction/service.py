@@ -103,9 +103,12 @@ class RedactionService:
             raise NotFound(f"There is no capture #{capture_id}.")
         return found
 
-    def redact(self, capture_id: int, boxes: Sequence[Box], *, reason: str = "") -> Redaction:
+    def redact(self, capture_id: int, boxes: Sequence[Box], *, reason: str = "",
+               details: dict[str, Any] | None = None) -> Redaction:
         """A new redacted copy of ``capture_id``: ``boxes`` (each with its reason, else
-        ``reason``) filled over the verified original; it becomes the current copy."""
+        ``reason``) filled over the verified original; it becomes the current copy.
+        ``details`` are added to its audit entry (a log received with a case bundle: who
+        made it there, and when)."""
         self._ctx.check_writable()
         capture = self.capture(capture_id)
         if len(boxes) > MAX_BOXES:
@@ -134,7 +137,7 @@ class RedactionService:
                 "original_sha256": capture.sha256, "log_sha256": log_hash,
                 "method": METHOD, "boxes": len(applied),
                 "reasons": sorted({b.reason for b in applied}),
-                "sources": sorted({b.source for b in applied}),
+                "sources": sorted({b.source for b in applied}), **(details or {}),
             })
         return self.get(redaction_id)
 

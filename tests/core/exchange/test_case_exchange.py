@@ -106,6 +106,9 @@ def test_round_trip_gives_the_same_evidence_and_metadata(analysts: Opener,
     assert entry.details["bundle_sha256"] == exported.sha256
     assert entry.details["sender"] == "Alice Brown"
     assert entry.details["foreign_head"]["hash"] in {e.hash for e in alice.audit.entries()}
+    redacted = [e for e in bob.audit.entries() if e.action == "capture.redact"]
+    assert [e.details["received"]["from"] for e in redacted] == ["Alice Brown"]
+    assert redacted[0].details["received"]["created_by"] == "Alice Brown"
 
     second = tmp_path / "second.casebundle.age"
     bob.exchange.export_case(CASE, second, [to_alice])
@@ -249,7 +252,7 @@ def test_metadata_conflicts_are_shown_and_nothing_is_overwritten(analysts: Opene
 
 
 DAMAGES = ("tags-not-a-list", "run-not-an-object", "bad-platform", "negative-box",
-           "capture-twice")
+           "capture-twice", "not-a-time")
 
 
 def test_signed_records_of_the_wrong_shape_are_refused(analysts: Opener,
@@ -279,6 +282,8 @@ def test_signed_records_of_the_wrong_shape_are_refused(analysts: Opener,
             first["redactions"][0]["boxes"][0]["x"] = -5
         elif damage == "capture-twice":
             gathered.records["captures"].append(dict(first))
+        elif damage == "not-a-time":
+            first["captured_at"] = "last Tuesday"
         bundle = tmp_path / f"{damage}.casebundle.age"
         write_bundle(gathered, jsonld, key, alice.exchange.recipients_for([to_bob]), bundle)
         _refused(bob, bundle, "records")
