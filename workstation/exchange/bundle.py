@@ -16,7 +16,7 @@ from workstation.crypto import signing
 from workstation.crypto.age import EncryptingWriter, HashingWriter
 from workstation.exchange.records import FORMAT, Gathered
 from workstation.files import AtomicFile
-from workstation.packs.format.safezip import MemberDigest, ZipPackWriter
+from workstation.packs.format.safezip import ZipPackWriter
 from workstation.packs.format.spec import PackError, zip_time
 from workstation.progress import CancelToken, ProgressCallback, report
 
@@ -63,19 +63,6 @@ def trusted_comment(records: dict[str, Any], recipients: Sequence[BundleRecipien
     return (f"casebundle:{FORMAT}\tcase:{case}\tfrom:{sender}"
             f"\tworkspace:{records['workspace']['id']}\tcreated:{records['exported_at']}"
             f"\tto:{to}\tarchive:{archive}\tfile:{SUMS}")
-
-
-def parse_comment(text: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for part in text.split("\t"):
-        key, sep, value = part.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
-    return fields
-
-
-def _sums(members: Sequence[MemberDigest]) -> bytes:
-    return "".join(f"{m.sha256}  {m.name}\n" for m in members).encode("utf-8")
 
 
 def write_bundle(gathered: Gathered, jsonld: dict[str, Any], key: signing.SigningKey,
@@ -127,7 +114,7 @@ def write_bundle(gathered: Gathered, jsonld: dict[str, Any], key: signing.Signin
                           for m in zw.members],
             }
             zw.add_bytes(MANIFEST, json_bytes(manifest))
-            sums = _sums(zw.members)
+            sums = zw.sha256sum_manifest().encode("utf-8")
             zw.add_bytes(SUMS, sums)
             hasher = signing.minisign_hasher()
             hasher.update(sums)

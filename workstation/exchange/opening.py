@@ -35,12 +35,12 @@ from workstation.exchange.bundle import (
     REQUIRED,
     SUMS,
     SUMS_SIG,
-    parse_comment,
 )
 from workstation.exchange.records import FORMAT, evidence_name, redacted_name
 from workstation.exchange.schema import ShapeError, check_shape
 from workstation.packs.format.packlisting import parse_sums, unsigned_members
 from workstation.packs.format.safezip import ArchiveError, ExtractLimits, MemberDigest
+from workstation.packs.format.spec import parse_trusted_comment
 from workstation.packs.format.zipextract import check_archive, stream_member
 from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.storage.audit import GENESIS, canonical_json, entry_hash
@@ -368,7 +368,7 @@ def _check_signature(opened: OpenedBundle, sums: bytes, sig_text: str,
         raise BundleRefused("signature", f"{SUMS} does not match its signature: the bundle "
                             f"was altered after it was signed ({exc})") from None
     opened.signer_key_id = key.key_id_hex
-    fields = parse_comment(comment)
+    fields = parse_trusted_comment(comment)
     if fields.get("casebundle") != FORMAT:
         raise BundleRefused("format", "the signed comment does not name this bundle format "
                             f"({FORMAT})")

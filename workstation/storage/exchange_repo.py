@@ -38,6 +38,12 @@ class ExchangeRepo:
             (capture_id,)).fetchone()
         return row
 
+    def entries_of(self, action: str) -> list[sqlite3.Row]:
+        """The audit entries of one ``action``, in order (``verify``: no need to decode
+        the whole trail again)."""
+        return list(self.conn.execute(
+            "SELECT subject, details FROM audit_log WHERE action = ? ORDER BY seq", (action,)))
+
     def reviews(self, capture_id: int) -> list[sqlite3.Row]:
         return list(self.conn.execute(
             "SELECT kind, normalized, verdict, analyst, reviewed_at FROM indicator_reviews "
