@@ -41,6 +41,8 @@ class Context:
         readonly: opened without the write lock; ``write()`` refuses.
         conn: the SQLite connection (one per open workspace).
         store: the content-addressed evidence store.
+        vault: how every file the workspace keeps is read and written (encrypted at
+            rest when the workspace has a data key: thumbnails, redacted copies).
         thumbs: the folder of derived thumbnails.
         audit: the audit chain.
         settings: the settings table's repository.
@@ -52,6 +54,8 @@ class Context:
         self.readonly = readonly
         self.conn = conn
         self.store = store
+        #: reads and writes the workspace's files (encrypted at rest, or plain)
+        self.vault = store.vault
         self.thumbs = root / "thumbs"
         self.audit = audit
         self.settings = settings

@@ -78,6 +78,11 @@ class AtomicFile:
         self._folder_sync_required = folder_sync_required
         self._done = False
 
+    @property
+    def temporary(self) -> str:
+        """The temporary file's path (to read it back before :meth:`commit`)."""
+        return self._tmp
+
     def commit(self) -> None:
         """Move the file into place; on failure it is removed and the error raised."""
         if self._done:

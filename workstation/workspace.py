@@ -43,6 +43,9 @@ import platformdirs
 
 from workstation import __version__
 from workstation.context import Context, ReadOnlyWorkspace
+from workstation.crypto import datakey, unlock
+from workstation.crypto.unlock import Ask
+from workstation.crypto.vault import Vault
 from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace, WorkstationError
 from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
@@ -77,6 +80,7 @@ from workstation.storage.db import (
     WriteLock,
     check_schema,
     connect,
+    is_plain_database,
     latest_schema_version,
     migrate,
     schema_version,
@@ -137,10 +141,13 @@ class Workspace:
     colleagues: ColleagueService
     exchange: CaseExchange
 
-    def __init__(self, root: Path, readonly: bool) -> None:
+    def __init__(self, root: Path, readonly: bool, key: bytes | None = None) -> None:
         self.root = root
         self.readonly = readonly
-        self.store = EvidenceStore(root / "evidence")
+        #: encrypted at rest (SQLCipher and :class:`~workstation.crypto.vault.Vault`)
+        self.encrypted = key is not None
+        self._key = key
+        self.store = EvidenceStore(root / "evidence", Vault(key))
         self._lock = WriteLock(root / "workspace.lock")
         self._conn: sqlite3.Connection | None = None
         self._ctx: Context | None = None
@@ -158,7 +165,8 @@ class Workspace:
         if not db_path.is_file():
             return None
         try:
-            conn = connect(db_path, readonly=True)
+            key = unlock.cached_key(path) if unlock.is_encrypted(path) else None
+            conn = connect(db_path, readonly=True, key=key)
             try:
                 version = schema_version(conn)
             finally:
@@ -205,10 +213,60 @@ class Workspace:
                               "created", how=f"init {path}",
                               window=f"There is no workspace at {path}; nothing was created.")
 
+    @staticmethod
+    def is_encrypted(root: Path | str | None = None) -> bool:
+        """Whether the workspace at ``root`` is encrypted at rest (its passphrase is
+        needed to open it, unless this process or the OS keyring holds its key)."""
+        return unlock.is_encrypted(Workspace.resolve(root))
+
+    @classmethod
+    def create_encrypted(cls, root: Path | str | None, passphrase: str) -> Workspace:
+        """Make a new workspace at ``root``, encrypted at rest with a data key wrapped by
+        ``passphrase``; the folder must be new or empty.  Returns it open."""
+        path = cls.resolve(root)
+        if not passphrase:
+            raise WorkstationError("The passphrase must not be empty.")
+        if not cls.can_create(path):
+            raise WorkstationError(f"{path} is not empty; an encrypted workspace is made in "
+                                   "a new or empty folder (to encrypt an existing one: "
+                                   "{how}).", how="encrypt")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkstationError(f"Cannot create the workspace folder {path}: {exc}") from None
+        tighten(path)
+        lock = WriteLock(path / "workspace.lock")
+        lock.acquire()
+        try:
+            unlock.remember(datakey.create(unlock.key_path(path), passphrase))
+        finally:
+            lock.release()
+        return cls.open(path, passphrase=passphrase)
+
+    @classmethod
+    def _key_for(cls, path: Path, passphrase: str | None, ask: Ask | None) -> bytes | None:
+        """The data key when ``path`` is encrypted (a database still plain there: a
+        conversion that was interrupted, which only ``encrypt`` finishes)."""
+        db_path = path / DB_NAME
+        if not unlock.is_encrypted(path):
+            if db_path.is_file() and db_path.stat().st_size and not is_plain_database(db_path):
+                raise datakey.DataKeyError(
+                    f"{db_path} cannot be read: it is damaged, or it is encrypted and the "
+                    f"key file {datakey.KEY_FILE} is missing. Restore the workspace from a "
+                    "backup.")
+            return None
+        key = unlock.data_key(path, passphrase, ask)
+        if db_path.is_file() and is_plain_database(db_path):
+            raise WorkstationError(
+                f"Encrypting the workspace at {path} was interrupted; nothing is lost. Finish "
+                "it with {how}.", how="encrypt")
+        return key
+
     @classmethod
     def open(cls, root: Path | str | None = None, *, readonly: bool = False,
              create: bool = True, allow_rollback: bool = False,
-             progress: ProgressCallback | None = None) -> Workspace:
+             progress: ProgressCallback | None = None, passphrase: str | None = None,
+             ask: Ask | None = None) -> Workspace:
         """Open the workspace at ``root``; with ``create`` (and not ``readonly``) make a
         new one there when the folder holds none.
 
@@ -220,14 +278,22 @@ class Workspace:
         (``verify`` reports it).  A folder whose database is missing raises
         :class:`MissingDatabase`, one without a workspace :class:`NoWorkspace`.
         ``progress`` hears how the update of older captures after an upgrade goes.
+
+        An encrypted workspace (:mod:`workstation.crypto.unlock`) needs ``passphrase``,
+        or its key cached in this process or the OS keyring, or ``ask`` (a prompt);
+        otherwise :class:`~workstation.crypto.unlock.PassphraseNeeded`, and a wrong one
+        :class:`~workstation.crypto.secretstore.WrongPassphrase`: nothing is opened.
         """
         path = cls.resolve(root)
         db_path = path / DB_NAME
+        if not db_path.exists() and not unlock.is_encrypted(path):
+            cls.refuse_without_database(path, create=create and not readonly)
+        key = cls._key_for(path, passphrase, ask)
         if not db_path.exists():
             cls.refuse_without_database(path, create=create and not readonly)
         if readonly:
-            ws = cls(path, readonly=True)
-            ws._conn = connect(db_path, readonly=True)
+            ws = cls(path, readonly=True, key=key)
+            ws._conn = connect(db_path, readonly=True, key=key)
             if check_schema(ws.conn, db_path) < latest_schema_version():
                 ws.conn.close()
                 # Upgrading needs the write lock; do it, then reopen read-only.
@@ -235,7 +301,7 @@ class Workspace:
                 return cls.open(path, readonly=True)
             ws._init_repos()
             return ws
-        ws = cls(path, readonly=False)
+        ws = cls(path, readonly=False, key=key)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -255,7 +321,7 @@ class Workspace:
         new = not db_path.exists()
         if new:  # checked again under the lock
             self.refuse_without_database(self.root, create=create)
-        self._conn = connect(db_path)
+        self._conn = connect(db_path, key=self._key)
         tighten(self.root)  # 0700/0600 whatever the umask or an older version made
         anchors: list[anchor.Anchor] = []
         if not new:

@@ -61,11 +61,11 @@ class Session:
         with self._background_lock:
             return fn(self._background or self.reader)
 
-    def thumbnail_path(self, capture: Capture) -> Path:
-        """``Workspace.captures.thumbnail_path`` for pool threads (it may read a setting to
-        regenerate a missing thumbnail), serialised on a connection of their own."""
+    def thumbnail(self, capture: Capture) -> bytes:
+        """``Workspace.captures.thumbnail`` for pool threads (it may regenerate a missing
+        thumbnail), serialised on a connection of their own."""
         with self._background_lock:
-            return (self._background or self.reader).captures.thumbnail_path(capture)
+            return (self._background or self.reader).captures.thumbnail(capture)
 
     def analyst_known(self) -> bool:
         """Whether the analyst's name was given (setting or ``$WORKSTATION_ANALYST``)."""

@@ -14,9 +14,18 @@ import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QPixmap
 
 from ui.common.qtutil import emit
@@ -31,9 +40,13 @@ CACHE_BYTES = 96 << 20
 Key = tuple[int, str]
 
 
-def read_image(path: Path | str, fit: QSize | None = None) -> QImage:
-    """Decode an image file with ``QImageReader``, scaled down to fit ``fit`` if given."""
-    reader = QImageReader(str(path))
+def read_image(source: bytes, fit: QSize | None = None) -> QImage:
+    """Decode an image (its bytes: the workspace's files may be encrypted at rest, so the
+    core reads them) with ``QImageReader``, scaled down to fit ``fit`` if given."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(source))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
     reader.setAutoTransform(True)
     if fit is not None:
         size = reader.size()
@@ -55,7 +68,7 @@ class _Relay(QObject):
 class _ThumbJob(QRunnable):
     """Locates, decodes and treats one thumbnail on a pool thread."""
 
-    def __init__(self, relay: _Relay, locate: Callable[[Capture], Path], capture: Capture,
+    def __init__(self, relay: _Relay, locate: Callable[[Capture], bytes], capture: Capture,
                  size: QSize, treatment: str) -> None:
         super().__init__()
         self._relay, self._locate, self._capture = relay, locate, capture
@@ -83,7 +96,7 @@ class ThumbnailLoader(QObject):
 
     loaded = Signal(int)
 
-    def __init__(self, locate: Callable[[Capture], Path], size: QSize = THUMB_SIZE,
+    def __init__(self, locate: Callable[[Capture], bytes], size: QSize = THUMB_SIZE,
                  budget: int = CACHE_BYTES, threads: int = 2, scale: float | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)

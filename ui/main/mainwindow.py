@@ -93,7 +93,7 @@ class MainWindow(IntakeMixin, QMainWindow):
         self.passphrases = PassphraseBridge(self)
         self.ops.use_passphrases(self.passphrases)
         self.wellbeing = Wellbeing(prefs, self)
-        self.thumbs = ThumbnailLoader(session.thumbnail_path, parent=self)
+        self.thumbs = ThumbnailLoader(session.thumbnail, parent=self)
         self.model = CaptureModel(self.thumbs, self.wellbeing, self)
         self.model.exhibit_lookup = lambda ids: self.reader.exhibits.refs_for(ids)
         self.model.overview_lookup = lambda ids: self.reader.overview.captures(ids)

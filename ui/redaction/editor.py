@@ -203,7 +203,7 @@ class RedactionEditor(QMainWindow):
         except WorkstationError as exc:
             self.status.setText(message_for(exc))
             return
-        path = reader.captures.evidence_path(capture)
+        captures = reader.captures
 
         def decoded(image: QImage) -> None:
             if image.isNull():
@@ -219,9 +219,9 @@ class RedactionEditor(QMainWindow):
             emit(self.loaded)
             self._suggest()
 
-        self._background.call(lambda: read_image(path, QSize(MAX_SIDE, MAX_SIDE)), decoded,
-                              lambda exc: self.status.setText(f"The image cannot be shown: "
-                                                              f"{message_for(exc)}"))
+        self._background.call(
+            lambda: read_image(captures.original(capture), QSize(MAX_SIDE, MAX_SIDE)), decoded,
+            lambda exc: self.status.setText(f"The image cannot be shown: {message_for(exc)}"))
 
     def _suggest(self) -> None:
         self.status.setText("Looking for faces and third-party details…")

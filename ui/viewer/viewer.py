@@ -229,15 +229,16 @@ class ViewerWindow(QMainWindow):
         self._original = QImage()
         self._override = None
         self._image_for = None
-        original = self._reader.captures.evidence_path(capture)
+        captures = self._reader.captures
         session = self._session
 
         def load() -> tuple[int, QImage, bool]:
-            image = read_image(original, MAX_VIEW)
+            # the original, checked against its SHA-256 (decrypted in an encrypted workspace)
+            image = read_image(captures.original(capture), MAX_VIEW)
             if not image.isNull():
                 return capture.id, image, False
             # A format Qt cannot decode (HEIC ...): show the thumbnail, scaled to the original.
-            return capture.id, read_image(session.thumbnail_path(capture)), True
+            return capture.id, read_image(session.thumbnail(capture)), True
 
         def done(result: tuple[int, QImage, bool]) -> None:
             cid, image, stand_in = result

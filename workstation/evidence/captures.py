@@ -12,7 +12,12 @@ from workstation.context import Context
 from workstation.errors import NotFound, RejectedInput, WorkstationError
 from workstation.evidence.cases import CaseService
 from workstation.evidence.images import probe_bytes
-from workstation.evidence.thumbs import store_thumbnail, thumbnail_file, thumbnail_from_original
+from workstation.evidence.thumbs import (
+    read_thumbnail,
+    store_thumbnail,
+    thumbnail_file,
+    thumbnail_from_original,
+)
 from workstation.models import (
     EDITABLE_FIELDS,
     Capture,
@@ -63,19 +68,31 @@ class CaptureService:
     def evidence_path(self, capture: Capture) -> Path:
         return self._ctx.store.path_for(capture.sha256)
 
+    def original(self, capture: Capture) -> bytes:
+        """The capture's original bytes, checked against its SHA-256 (decrypted in an
+        encrypted workspace); no SQL, so safe from a loading thread."""
+        return self._ctx.store.read_verified(capture.sha256)
+
     def read_evidence(self, capture_id: int) -> bytes:
         """The original bytes of a capture, verified against its SHA-256."""
         return self._ctx.store.read_verified(self.get(capture_id).sha256)
 
+    def thumbnail(self, capture: Capture) -> bytes:
+        """The capture's cached thumbnail (JPEG bytes, for viewing), made again from the
+        verified original when missing or unreadable.  What leaves the workstation uses
+        :meth:`verified_thumbnail`.  (No settings, no SQL: safe from a thumbnail-loading
+        thread.)"""
+        data = read_thumbnail(self._ctx, capture.sha256)
+        if data is None:
+            data = self.verified_thumbnail(capture)
+            write_derived(self._ctx, capture.sha256, data)
+        return data
+
     def thumbnail_path(self, capture: Capture) -> Path:
-        """The capture's cached thumbnail (for viewing), regenerated from the verified
-        original if missing.  What leaves the workstation uses :meth:`verified_thumbnail`."""
-        path = thumbnail_file(self._ctx, capture.sha256)
-        if not path.exists():
-            # The original passed the import checks: no settings (SQL) needed here, so this
-            # is safe from a thumbnail-loading thread.
-            write_derived(path, self.verified_thumbnail(capture))
-        return path
+        """The file of the capture's cached thumbnail (made first when missing); encrypted
+        in an encrypted workspace: read it with :meth:`thumbnail`."""
+        self.thumbnail(capture)
+        return thumbnail_file(self._ctx, capture.sha256)
 
     def verified_thumbnail(self, capture: Capture) -> bytes:
         """The capture's thumbnail made afresh from its verified original (never the cached
@@ -176,10 +193,11 @@ def source_fields(
     }
 
 
-def write_derived(path: Path, data: bytes) -> None:
-    """Derived files (thumbnails) are atomic but not fsynced: they can be regenerated."""
-    with contextlib.suppress(OSError):  # a missing thumbnail is regenerated on demand
-        store_thumbnail(path, data)
+def write_derived(ctx: Context, sha256: str, data: bytes) -> None:
+    """The thumbnail of the original ``sha256``: atomic but not fsynced (it can be made
+    again); one that cannot be written is made again when needed."""
+    with contextlib.suppress(OSError):
+        store_thumbnail(ctx, sha256, data)
 
 
 def clean_tag(tag: str) -> str:

@@ -10,7 +10,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -57,11 +57,24 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
 
     Raises :class:`RejectedInput` with a reason a person understands.
     """
+    with open(path, "rb") as fh:
+        return probe_stream(fh, max_pixels)
+
+
+def probe_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, Image.Image]:
+    """:func:`probe` for an image held in memory (an original read from an encrypted
+    store, regenerating derived files): decoded from memory, never written to disk."""
+    return probe_stream(io.BytesIO(data), max_pixels)
+
+
+def probe_stream(fh: BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS
+                 ) -> tuple[ImageInfo, Image.Image]:
+    """:func:`probe` for an open, seekable binary stream."""
     Image.init()
     # MPO (multi-picture JPEG from phones) is opened through the JPEG plugin.
     formats = [f for f in ACCEPTED_FORMATS if f in Image.OPEN]
     try:
-        with warnings.catch_warnings(), open(path, "rb") as fh:
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image: Image.Image = Image.open(fh, formats=formats)
             fmt = image.format or "?"
@@ -95,16 +108,6 @@ def probe(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, 
             message = "image data is truncated or incomplete"
         raise RejectedInput(f"image cannot be decoded: {message}") from None
     return ImageInfo(ACCEPTED_FORMATS.get(fmt, fmt.lower()), width, height), image
-
-
-def probe_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, Image.Image]:
-    """:func:`probe` for an image held in memory (e.g. regenerating derived files)."""
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".img") as tmp:
-        tmp.write(data)
-        tmp.flush()
-        return probe(Path(tmp.name), max_pixels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from workstation.errors import DiskFull, RejectedInput
 from workstation.evidence.captures import clean_tag, source_fields, write_derived
 from workstation.evidence.cases import CaseService
 from workstation.evidence.exhibits import ExhibitService
-from workstation.evidence.images import derive, probe
+from workstation.evidence.images import derive, probe, probe_bytes
 from workstation.evidence.store import StagedFile
 from workstation.models import (
     CaptureMeta,
@@ -204,7 +204,7 @@ class Intake:
             existing = self._captures_repo.id_for_sha256(staged.sha256)
             if existing is not None:
                 return ImportResult(display, "duplicate", existing, staged.sha256)
-            info, derived = self._decode(staged.path)
+            info, derived = self._decode(staged)
             record = self._new_record(meta, info, staged.sha256, staged.md5, staged.size,
                                       original_filename, mtime, method)
             stored = True
@@ -218,8 +218,7 @@ class Intake:
             raise
         finally:
             store.discard(staged)  # a duplicate's or a refused file's copy; no-op once stored
-        write_derived(self._ctx.thumbs / staged.sha256[:2] / f"{staged.sha256}.jpg",
-                      derived.thumbnail)
+        write_derived(self._ctx, staged.sha256, derived.thumbnail)
         return ImportResult(display, "imported", capture_id, staged.sha256)
 
     def _remove_if_unrecorded(self, sha256: str) -> None:
@@ -233,12 +232,17 @@ class Intake:
         if not recorded:
             self._ctx.store.remove_unreferenced(sha256)
 
-    def _decode(self, path: Path) -> tuple[Any, Any]:
+    def _decode(self, staged: StagedFile) -> tuple[Any, Any]:
         """The image's facts and what is derived from it (thumbnail, PDQ, regions);
-        :class:`RejectedInput` for a file that is not a whole, decodable image."""
+        :class:`RejectedInput` for a file that is not a whole, decodable image.  (An
+        encrypted workspace's staged file is decrypted into memory, never to disk.)"""
+        store = self._ctx.store
         with warnings.catch_warnings():  # Pillow's about a damaged file: not for the user
             warnings.simplefilter("ignore")
-            info, image = probe(path, self.max_pixels)
+            if store.vault.encrypted:
+                info, image = probe_bytes(store.read_staged(staged), self.max_pixels)
+            else:
+                info, image = probe(staged.path, self.max_pixels)
             try:
                 derived = derive(image)
             except Exception as exc:  # a decoded but malformed image
@@ -293,7 +297,7 @@ class Intake:
             if staged.sha256 != sha256:
                 raise RejectedInput(f"the original's bytes hash to {staged.sha256}, not "
                                     f"{sha256}")
-            info, derived = self._decode(staged.path)
+            info, derived = self._decode(staged)
         except BaseException:
             self._ctx.store.discard(staged)
             raise
@@ -313,8 +317,7 @@ class Intake:
     def finish_received(self, received: Received) -> None:
         """After the write committed: the gallery's thumbnail."""
         sha256 = received.staged.sha256
-        write_derived(self._ctx.thumbs / sha256[:2] / f"{sha256}.jpg",
-                      received.derived.thumbnail)
+        write_derived(self._ctx, sha256, received.derived.thumbnail)
 
     def discard_received(self, received: Received) -> None:
         """After the write failed: no staged copy, and no stored original that no

@@ -3,6 +3,10 @@
 Originals are kept byte-exact.  A file is written to ``evidence/tmp/``,
 fsynced, renamed into place (atomic on one filesystem), its folder fsynced,
 and made read-only.  Reading verifies the SHA-256 again.
+
+In a workspace encrypted at rest the file holds the original encrypted with the data key
+(:mod:`workstation.crypto.vault`); it is still addressed, and checked, by the SHA-256 of
+the original's plaintext bytes.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from workstation.crypto.filecrypt import FileDecryptionError
+from workstation.crypto.vault import Vault, is_encrypted_file
 from workstation.errors import RejectedInput, WorkstationError
-from workstation.files import CHUNK, fsync_dir, sha256_file
+from workstation.files import CHUNK, fsync_dir
 from workstation.permissions import EVIDENCE_MODE, private_dir
 
 
@@ -39,9 +45,10 @@ class EvidenceIntegrityError(WorkstationError):
 class EvidenceStore:
     """Content-addressed, write-once storage of original evidence files."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, vault: Vault | None = None) -> None:
         self.root = root
         self.tmp = root / "tmp"
+        self.vault = vault or Vault()
 
     def ensure(self) -> None:
         private_dir(self.tmp)
@@ -67,15 +74,16 @@ class EvidenceStore:
         sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise RejectedInput(
-                            f"file is larger than the import limit of {max_bytes // (1 << 20)} MB"
-                        )
-                    sha.update(chunk)
-                    md5.update(chunk)
-                    out.write(chunk)
+                with self.vault.wrap(out) as writer:
+                    while chunk := source.read(CHUNK):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise RejectedInput(
+                                "file is larger than the import limit of "
+                                f"{max_bytes // (1 << 20)} MB")
+                        sha.update(chunk)
+                        md5.update(chunk)
+                        writer.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
         except BaseException:
@@ -87,7 +95,7 @@ class EvidenceStore:
         """Move a staged file to its content address; idempotent for existing content."""
         final = self.path_for(staged.sha256)
         if final.exists():
-            if sha256_file(final) == staged.sha256:
+            if self._plain_sha256(final) == staged.sha256:
                 staged.path.unlink(missing_ok=True)
                 return final
             # A damaged copy from an earlier crash: replace it with the good bytes.
@@ -97,6 +105,16 @@ class EvidenceStore:
         os.replace(staged.path, final)
         fsync_dir(final.parent)
         return final
+
+    def _plain_sha256(self, path: Path) -> str | None:
+        try:
+            return self.vault.sha256(path)
+        except (OSError, FileDecryptionError):
+            return None
+
+    def read_staged(self, staged: StagedFile) -> bytes:
+        """The plaintext of a staged file (to decode it before it is stored)."""
+        return self.vault.read_bytes(staged.path)
 
     def discard(self, staged: StagedFile) -> None:
         staged.path.unlink(missing_ok=True)
@@ -112,29 +130,55 @@ class EvidenceStore:
             pass  # left for `verify` to report as unreferenced
 
     def verify(self, sha256: str) -> str | None:
-        """Return None when the stored file matches ``sha256``, else what is wrong."""
+        """Return None when the stored file matches ``sha256``, else what is wrong (in an
+        encrypted workspace, also a file kept unencrypted)."""
         path = self.path_for(sha256)
         try:
-            actual = sha256_file(path)
+            actual = self.vault.sha256(path)
+            plain = self.vault.encrypted and not is_encrypted_file(path)
         except FileNotFoundError:
             return "evidence file is missing"
         except OSError as exc:
             return f"evidence file cannot be read: {exc.strerror or exc}"
+        except FileDecryptionError:
+            return "evidence file altered: it no longer decrypts (damaged or replaced)"
         if actual != sha256:
             return f"evidence file altered: SHA-256 is now {actual}"
+        if plain:
+            return "evidence file is stored unencrypted in this encrypted workspace"
         return None
 
     def read_verified(self, sha256: str) -> bytes:
         """The original bytes, after checking they still match their hash."""
         path = self.path_for(sha256)
         try:
-            data = path.read_bytes()
+            data = self.vault.read_bytes(path)
         except FileNotFoundError:
             raise EvidenceIntegrityError(f"The evidence file for {sha256} is missing.") from None
+        except FileDecryptionError:
+            raise EvidenceIntegrityError(
+                f"The evidence file for {sha256} has been altered (it no longer decrypts).",
+                how="verify") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise EvidenceIntegrityError(
                 f"The evidence file for {sha256} has been altered.", how="verify")
         return data
+
+    def worker_source(self, sha256: str) -> str | bytes:
+        """What another process (an OCR worker) reads of the original: its path, checked
+        first; in an encrypted workspace its verified plaintext bytes.
+        :class:`EvidenceIntegrityError` when it is missing or altered."""
+        if self.vault.encrypted:
+            return self.read_verified(sha256)
+        problem = self.verify(sha256)
+        if problem:
+            raise EvidenceIntegrityError(problem)
+        return str(self.path_for(sha256))
+
+    def open(self, sha256: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        """The original's plaintext as a stream (decrypted as it is read); the reader
+        checks it against ``sha256`` (a pack's or bundle's ZIP writer does)."""
+        return self.vault.open(self.path_for(sha256))
 
     def all_hashes(self) -> Iterator[str]:
         """Every content address present on disk (for finding unreferenced files)."""

@@ -23,6 +23,7 @@ from typing import Any
 from PIL import Image
 
 from workstation.context import Context
+from workstation.crypto.filecrypt import FileDecryptionError
 from workstation.errors import RejectedInput
 from workstation.evidence.images import (
     ACCEPTED_FORMATS,
@@ -31,7 +32,6 @@ from workstation.evidence.images import (
     probe_bytes,
     working_copy,
 )
-from workstation.files import atomic_write
 from workstation.models import Problem
 from workstation.permissions import FILE_MODE, private_dir
 
@@ -45,11 +45,22 @@ def thumbnail_file(ctx: Context, sha256: str) -> Path:
     return ctx.thumbs / sha256[:2] / f"{sha256}.jpg"
 
 
-def store_thumbnail(path: Path, data: bytes) -> None:
-    """Write a thumbnail atomically, not fsynced (it can be made again); its temporary
-    file is staged in ``thumbs/`` (see :func:`clean_partial_thumbnails`)."""
+def store_thumbnail(ctx: Context, sha256: str, data: bytes) -> None:
+    """Write a thumbnail atomically (encrypted in an encrypted workspace), not fsynced (it
+    can be made again); its temporary file is staged in ``thumbs/`` (see
+    :func:`clean_partial_thumbnails`)."""
+    path = thumbnail_file(ctx, sha256)
     private_dir(path.parent)
-    atomic_write(path, data, mode=FILE_MODE, durable=False, staging=path.parent.parent)
+    ctx.vault.write_bytes(path, data, mode=FILE_MODE, durable=False, staging=path.parent.parent)
+
+
+def read_thumbnail(ctx: Context, sha256: str) -> bytes | None:
+    """The cached thumbnail's bytes (decrypted), or ``None`` when there is none or it
+    cannot be read (it is made again)."""
+    try:
+        return ctx.vault.read_bytes(thumbnail_file(ctx, sha256))
+    except (OSError, FileDecryptionError):
+        return None
 
 
 def clean_partial_thumbnails(ctx: Context) -> None:
@@ -67,9 +78,8 @@ def recorded_thumbnail(ctx: Context, sha256: str, recorded: str | None) -> bytes
     file): the caller makes the picture from the verified original instead."""
     if not recorded:
         return None
-    try:
-        data = thumbnail_file(ctx, sha256).read_bytes()
-    except OSError:
+    data = read_thumbnail(ctx, sha256)
+    if data is None:
         return None
     return data if hashlib.sha256(data).hexdigest() == recorded else None
 
@@ -119,11 +129,9 @@ def reduced_thumbnail(data: bytes, max_pixels: int) -> bytes:
 def check_thumbnail(ctx: Context, row: Any) -> list[Problem]:
     """Compare a capture's stored thumbnail (if any) with one made from its original;
     a different one is reported and replaced (thumbnails are derived, never evidence)."""
-    path = thumbnail_file(ctx, row["sha256"])
-    try:
-        stored = path.read_bytes()
-    except OSError:
-        return []  # none yet: made from the original when first shown
+    stored = read_thumbnail(ctx, row["sha256"])
+    if stored is None:
+        return []  # none yet (or unreadable): made from the original when first shown
     try:
         fresh = thumbnail_from_original(ctx, row["sha256"], row["width"], row["height"])
     except Exception:  # the original's own check reports an unreadable original
@@ -132,7 +140,7 @@ def check_thumbnail(ctx: Context, row: Any) -> list[Problem]:
         return []
     replaced = "replaced by one made from the original"
     try:
-        store_thumbnail(path, fresh)
+        store_thumbnail(ctx, row["sha256"], fresh)
     except OSError as exc:
         replaced = f"could not be replaced ({exc.strerror or exc})"
     return [Problem("derived-altered",

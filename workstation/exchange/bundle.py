@@ -14,6 +14,7 @@ from typing import Any
 
 from workstation.crypto import signing
 from workstation.crypto.age import EncryptingWriter, HashingWriter
+from workstation.crypto.vault import Vault
 from workstation.exchange.records import FORMAT, Gathered
 from workstation.files import AtomicFile
 from workstation.packs.format.safezip import ZipPackWriter
@@ -68,8 +69,10 @@ def trusted_comment(records: dict[str, Any], recipients: Sequence[BundleRecipien
 def write_bundle(gathered: Gathered, jsonld: dict[str, Any], key: signing.SigningKey,
                  recipients: Sequence[BundleRecipient], dest: Path, *,
                  cancel: CancelToken | None = None,
-                 progress: ProgressCallback | None = None) -> BundleResult:
-    """Write the encrypted bundle at ``dest`` (atomically: nothing there unless whole).
+                 progress: ProgressCallback | None = None,
+                 vault: Vault | None = None) -> BundleResult:
+    """Write the encrypted bundle at ``dest`` (atomically: nothing there unless whole);
+    the workspace's files are read through ``vault`` (encrypted at rest, or plain).
 
     Every original is checked against its SHA-256 while it is copied; a difference
     raises :class:`~workstation.packs.format.safezip.EvidenceChanged` and leaves no
@@ -100,7 +103,7 @@ def write_bundle(gathered: Gathered, jsonld: dict[str, Any], key: signing.Signin
                 # Stored, not deflated: images are compressed already (deflating them
                 # was 85 % of an export's time for 0.1 % of its size).
                 zw.add_file(member.path, member.name, expected_sha256=member.sha256,
-                            md5=False, compress=False)
+                            md5=False, compress=False, vault=vault)
                 done += member.size
             for name, data in gathered.blobs:
                 zw.add_bytes(name, data)

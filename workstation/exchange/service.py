@@ -103,7 +103,8 @@ class CaseExchange:
         gathered = self._gatherer.gather(case, captures, key.key_id_hex)
         jsonld = case_uco_document(gathered.records)
         result: BundleResult = write_bundle(gathered, jsonld, key, recipients, dest,
-                                            cancel=cancel, progress=progress)
+                                            cancel=cancel, progress=progress,
+                                            vault=self._ctx.vault)
         try:
             with self._ctx.write():
                 self._ctx.audit.append(self._ctx.analyst, "case.export", f"case:{case.id}", {

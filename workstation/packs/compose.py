@@ -249,7 +249,7 @@ class PackService:
                                 "written over it.")
             # the outbox's copy: read-only, its owner's only; written once
             return seal(spec, items, key, [self._outbox() / spec.file_name], modes=[0o400],
-                        cancel=cancel, progress=progress)
+                        cancel=cancel, progress=progress, vault=self._ctx.vault)
         except BaseException as exc:
             message = str(exc) if isinstance(exc, WorkstationError) else type(exc).__name__
             with self._ctx.write():

@@ -319,11 +319,10 @@ class ReadingService:
         items = []
         for cid in ids:
             capture = captures[cid]
-            problem = self._ctx.store.verify(capture.sha256)
-            if problem:
-                yield OcrOutcome(cid, "failed", error=f"capture #{cid}: {problem}")
-                continue
-            items.append((cid, str(self._ctx.store.path_for(capture.sha256)), lang))
+            try:  # the worker never sees the key of an encrypted workspace
+                items.append((cid, self._ctx.store.worker_source(capture.sha256), lang))
+            except WorkstationError as exc:
+                yield OcrOutcome(cid, "failed", error=f"capture #{cid}: {exc}")
         total, done = len(items), 0
         report(progress, 0, total, "OCR")
         if not items:

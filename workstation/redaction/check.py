@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from workstation.context import Context
+from workstation.crypto.filecrypt import FileDecryptionError
 from workstation.models import Problem
 from workstation.redaction.model import RedactionError, log_sha256, parse_log
 from workstation.redaction.service import copy_file, remake
@@ -86,9 +87,11 @@ def _check_copy(ctx: Context, captures: CaptureRepo, row: Any, what: str) -> lis
                         f"{row['sha256']})", capture_id=cid)]
     path = copy_file(ctx, row["sha256"])
     try:
-        stored = path.read_bytes()
+        stored = ctx.vault.read_bytes(path)
     except FileNotFoundError:
         return []  # made again from the original and the log when next used
+    except FileDecryptionError:
+        stored = b""  # reported as not matching, below
     except OSError as exc:
         return [Problem("redaction-altered", f"{what}: the copy cannot be read "
                         f"({exc.strerror or exc})", capture_id=cid)]

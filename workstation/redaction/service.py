@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from workstation.context import Context
+from workstation.crypto.filecrypt import FileDecryptionError
 from workstation.errors import NotFound
-from workstation.files import atomic_write
 from workstation.models import Capture
 from workstation.permissions import FILE_MODE, private_dir
 from workstation.reading.service import ReadingService
@@ -58,10 +58,11 @@ def copy_file(ctx: Context, sha256: str) -> Path:
 
 
 def store_copy(ctx: Context, sha256: str, data: bytes) -> Path:
-    """Write a copy atomically and durably (0600), staged in ``redacted/``."""
+    """Write a copy atomically and durably (0600; encrypted in an encrypted workspace),
+    staged in ``redacted/``."""
     path = copy_file(ctx, sha256)
     private_dir(path.parent)
-    atomic_write(path, data, mode=FILE_MODE, staging=copies_folder(ctx))
+    ctx.vault.write_bytes(path, data, mode=FILE_MODE, staging=copies_folder(ctx))
     return path
 
 
@@ -191,8 +192,13 @@ class RedactionService:
         recorded SHA-256; otherwise :class:`RedactionError`."""
         path = copy_file(self._ctx, redaction.sha256)
         found = "missing"
-        with contextlib.suppress(OSError):
-            data = path.read_bytes()
+        try:
+            data = self._ctx.vault.read_bytes(path)
+        except FileDecryptionError:
+            found = "altered (it no longer decrypts)"
+        except OSError:
+            pass
+        else:
             if hashlib.sha256(data).hexdigest() == redaction.sha256:
                 return data
             found = f"altered (SHA-256 {hashlib.sha256(data).hexdigest()})"

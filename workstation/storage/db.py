@@ -99,8 +99,10 @@ def latest_schema_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open the SQLite file with the workspace's settings (WAL, foreign keys).
+def connect(path: Path, *, readonly: bool = False, key: bytes | None = None
+            ) -> sqlite3.Connection:
+    """Open the SQLite file with the workspace's settings (WAL, foreign keys); with
+    ``key`` (a workspace encrypted at rest) through SQLCipher with that raw 256-bit key.
 
     A file SQLite cannot read as a database raises :class:`DamagedDatabase`, before
     anything else (the search ranker) could blame itself.
@@ -115,6 +117,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA cipher_log_level = NONE")  # errors are raised, not printed
+        if key is not None:
+            apply_key(conn, key)
         # Reads the header and the schema: garbage fails here with SQLITE_NOTADB/CORRUPT.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA foreign_keys = ON")
@@ -133,6 +138,62 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             raise known from None
         raise
     return conn
+
+
+def apply_key(conn: sqlite3.Connection, key: bytes, schema: str = "main") -> None:
+    """Key SQLCipher's ``schema`` with the raw data key (no passphrase derivation: the
+    key is random, and was unwrapped from the analyst's passphrase by scrypt)."""
+    conn.execute(f'PRAGMA {schema}.key = "x\'{key.hex()}\'"')
+
+
+def is_plain_database(path: Path) -> bool:
+    """Whether ``path`` starts with SQLite's plain header (an encrypted database's
+    first bytes are random)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def export_encrypted(conn: sqlite3.Connection, dest: Path, key: bytes) -> None:
+    """Copy the plain database ``conn`` into a new SQLCipher database at ``dest``, keyed
+    with ``key`` (SQLCipher's ``sqlcipher_export``), schema version included."""
+    version = schema_version(conn)
+    with suppress(FileExistsError):
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    conn.execute("ATTACH DATABASE ? AS encrypted KEY ''", (str(dest),))
+    try:
+        apply_key(conn, key, "encrypted")
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {version}")
+    finally:
+        conn.execute("DETACH DATABASE encrypted")
+
+
+def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """The number of rows of every table (FTS shadow tables included)."""
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    counts = {}
+    for name in names:
+        quoted = '"' + name.replace('"', '""') + '"'
+        try:
+            counts[name] = int(conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0])
+        except sqlite3.Error:  # a virtual table that cannot be counted on its own
+            continue
+    return counts
+
+
+def integrity_ok(conn: sqlite3.Connection) -> bool:
+    """SQLite's own integrity check of the whole file."""
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return len(rows) == 1 and rows[0][0] == "ok"
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Write the WAL back into the database file and empty it."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

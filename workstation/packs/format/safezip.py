@@ -25,6 +25,8 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from workstation.crypto.filecrypt import FileDecryptionError
+from workstation.crypto.vault import Vault
 from workstation.errors import Cancelled, RejectedInput, WorkstationError
 from workstation.files import AtomicFile, CloseOrAbort
 from workstation.packs.format.zipbase import (
@@ -217,9 +219,14 @@ class ZipPackWriter(CloseOrAbort):
         expected_sha256: str | None = None,
         compress: bool | None = None,
         md5: bool = True,
+        vault: Vault | None = None,
     ) -> MemberDigest:
-        """Copy file ``src`` into member ``arcname`` (see :meth:`add_stream`)."""
+        """Copy file ``src`` into member ``arcname`` (see :meth:`add_stream`); with an
+        encrypting ``vault`` (a workspace encrypted at rest), its plaintext."""
         self._check_open()
+        if vault is not None and vault.encrypted:
+            return self._add_vault_file(vault, Path(src), arcname, expected_sha256, compress,
+                                        md5)
         try:
             fh = open(src, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
@@ -246,6 +253,23 @@ class ZipPackWriter(CloseOrAbort):
                 raise WorkstationError(
                     f"Cannot read evidence file {os.fspath(src)!r}: {exc.strerror}."
                 ) from None
+
+    def _add_vault_file(self, vault: Vault, src: Path, arcname: str,
+                        expected_sha256: str | None, compress: bool | None,
+                        md5: bool) -> MemberDigest:
+        try:
+            with vault.open(src) as fh:
+                return self.add_stream(fh, arcname, expected_sha256=expected_sha256,
+                                       compress=compress, md5=md5, source_label=str(src))
+        except FileDecryptionError:
+            self._failure = EvidenceChanged(arcname)
+            raise EvidenceChanged(
+                f"Evidence {str(src)!r} has changed since it was captured: it no longer "
+                "decrypts. The pack was not created.") from None
+        except OSError as exc:
+            self._failure = exc
+            raise WorkstationError(
+                f"Cannot read evidence file {str(src)!r}: {exc.strerror}.") from None
 
     def add_bytes(self, arcname: str, data: bytes, *, compress: bool | None = None) -> MemberDigest:
         """Add a small in-memory member (manifest, notes)."""

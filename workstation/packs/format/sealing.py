@@ -16,6 +16,7 @@ from workstation.crypto.age import (
     EncryptingWriter,
     HashingWriter,
 )
+from workstation.crypto.vault import Vault
 from workstation.files import AtomicFile
 from workstation.packs.format.members import (
     build_manifest,
@@ -118,9 +119,11 @@ class _PreviewSpool:
     folder (next to the pack, inside the workspace) so memory stays flat.
     """
 
-    def __init__(self, items: Sequence[PackItem], folder: Path, workers: int) -> None:
+    def __init__(self, items: Sequence[PackItem], folder: Path, workers: int,
+                 vault: Vault) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        self._vault = vault
         self._dir = Path(tempfile.mkdtemp(prefix=".previews-", dir=folder))
         self._stop = False
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
@@ -135,9 +138,7 @@ class _PreviewSpool:
         if not data:
             return None
         path = self._dir / f"{item.position}.jpg"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        self._vault.write_bytes(path, data, mode=0o600, durable=False)
         return path
 
     def get(self, item: PackItem) -> bytes | None:
@@ -145,7 +146,7 @@ class _PreviewSpool:
         if future is None:
             return None
         path = future.result()
-        return path.read_bytes() if path is not None else None
+        return self._vault.read_bytes(path) if path is not None else None
 
     def close(self) -> None:
         self._stop = True
@@ -168,7 +169,7 @@ def _late_members(spec: PackSpec, items: Sequence[PackItem]) -> list[tuple[str, 
 
 
 def _add_evidence(zw: ZipPackWriter, items: Sequence[PackItem],
-                  progress: ProgressCallback | None) -> None:
+                  progress: ProgressCallback | None, vault: Vault | None) -> None:
     """Stream each original into the ZIP, checked against the SHA-256 recorded at capture."""
     for done, item in enumerate(items):
         report(progress, done, len(items), item.evidence_name)
@@ -177,7 +178,7 @@ def _add_evidence(zw: ZipPackWriter, items: Sequence[PackItem],
                              # The SHA-256 check proves these are the captured
                              # bytes, so the MD5 recorded at capture holds:
                              # no second MD5 pass (~30% CPU per byte).
-                             md5=False)
+                             md5=False, vault=vault)
         if digest.md5 and digest.md5 != item.md5.lower():
             raise EvidenceChanged(
                 f"Evidence of capture #{item.capture_id} has an MD5 of {digest.md5}, not "
@@ -193,11 +194,14 @@ def seal(
     modes: Sequence[int] | None = None,
     cancel: CancelToken | None = None,
     progress: ProgressCallback | None = None,
+    vault: Vault | None = None,
 ) -> SealResult:
     """Write the encrypted pack to every path in ``destinations`` (atomically, one pass).
 
     Evidence is checked against its recorded SHA-256 (and MD5) while it is
-    copied; any difference aborts the pack and leaves no output.
+    copied; any difference aborts the pack and leaves no output.  ``vault``: how the
+    workspace's files are read (a workspace encrypted at rest); the previews spooled
+    meanwhile are written through it too.
     """
     if not destinations:
         raise PackError("No destination for the pack.")
@@ -214,7 +218,7 @@ def seal(
         # originals for the report's previews is most of a seal's work (a core left to
         # the stream would idle once it is done, the previews still running).
         previews = _PreviewSpool(items, destinations[0].parent,
-                                 workers=min(4, os.cpu_count() or 2))
+                                 workers=min(4, os.cpu_count() or 2), vault=vault or Vault())
         with (
             EncryptingWriter(HashingWriter(sink, out_sha), recipients) as enc,
             ZipPackWriter(enc, compression="auto", date_time=zip_time(spec.created_at),
@@ -226,7 +230,7 @@ def seal(
                 ocr = item.ocr_bytes()
                 if ocr is not None:
                     zw.add_bytes(item.ocr_name, ocr)
-            _add_evidence(zw, items, progress)
+            _add_evidence(zw, items, progress, vault)
             for name, data in [*_late_members(spec, items), *spec.timestamp_files]:
                 zw.add_bytes(name, data)
             report(progress, len(items), len(items), "report.html")

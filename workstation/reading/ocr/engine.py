@@ -97,17 +97,25 @@ from workstation.reading.ocr.lines import LineRereader, mean_confidence
 from workstation.reading.ocr.preprocess import Prepared, prepare, probe_boxes
 from workstation.reading.ocr.result import OcrResult, OcrWord
 
-ImageSource = str | os.PathLike[str] | Image.Image
+ImageSource = str | os.PathLike[str] | Image.Image | bytes
 
 #: Images larger than this many pixels are refused rather than OCRed.
 MAX_IMAGE_PIXELS = 120_000_000
 
 
 def load_image(source: ImageSource) -> Image.Image:
-    """Open ``source`` (a path or a PIL image) fully decoded; :class:`RejectedInput` if not
-    a readable image."""
+    """Open ``source`` (a path, an image file's bytes or a PIL image) fully decoded;
+    :class:`RejectedInput` if not a readable image."""
     if isinstance(source, Image.Image):
         image = source
+    elif isinstance(source, bytes):  # an original decrypted by the workspace (at rest)
+        try:
+            image = Image.open(io.BytesIO(source))
+            image.load()
+        except Image.DecompressionBombError as exc:
+            raise RejectedInput("The image is too large to OCR.") from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise RejectedInput(f"The image could not be read ({exc}).") from exc
     else:
         path = Path(source)
         try:

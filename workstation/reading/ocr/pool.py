@@ -314,6 +314,8 @@ def _size_estimate(item: tuple[Any, ImageSource, str]) -> int:
     """How much work an item is, roughly: its pixel count, or for a file its size in
     bytes (a screenshot's PNG grows with its area and its text); 0 when unknown."""
     source = item[1]
+    if isinstance(source, bytes):  # an image file's bytes (an encrypted workspace)
+        return len(source)
     if isinstance(source, str | os.PathLike):
         try:
             return os.stat(source).st_size
