@@ -353,6 +353,19 @@ class Workspace:
         elif not self.anchor_problems:
             anchor.refresh(self.conn, self.root, anchors)
 
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Wrap this encrypted workspace's data key with passphrase ``new`` (``old`` must
+        open it); the data is not rewritten.  Audited (``workspace.passphrase``)."""
+        if not self.encrypted:
+            raise WorkstationError(f"The workspace at {self.root} is not encrypted at rest; "
+                                   "encrypt it with {how}.", how="encrypt")
+        self.ctx.check_writable()
+        path = unlock.key_path(self.root)
+        datakey.rewrap(path, old, new)
+        with self.ctx.write():
+            self.audit.append(self.analyst, "workspace.passphrase", "workspace",
+                              {"key_id": datakey.read_key_id(path)})
+
     def acknowledge_rollback(self, reason: str) -> dict[str, Any]:
         """Record, as an audit entry, that this database is behind its anchor (what the
         anchors recorded and where the database ends, with ``reason``), and re-anchor on
