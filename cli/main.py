@@ -39,7 +39,7 @@ from cli.util import (
     shown,
     table,
 )
-from cli.workspaces import open_workspace, unreferenced_note
+from cli.workspaces import UsageError, open_workspace, unreferenced_note
 from cli.workspaces import register as register_workspace_commands
 from workstation import __version__
 from workstation.errors import DiskFull, WorkstationError
@@ -51,10 +51,6 @@ from workstation.settings import InvalidSetting, describe, read
 from workstation.workspace import Workspace
 
 log = logging.getLogger("workstation.cli")
-
-
-class UsageError(Exception):
-    """Bad arguments that argparse could not detect by itself (exit 2)."""
 
 
 # --------------------------------------------------------------------- helpers
@@ -71,6 +67,8 @@ def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
     print(f"Cases:       {status.cases} ({status.open_cases} open)")
     print(f"Audit trail: {status.audit_entries} entries")
     print(f"Search:      {status.search_ranking}")
+    print("At rest:     " + ("encrypted (SQLCipher, AES-256-GCM files; a passphrase opens it)"
+                             if status.encrypted else "not encrypted (`workstation encrypt`)"))
     return EXIT_OK
 
 
@@ -336,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyst Workstation: capture, verify and refer evidence of smuggling adverts.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--passphrase-env", metavar="VAR", dest="workspace_passphrase_env",
+                        help="an encrypted workspace's passphrase: the environment variable "
+                             "that holds it (default: the OS keyring's cached key, or asked)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, handler: Callable[[Workspace, argparse.Namespace], int], help_text: str,
@@ -434,7 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command
-    redact_env(getattr(args, "passphrase_env", None), getattr(args, "password_env", None))
+    redact_env(getattr(args, "passphrase_env", None), getattr(args, "password_env", None),
+               getattr(args, "workspace_passphrase_env", None))
     log.info("command: %s", command_name(args))  # never its arguments: they may be secret
     readonly = command in READ_ONLY or getattr(args, "read_only", False)
     try:

@@ -148,6 +148,10 @@ def platform_arg(text: str) -> str:
     return name
 
 
+class UsageError(Exception):
+    """Bad arguments that argparse could not detect by itself (exit 2)."""
+
+
 class ProgressBar:
     """A tqdm progress bar (with ETA) on stderr when it is a terminal; nothing when piped.
 

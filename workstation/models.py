@@ -172,6 +172,8 @@ class WorkspaceStatus:
     evidence_bytes: int
     readonly: bool
     search_ranking: str = ""
+    #: encrypted at rest (SQLCipher and encrypted files; a passphrase opens it)
+    encrypted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -492,6 +492,7 @@ class Workspace:
             app_version=__version__, analyst=self.analyst, captures=n_captures,
             cases=n_cases, open_cases=n_open, audit_entries=self.audit.count(),
             evidence_bytes=n_bytes, readonly=self.readonly, search_ranking=ranking.describe(),
+            encrypted=self.encrypted,
         )
 
     # ------------------------------------------------------------------- audit

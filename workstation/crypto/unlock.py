@@ -81,8 +81,8 @@ def data_key(root: Path, passphrase: str | None = None, ask: Ask | None = None) 
             passphrase = ask(f"Passphrase of the encrypted workspace {root}:")
     if not passphrase:
         raise PassphraseNeeded(
-            f"The workspace at {root} is encrypted: give its passphrase ({{how}} names an "
-            "environment variable that holds it); nothing was opened.",
+            f"The workspace at {root} is encrypted: give its passphrase with {{how}} (VAR "
+            "names an environment variable holding it); nothing was opened.",
             how="--passphrase-env VAR",
             window=f"The workspace at {root} is encrypted: its passphrase is needed.")
     key = datakey.unwrap(path, passphrase)
