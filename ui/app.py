@@ -24,6 +24,7 @@ from ui.common.gcpolicy import favour_gui_thread, settle_heap, warm_up
 from ui.common.prefs import Preferences
 from ui.common.session import Session
 from ui.common.theme import follow_system
+from ui.common.unlock import unlock_workspace
 from ui.main.backfill import RegionBackfill
 from ui.main.mainwindow import MainWindow
 from ui.setup.wizard import show_first_start
@@ -116,8 +117,13 @@ def upgrade_with_progress(workspace: str | None, parent: QWidget | None = None) 
 
 def open_session(workspace: str | None, parent: QWidget | None = None) -> Session | None:
     """Open the workspace (upgrading it first, see :func:`upgrade_with_progress`), or
-    explain in a dialog why it cannot be opened."""
+    explain in a dialog why it cannot be opened.
+
+    An encrypted workspace whose key this process and the OS keyring lack is unlocked
+    first (:func:`ui.common.unlock.unlock_workspace`); cancelling that opens nothing."""
     try:
+        if not unlock_workspace(workspace, parent):
+            return None
         upgrade_with_progress(workspace, parent)
         new = not Workspace.exists(workspace)  # the window's first start makes one
         session = Session.open(workspace)

@@ -84,6 +84,9 @@ HOW: dict[str, How] = {
     "backup": How(),
     "init": How(),
     "acknowledge-rollback": How(),
+    "encrypt": How(),
+    # The window asks for the passphrase of an encrypted workspace in a dialog.
+    "--passphrase-env": How(),
 }
 
 

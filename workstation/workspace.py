@@ -46,7 +46,13 @@ from workstation.context import Context, ReadOnlyWorkspace
 from workstation.crypto import datakey, unlock
 from workstation.crypto.unlock import Ask
 from workstation.crypto.vault import Vault
-from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace, WorkstationError
+from workstation.errors import (
+    BehindAnchor,
+    DamagedDatabase,
+    MissingDatabase,
+    NoWorkspace,
+    WorkstationError,
+)
 from workstation.evidence.captures import CaptureService
 from workstation.evidence.cases import CaseService
 from workstation.evidence.exhibits import ExhibitService
@@ -110,6 +116,19 @@ def default_workspace_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("analyst-workstation", appauthor=False)) / "workspace"
+
+
+def _connect(db_path: Path, *, readonly: bool, key: bytes | None) -> sqlite3.Connection:
+    """:func:`connect`; a database SQLite cannot read in a folder without a key file may
+    be an encrypted workspace's whose key file was lost: the message says so too."""
+    try:
+        return connect(db_path, readonly=readonly, key=key)
+    except DamagedDatabase as exc:
+        if key is not None or is_plain_database(db_path):
+            raise
+        raise DamagedDatabase(
+            f"{exc} If this was an encrypted workspace, its key file {datakey.KEY_FILE} is "
+            "missing: put it back from a backup.") from None
 
 
 class Workspace:
@@ -249,11 +268,6 @@ class Workspace:
         conversion that was interrupted, which only ``encrypt`` finishes)."""
         db_path = path / DB_NAME
         if not unlock.is_encrypted(path):
-            if db_path.is_file() and db_path.stat().st_size and not is_plain_database(db_path):
-                raise datakey.DataKeyError(
-                    f"{db_path} cannot be read: it is damaged, or it is encrypted and the "
-                    f"key file {datakey.KEY_FILE} is missing. Restore the workspace from a "
-                    "backup.")
             return None
         key = unlock.data_key(path, passphrase, ask)
         if db_path.is_file() and is_plain_database(db_path):
@@ -293,7 +307,7 @@ class Workspace:
             cls.refuse_without_database(path, create=create and not readonly)
         if readonly:
             ws = cls(path, readonly=True, key=key)
-            ws._conn = connect(db_path, readonly=True, key=key)
+            ws._conn = _connect(db_path, readonly=True, key=key)
             if check_schema(ws.conn, db_path) < latest_schema_version():
                 ws.conn.close()
                 # Upgrading needs the write lock; do it, then reopen read-only.
@@ -321,7 +335,7 @@ class Workspace:
         new = not db_path.exists()
         if new:  # checked again under the lock
             self.refuse_without_database(self.root, create=create)
-        self._conn = connect(db_path, key=self._key)
+        self._conn = _connect(db_path, readonly=False, key=self._key)
         tighten(self.root)  # 0700/0600 whatever the umask or an older version made
         anchors: list[anchor.Anchor] = []
         if not new:

@@ -14,6 +14,7 @@ is never written, logged or shown.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import (
@@ -31,22 +32,32 @@ from workstation.crypto.secretstore import PassphraseRequest, PassphraseUnavaila
 
 MIN_NEW_PASSPHRASE = 8
 
+#: A check of a typed passphrase: ``""`` when it is accepted, else the sentence to show.
+Check = Callable[[str], str]
+
 
 class PassphraseDialog(QDialog):
     """Ask for a passphrase (twice when one is being chosen).
 
+    ``prompt`` replaces the request's own sentence; ``check`` (see :data:`Check`) is
+    asked before the dialog is accepted: a refusal is shown in the dialog, the field is
+    emptied and the passphrase asked for again.
+
     Attributes:
         request: what the passphrase is for.
         field, again: the passphrase fields (``again`` only when creating).
+        problem: the sentence saying why the passphrase was not accepted.
     """
 
-    def __init__(self, request: PassphraseRequest, parent: QWidget | None = None) -> None:
+    def __init__(self, request: PassphraseRequest, parent: QWidget | None = None, *,
+                 prompt: str = "", check: Check | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("passphraseDialog")
         self.setWindowTitle("Choose a passphrase" if request.creating else "Passphrase")
         self.request = request
+        self.check = check
         layout = QVBoxLayout(self)
-        intro = QLabel(request.prompt, self)
+        intro = QLabel(prompt or request.prompt, self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         if request.creating:
@@ -96,6 +107,12 @@ class PassphraseDialog(QDialog):
                 self.again.clear()
                 self.again.setFocus()
                 return
+        refused = self.check(text) if self.check is not None else ""
+        if refused:
+            self.problem.setText(refused)
+            self.field.clear()
+            self.field.setFocus()
+            return
         super().accept()
 
 

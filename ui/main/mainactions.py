@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu
 from ui.cases.actions import CaseActions
 from ui.common.errors import register_menus
 from ui.common.prefs import WELLBEING_MODES
+from ui.common.unlock import change_passphrase
 from ui.gallery.tiles import ORDERS
 from ui.timestamps.window import open_timestamps, send_timestamps
 
@@ -205,6 +206,12 @@ def build_actions(w: MainWindow) -> Actions:
     menu.addAction(_make(w, a, "timestamps", "T&imestamps…",
                          lambda: open_timestamps(w.session, w.ops, w), "Ctrl+T",
                          tip="The trusted timestamps: state, the TSA's time, Verify"))
+    passphrase = _make(w, a, "passphrase", "Change &passphrase…",
+                       lambda: change_passphrase(w.ops, w.notify, w), "Ctrl+Shift+U",
+                       tip="Change the passphrase that opens this encrypted workspace "
+                           "(Ctrl+Shift+U)")
+    passphrase.setEnabled(w.session.reader.encrypted)
+    menu.addAction(passphrase)
     menu.addSeparator()
     menu.addAction(_make(w, a, "settings", "&Settings…", w.show_settings, "Ctrl+,",
                          tip="Analyst name, OCR, phone regions, e-mail, images, data folder"))

@@ -30,6 +30,7 @@ from ui.common.prefs import Preferences
 from ui.common.qtutil import buddy_label
 from ui.packs.issuer import FIELDS
 from ui.setup.base import IN_SETTINGS, SetupPage
+from ui.setup.encrypt import EncryptChoice
 from workstation.errors import WorkstationError
 from workstation.packs.issuer import ISSUER_KEYS, ISSUER_LABELS, check_issuer
 from workstation.settings import InvalidSetting, SettingSource, check
@@ -173,6 +174,8 @@ class WorkspacePage(SetupPage):
         next_folder: the folder to open at the next start ("" = the default;
             ``setupNextWorkspace``), kept in the analyst's preferences.
         choose: opens a folder dialog (``setupChooseWorkspace``).
+        encrypt: whether a new workspace made there is encrypted, and its passphrase
+            (:class:`ui.setup.encrypt.EncryptChoice`; unticked by default).
     """
 
     def __init__(self, here: Path, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -206,8 +209,11 @@ class WorkspacePage(SetupPage):
         form.addRow(buddy_label("This &workspace:", self, self.path), self.path)
         form.addRow(buddy_label("Next start &opens:", self, self.next_folder), row)
         self.body.addLayout(form)
+        self.encrypt = EncryptChoice(self)
+        self.body.addWidget(self.encrypt)
         QWidget.setTabOrder(self.path, self.next_folder)
         QWidget.setTabOrder(self.next_folder, self.choose)
+        QWidget.setTabOrder(self.choose, self.encrypt.box)
 
     def initializePage(self) -> None:
         self.focus_on(self.next_folder)
@@ -224,10 +230,20 @@ class WorkspacePage(SetupPage):
             location = check_folder(self.next_folder.text())
         except InvalidSetting as exc:
             return self.refuse(self.next_folder, message_for(exc))
+        if self.encrypt.wanted():
+            refused = self.encrypt.refusal(location)
+            if refused is not None:
+                return self.refuse(refused[0] or self.next_folder, refused[1])
+            try:
+                self.encrypt.make(location)
+            except WorkstationError as exc:
+                return self.refuse(self.next_folder, message_for(exc))
         self.clear_problem()
         if location != self.prefs.workspace_location:
             self.prefs.workspace_location = location
             self.prefs.sync()
+        encrypted = (" (encrypted: its passphrase is asked for when it opens)"
+                     if self.encrypt.wanted() else "")
         self.outcome = f"Workspace: {self.path.text()}" + (
-            f"; from the next start: {location}." if location else ".")
+            f"; from the next start: {location}{encrypted}." if location else ".")
         return True

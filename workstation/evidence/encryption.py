@@ -201,7 +201,8 @@ def _encrypt_database(root: Path, key: bytes) -> bool:
     if not same:
         partial.unlink(missing_ok=True)
         raise EncryptionError("The encrypted copy of the database does not hold the same "
-                              "rows; the plain database was kept. Run `workstation verify`.")
+                              "rows; the plain database was kept. Check it with {how}.",
+                              how="verify")
     with open(partial, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, db_path)

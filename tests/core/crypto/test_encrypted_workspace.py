@@ -187,5 +187,6 @@ def test_a_database_without_its_key_file_is_explained(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     Workspace.create_encrypted(root, SECRET).close()
     shutil.move(root / datakey.KEY_FILE, tmp_path / "elsewhere.key")
-    with pytest.raises(WorkstationError, match=r"key file workspace\.key is missing"):
+    with pytest.raises(WorkstationError,
+                       match=r"^workspace\.db is damaged.*key file workspace\.key is missing"):
         Workspace.open(root)
