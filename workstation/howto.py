@@ -67,6 +67,7 @@ HOW: dict[str, How] = {
     "tsa add": How("Workspace → Timestamps…", "Add TSA…"),
     "timestamp --send": How("Workspace → Send timestamps…"),
     "timestamps": How("Workspace → Timestamps…"),
+    "passphrase": How("Workspace → Change passphrase…"),
     "pack list": How("Packs → Outbox…"),
     "pack send": How("Packs → Outbox…", "Confirm delivered"),
     "pack build": How("Packs → New alert pack…"),

@@ -281,9 +281,20 @@ def test_the_first_start_can_make_the_next_workspace_encrypted(
     assert prefs.workspace_location == str(target)
     assert SECRET not in Path(prefs.settings.fileName()).read_text(encoding="utf-8")
     assert Workspace.is_encrypted(target) and not window.session.reader.encrypted
-    unlock.forget(target)
-    with pytest.raises(WrongPassphrase):
-        Workspace.open(target, readonly=True, passphrase=SECRET + "x")
-    with Workspace.open(target, readonly=True, passphrase=SECRET) as opened:
-        assert opened.encrypted
-    unlock.forget(target)
+    unlock.forget(target)  # as at the next start: the window asks for its passphrase
+    session, answerer = _open(qtbot, target, [SECRET + "x", SECRET])
+    assert session is not None
+    try:
+        assert answerer.answers == [] and answerer.problems == [WRONG]
+        assert session.path == Workspace.resolve(target) and session.reader.encrypted
+        opened = MainWindow(session, prefs)
+        opened.show()
+        qtbot.waitExposed(opened)
+        assert opened.acts.passphrase.isEnabled()
+        opened.passphrases.close()
+        wait_idle(qtbot, opened)
+        opened.close()
+        opened.deleteLater()
+    finally:
+        session.close()
+        unlock.forget(target)
