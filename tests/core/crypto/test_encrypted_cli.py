@@ -5,12 +5,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_cli
 from tests.imagegen import make_screenshot
 from workstation.crypto import datakey
 
+ROOT = Path(__file__).resolve().parents[3]
 ENV = {"WS_PW": "first passphrase", "WS_WRONG": "not it", "WS_NEW": "second passphrase",
        "WORKSTATION_SECRET_BACKEND": "file", "WORKSTATION_ANALYST": "Test Analyst"}
 
@@ -65,3 +72,33 @@ def test_encrypt_converts_an_existing_workspace(tmp_path: Path) -> None:
     assert "workspace.encrypt" in audit.stdout
     twice = run_cli("--passphrase-env", "WS_PW", "encrypt", workspace=ws, env=ENV)
     assert twice.returncode == 1 and "already" in twice.stderr
+
+
+def test_the_key_is_cached_in_a_secure_os_keyring_until_lock(tmp_path: Path) -> None:
+    """On a real gnome-keyring Secret Service in a private D-Bus session: each command is
+    a new process, so only the OS keyring can spare it the passphrase."""
+    dbus_run = shutil.which("dbus-run-session")
+    daemon = shutil.which("gnome-keyring-daemon")
+    if not dbus_run or not daemon:
+        if os.environ.get("CI"):
+            pytest.fail("dbus-run-session and gnome-keyring-daemon are required in CI")
+        pytest.skip("dbus-run-session / gnome-keyring-daemon are not installed")
+    home, runtime, ws = tmp_path / "home", tmp_path / "run", tmp_path / "ws"
+    home.mkdir()
+    runtime.mkdir(mode=0o700)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(runtime),
+           "PYTHONPATH": str(ROOT), "WS_PW": "first passphrase",
+           "WORKSTATION_SECRET_BACKEND": "file", "WORKSTATION_ANALYST": "Test Analyst"}
+    cli = f"{sys.executable} -m cli --workspace {ws}"
+    steps = [f"{sys.executable} -m cli init {ws} --encrypt --passphrase-env WS_PW",
+             f"{cli} status", f"{cli} lock", f"{cli} status"]
+    inner = (f"printf test-login | {daemon} --unlock --components=secrets >/dev/null 2>&1; "
+             + "; ".join(f"{step} </dev/null; echo rc=$?" for step in steps))
+    result = subprocess.run([dbus_run, "--", "sh", "-c", inner], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    codes = [line for line in result.stdout.splitlines() if line.startswith("rc=")]
+    assert codes == ["rc=0", "rc=0", "rc=0", "rc=1"], result.stdout + result.stderr
+    assert "encrypted (SQLCipher" in result.stdout  # status opened from the cached key
+    assert "the cached key was forgotten" in result.stdout
+    assert "is encrypted: give its passphrase" in result.stderr

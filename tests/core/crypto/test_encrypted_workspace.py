@@ -31,13 +31,13 @@ NEEDLES = (b"\x89PNG\r\n\x1a\n", b"JFIF\x00", b"SQLite format 3", b"7700 900123"
            "بريطانيا".encode(), b"WhatsApp")
 
 
-def leaks(folder: Path) -> dict[str, list[bytes]]:
-    """Every file under ``folder`` holding one of the needles, with the needles found."""
+def leaks(folder: Path, needles: tuple[bytes, ...] = NEEDLES) -> dict[str, list[bytes]]:
+    """Every file under ``folder`` holding one of ``needles``, with the needles found."""
     found = {}
     for path in folder.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            hits = [n for n in NEEDLES if n in data]
+            hits = [n for n in needles if n in data]
             if hits:
                 found[str(path.relative_to(folder))] = hits
     return found

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.core.crypto.test_encrypted_workspace import leaks as find_leaks
 from tests.core.packs.support import PASS_ENV, PASSPHRASE, Sealed, open_ws
 from tests.core.packs.support import sealed as sealed  # the session fixture
 from tests.core.packs.support import template as template  # the session fixture
@@ -43,14 +44,7 @@ NEEDLES = (b"\x89PNG\r\n\x1a\n", b"SQLite format 3", OCR_WORD.encode(), b"7700 9
 
 def leaks(folder: Path) -> dict[str, list[bytes]]:
     """Every file under ``folder`` holding one of the needles, with the needles found."""
-    found = {}
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            hits = [n for n in NEEDLES if n in data]
-            if hits:
-                found[str(path.relative_to(folder))] = hits
-    return found
+    return find_leaks(folder, NEEDLES)
 
 
 def _advert(seed: int) -> bytes:
