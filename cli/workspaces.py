@@ -142,9 +142,8 @@ def cmd_encrypt(_ws: Workspace | None, args: argparse.Namespace) -> int:
     path = Workspace.resolve(getattr(args, "workspace", None))
     if unlock.is_encrypted(path):  # resuming: the passphrase that was chosen
         passphrase, ask = workspace_passphrase(args, path)
-        passphrase = passphrase or (ask("Passphrase of the workspace being encrypted:")
-                                    if ask is not None and unlock.cached_key(path) is None
-                                    else None)
+        if not passphrase and ask is not None:  # (no prompt when the key is cached)
+            passphrase = ask("Passphrase of the workspace being encrypted:")
     else:
         if not Workspace.exists(path):
             raise NoWorkspace(f"no workspace at {path}; nothing was encrypted")

@@ -300,8 +300,6 @@ class Workspace:
         """
         path = cls.resolve(root)
         db_path = path / DB_NAME
-        if not db_path.exists() and not unlock.is_encrypted(path):
-            cls.refuse_without_database(path, create=create and not readonly)
         key = cls._key_for(path, passphrase, ask)
         if not db_path.exists():
             cls.refuse_without_database(path, create=create and not readonly)

@@ -142,7 +142,9 @@ def connect(path: Path, *, readonly: bool = False, key: bytes | None = None
 
 def apply_key(conn: sqlite3.Connection, key: bytes, schema: str = "main") -> None:
     """Key SQLCipher's ``schema`` with the raw data key (no passphrase derivation: the
-    key is random, and was unwrapped from the analyst's passphrase by scrypt)."""
+    key is random, and was unwrapped from the analyst's passphrase by scrypt).  SQLCipher's
+    own logging is switched off: its errors are raised, not printed."""
+    conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f'PRAGMA {schema}.key = "x\'{key.hex()}\'"')
 
 

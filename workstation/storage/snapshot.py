@@ -27,13 +27,11 @@ def copy_database(source: Path, dest: Path, key: bytes | None = None) -> None:
         raise WorkstationError(f"cannot open {source} (SQLite: {exc})") from None
     try:
         if key is not None:
-            src.execute("PRAGMA cipher_log_level = NONE")
             apply_key(src, key)
         os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE))
         target = sqlite3.connect(dest)
         try:
             if key is not None:
-                target.execute("PRAGMA cipher_log_level = NONE")
                 apply_key(target, key)
             src.execute("PRAGMA busy_timeout = 5000")
             src.backup(target)
