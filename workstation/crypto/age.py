@@ -7,10 +7,10 @@ Python file objects in 64 KiB STREAM chunks, so files of any size are
 processed with constant memory.  No ``age`` binary is needed.
 
 Besides whole-file helpers (:func:`encrypt_file`, :func:`decrypt_file`) there
-is :class:`EncryptingWriter`, a writable file object whose bytes are
-encrypted on the fly (a background thread runs ``encrypt_io`` on the read end
-of an OS pipe).  It lets a ZIP be written straight into an encrypted file
-without a plaintext copy on disk.
+is :class:`EncryptingWriter` (:mod:`workstation.crypto.agestream`), a writable
+file object whose bytes are age-encrypted on the fly, in a background thread.
+It lets a ZIP be written straight into an encrypted file without a plaintext
+copy on disk, at the ``age`` CLI's pace rather than pyrage's.
 
 Outputs are written atomically: to a temporary file next to the destination,
 renamed into place only on success.  This matters most for decryption, where
@@ -22,23 +22,16 @@ Identities (private keys) are never echoed in error messages.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
 
 import pyrage
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
+from workstation.crypto.agestream import AgeError, EncryptingWriter, EncryptionFailed
 from workstation.crypto.recipients import Recipient, recipients_to_pyrage
-from workstation.errors import WorkstationError
-from workstation.files import CloseOrAbort, atomic_output
+from workstation.files import atomic_output
 
 __all__ = [
     "AgeError",
@@ -64,14 +57,6 @@ _ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 MAX_HEADER = 64 << 10
 #: An identity file is a few lines (age-keygen) or one OpenSSH key: read at most this much.
 MAX_IDENTITY_FILE = 64 << 10
-
-
-class AgeError(WorkstationError):
-    """age encryption or decryption failed."""
-
-
-class EncryptionFailed(AgeError):
-    """A file could not be encrypted."""
 
 
 class DecryptionFailed(AgeError):
@@ -311,14 +296,6 @@ def decrypt_file(
 # Writer
 
 
-def _grow_pipe(fd: int, size: int) -> None:
-    """Enlarge a pipe's kernel buffer where the OS allows it (fewer thread switches)."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if set_size is not None:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fd, set_size, size)
-
-
 class HashingWriter:
     """A write-through wrapper feeding every byte to some hashers (e.g. SHA-256, BLAKE2b)."""
 
@@ -341,141 +318,3 @@ class HashingWriter:
         flush = getattr(self._raw, "flush", None)
         if flush is not None:
             flush()
-
-
-class EncryptingWriter(CloseOrAbort):
-    """A write-only binary file object whose bytes are age-encrypted on the fly.
-
-    ``dst`` is a path (written atomically, removed again if anything fails)
-    or any object with ``write``.  Use as a context manager; an exception
-    inside the ``with`` block aborts: a path output is removed and the
-    exception propagates.  ``write`` after the encryptor failed raises
-    :class:`EncryptionFailed` with the real cause.  The object is not
-    seekable, so :class:`zipfile.ZipFile` writes data descriptors.
-    """
-
-    def __init__(
-        self,
-        dst: str | os.PathLike[str] | Any,
-        recipients: Iterable[Recipient | str],
-        *,
-        armor: bool = False,
-        pipe_buffer: int = 1 << 20,
-    ) -> None:
-        self._targets = recipients_to_pyrage(recipients)
-        self._armor = armor
-        self._error: BaseException | None = None
-        self._closed = False
-        self._position = 0
-        self._atomic: Any = None
-        if isinstance(dst, str | os.PathLike):
-            atomic = atomic_output(dst, 0o644)
-            try:
-                self._out = atomic.__enter__()
-            except OSError as exc:
-                raise EncryptionFailed(
-                    f"Cannot create {os.fspath(dst)!r}: {exc.strerror}."
-                ) from None
-            self._atomic = atomic
-        else:
-            self._out = dst
-        read_fd, write_fd = os.pipe()
-        _grow_pipe(write_fd, pipe_buffer)
-        self._reader = os.fdopen(read_fd, "rb", buffering=pipe_buffer)
-        self._writer = os.fdopen(write_fd, "wb", buffering=0)
-        self._thread = threading.Thread(target=self._run, name="age-encrypt", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            pyrage.encrypt_io(self._reader, self._out, self._targets, self._armor)
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            self._reader.close()  # unblocks a writer waiting on a full pipe
-
-    # -- file-object protocol -------------------------------------------------
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def readable(self) -> bool:
-        return False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def tell(self) -> int:
-        """Plaintext bytes written so far (zipfile asks for it)."""
-        return self._position
-
-    def flush(self) -> None:
-        """Nothing to do: bytes go straight to the pipe."""
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:
-        if self._closed:
-            raise ValueError("write to a closed EncryptingWriter")
-        view = memoryview(data).cast("B")
-        total = len(view)
-        try:
-            while view:
-                n = self._writer.write(view)
-                view = view[n or 0 :]
-        except (BrokenPipeError, OSError):
-            self._thread.join()
-            raise self._failure() from None
-        self._position += total
-        return total
-
-    def _failure(self) -> EncryptionFailed:
-        exc = self._error
-        if exc is None:
-            return EncryptionFailed("Encryption stopped unexpectedly.")
-        if isinstance(exc, pyrage.EncryptError | OSError):
-            return _encrypt_error(exc)
-        return EncryptionFailed(f"Encryption failed: {exc!r}.")
-
-    def close(self) -> None:
-        """Finish the encryption; raise :class:`EncryptionFailed` if it went wrong."""
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(OSError):
-            self._writer.close()
-        self._thread.join()
-        if self._error is not None:
-            self._finish_atomic(ok=False)
-            raise self._failure()
-        self._finish_atomic(ok=True)
-
-    def abort(self) -> None:
-        """Stop and discard the output (a path output is removed)."""
-        if self._closed:
-            return
-        self._closed = True
-        # Closing the write end lets the encryptor finish; its output is discarded.
-        with contextlib.suppress(OSError):
-            self._writer.close()
-        self._thread.join()
-        self._finish_atomic(ok=False)
-
-    def _finish_atomic(self, *, ok: bool) -> None:
-        if self._atomic is None:
-            return
-        atomic, self._atomic = self._atomic, None
-        if ok:
-            atomic.__exit__(None, None, None)
-        else:
-            error = EncryptionFailed("Encryption was aborted.")
-            with contextlib.suppress(EncryptionFailed):
-                atomic.__exit__(type(error), error, None)
-
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):
-                self.abort()
