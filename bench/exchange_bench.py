@@ -119,7 +119,8 @@ def main() -> int:
     parser.add_argument("--max-file-mb", type=float, default=8.0, help="largest file (8 MB)")
     parser.add_argument("--rounds", type=int, default=3, help="export/age pairs (3)")
     parser.add_argument("--import-rounds", type=int, default=1,
-                        help="import_case/import_paths pairs, each into new workspaces (1)")
+                        help="import_case/import_paths pairs, each into new workspaces (1; 0: "
+                             "export only)")
     parser.add_argument("--dir", type=Path, default=None, help="working folder (a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the files")
     parser.add_argument("--profile", action="store_true",
@@ -369,6 +370,9 @@ def run(args: argparse.Namespace, age: str, work: Path) -> int:
           f" / {statistics.median(cpu_age):.2f}")
     print(f"memory: RSS before export {rss_before:.0f} MB, peak during export {peak:.0f} MB "
           f"(target < 300 MB) {'OK' if peak < 300 else 'ABOVE'}")
+    if not import_ratios:
+        print("import: not run (--import-rounds 0)")
+        return 0
     import_ratio = statistics.median(import_ratios)
     case_s, path_s = statistics.median(case_times), statistics.median(path_times)
     print(f"import throughput: import_case {evidence / MB / case_s:.0f} MB/s "

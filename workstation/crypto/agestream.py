@@ -23,7 +23,7 @@ import hmac
 import os
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -164,17 +164,13 @@ class _Payload:
         self._aead = ChaCha20Poly1305(_hkdf(file_key, self.nonce, b"payload"))
         self._counter = 0
 
-    def seal(self, data: bytes, *, last: bool) -> list[bytes]:
+    def seal(self, data: memoryview, *, last: bool) -> Iterator[bytes]:
         """``data`` (whole chunks, except on the last call) as ciphertext chunks."""
-        view = memoryview(data)
-        out = []
-        for start in range(0, max(len(view), 1), CHUNK):
-            piece = view[start:start + CHUNK]
-            final = last and start + CHUNK >= len(view)
+        for start in range(0, max(len(data), 1), CHUNK):
+            final = last and start + CHUNK >= len(data)
             nonce = self._counter.to_bytes(11, "big") + (b"\x01" if final else b"\x00")
-            out.append(self._aead.encrypt(nonce, bytes(piece), None))
             self._counter += 1
-        return out
+            yield self._aead.encrypt(nonce, data[start:start + CHUNK], None)
 
 
 def _failure(exc: BaseException) -> EncryptionFailed:
@@ -204,7 +200,8 @@ class EncryptingWriter(CloseOrAbort):
         self._error: BaseException | None = None
         self._closed = False
         self._position = 0
-        self._buffer = bytearray()
+        self._pending: list[bytes | memoryview] = []
+        self._size = 0  # of the pending pieces
         self._atomic: Any = None
         if isinstance(dst, str | os.PathLike):
             atomic = atomic_output(dst, 0o644)
@@ -216,7 +213,7 @@ class EncryptingWriter(CloseOrAbort):
             self._atomic = atomic
         else:
             self._out = dst
-        self._queue: queue.Queue[tuple[bytes, bool] | None] = queue.Queue(QUEUED)
+        self._queue: queue.Queue[tuple[memoryview, bool] | None] = queue.Queue(QUEUED)
         try:
             self._out.write(head + self._payload.nonce)
         except OSError as exc:
@@ -267,24 +264,29 @@ class EncryptingWriter(CloseOrAbort):
             raise ValueError("write to a closed EncryptingWriter")
         if self._error is not None:
             raise _failure(self._error)
-        view = memoryview(data).cast("B")
-        self._buffer += view
-        # keep at least one byte back: the last chunk is only known at close
-        while len(self._buffer) > BATCH:
-            self._queue.put((bytes(self._buffer[:BATCH]), False))
-            del self._buffer[:BATCH]
-        self._position += len(view)
-        return len(view)
+        size = len(memoryview(data).cast("B"))
+        self._pending.append(data if isinstance(data, bytes) else bytes(data))
+        self._size += size
+        self._position += size
+        if self._size > BATCH:
+            # whole chunks to the thread; at least one byte kept back, as the last chunk
+            # is only known at close
+            joined = memoryview(b"".join(self._pending))
+            cut = (len(joined) - 1) // CHUNK * CHUNK
+            self._queue.put((joined[:cut], False))
+            self._pending = [joined[cut:]]
+            self._size = len(joined) - cut
+        return size
 
     def close(self) -> None:
         """Finish the encryption; raise :class:`EncryptionFailed` if it went wrong."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put((bytes(self._buffer), True))
+        self._queue.put((memoryview(b"".join(self._pending)), True))
         self._queue.put(None)
         self._thread.join()
-        self._buffer = bytearray()
+        self._pending = []
         if self._error is not None:
             self._finish_atomic(ok=False)
             raise _failure(self._error)
@@ -298,7 +300,7 @@ class EncryptingWriter(CloseOrAbort):
         self._error = self._error or EncryptionFailed("Encryption was aborted.")
         self._queue.put(None)
         self._thread.join()
-        self._buffer = bytearray()
+        self._pending = []
         self._finish_atomic(ok=False)
 
     def _finish_atomic(self, *, ok: bool) -> None:
