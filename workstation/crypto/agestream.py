@@ -23,7 +23,7 @@ import hmac
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,10 +39,13 @@ __all__ = ["AgeError", "EncryptingWriter", "EncryptionFailed", "header"]
 
 INTRO = b"age-encryption.org/v1\n"
 CHUNK = 64 << 10
+TAG = 16
 #: Plaintext handed to the encrypting thread at a time (a whole number of chunks).
 BATCH = 16 * CHUNK
-#: Batches waiting for the thread at most: memory stays under a few MiB.
-QUEUED = 4
+#: Buffers of BATCH bytes the writer fills in turn while the thread encrypts: memory
+#: stays under ten MiB.  They are allocated once and reused -- a fresh megabyte for
+#: every batch cost more than the encryption (the kernel zeroes each new page).
+SLOTS = 5
 _X25519_LABEL = b"age-encryption.org/v1/X25519"
 _SSH_LABEL = b"age-encryption.org/v1/ssh-ed25519"
 _ZERO_NONCE = bytes(12)
@@ -164,13 +167,18 @@ class _Payload:
         self._aead = ChaCha20Poly1305(_hkdf(file_key, self.nonce, b"payload"))
         self._counter = 0
 
-    def seal(self, data: memoryview, *, last: bool) -> Iterator[bytes]:
-        """``data`` (whole chunks, except on the last call) as ciphertext chunks."""
+    def seal_into(self, data: memoryview, out: memoryview, *, last: bool) -> int:
+        """Encrypt ``data`` (whole chunks, except on the last call) into ``out``; the
+        number of bytes written there."""
+        done = 0
         for start in range(0, max(len(data), 1), CHUNK):
+            piece = data[start:start + CHUNK]
             final = last and start + CHUNK >= len(data)
             nonce = self._counter.to_bytes(11, "big") + (b"\x01" if final else b"\x00")
             self._counter += 1
-            yield self._aead.encrypt(nonce, data[start:start + CHUNK], None)
+            self._aead.encrypt_into(nonce, piece, None, out[done:done + len(piece) + TAG])
+            done += len(piece) + TAG
+        return done
 
 
 def _failure(exc: BaseException) -> EncryptionFailed:
@@ -200,8 +208,12 @@ class EncryptingWriter(CloseOrAbort):
         self._error: BaseException | None = None
         self._closed = False
         self._position = 0
-        self._pending: list[bytes | memoryview] = []
-        self._size = 0  # of the pending pieces
+        self._slots = [memoryview(bytearray(BATCH)) for _ in range(SLOTS)]
+        self._free: queue.Queue[int] = queue.Queue()
+        for number in range(1, SLOTS):
+            self._free.put(number)
+        self._slot = 0  # the one being filled, up to self._filled bytes
+        self._filled = 0
         self._atomic: Any = None
         if isinstance(dst, str | os.PathLike):
             atomic = atomic_output(dst, 0o644)
@@ -213,7 +225,7 @@ class EncryptingWriter(CloseOrAbort):
             self._atomic = atomic
         else:
             self._out = dst
-        self._queue: queue.Queue[tuple[memoryview, bool] | None] = queue.Queue(QUEUED)
+        self._queue: queue.Queue[tuple[int, int, bool] | None] = queue.Queue()
         try:
             self._out.write(head + self._payload.nonce)
         except OSError as exc:
@@ -224,18 +236,21 @@ class EncryptingWriter(CloseOrAbort):
         self._thread.start()
 
     def _run(self) -> None:
+        sealed = memoryview(bytearray(BATCH + BATCH // CHUNK * TAG))
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is not None:
-                continue  # drain: the writer learns of the error on its next call
-            data, last = item
+            slot, size, last = item
             try:
-                for piece in self._payload.seal(data, last=last):
-                    self._out.write(piece)
+                if self._error is None:  # else drain: the writer learns of it next call
+                    done = self._payload.seal_into(self._slots[slot][:size], sealed,
+                                                   last=last)
+                    self._out.write(sealed[:done])
             except BaseException as exc:  # handed to the writing thread
                 self._error = exc
+            finally:
+                self._free.put(slot)
 
     # -- file-object protocol -------------------------------------------------
 
@@ -264,18 +279,20 @@ class EncryptingWriter(CloseOrAbort):
             raise ValueError("write to a closed EncryptingWriter")
         if self._error is not None:
             raise _failure(self._error)
+        view = memoryview(data).cast("B")
+        while view:
+            if self._filled == BATCH:
+                # full, and more follows: not the last chunk, so it can go
+                self._queue.put((self._slot, BATCH, False))
+                self._slot, self._filled = self._free.get(), 0
+                if self._error is not None:
+                    raise _failure(self._error)
+            take = min(len(view), BATCH - self._filled)
+            self._slots[self._slot][self._filled:self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
         size = len(memoryview(data).cast("B"))
-        self._pending.append(data if isinstance(data, bytes) else bytes(data))
-        self._size += size
         self._position += size
-        if self._size > BATCH:
-            # whole chunks to the thread; at least one byte kept back, as the last chunk
-            # is only known at close
-            joined = memoryview(b"".join(self._pending))
-            cut = (len(joined) - 1) // CHUNK * CHUNK
-            self._queue.put((joined[:cut], False))
-            self._pending = [joined[cut:]]
-            self._size = len(joined) - cut
         return size
 
     def close(self) -> None:
@@ -283,10 +300,9 @@ class EncryptingWriter(CloseOrAbort):
         if self._closed:
             return
         self._closed = True
-        self._queue.put((memoryview(b"".join(self._pending)), True))
+        self._queue.put((self._slot, self._filled, True))
         self._queue.put(None)
         self._thread.join()
-        self._pending = []
         if self._error is not None:
             self._finish_atomic(ok=False)
             raise _failure(self._error)
@@ -300,7 +316,6 @@ class EncryptingWriter(CloseOrAbort):
         self._error = self._error or EncryptionFailed("Encryption was aborted.")
         self._queue.put(None)
         self._thread.join()
-        self._pending = []
         self._finish_atomic(ok=False)
 
     def _finish_atomic(self, *, ok: bool) -> None:
