@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import require_tool
 from tests.core.crypto.test_agecrypt import AgeKey, SshKey
 from workstation.crypto import age as agecrypt
-from workstation.crypto.agestream import BATCH, CHUNK, EncryptingWriter, header
+from workstation.crypto.agestream import BATCH, CHUNK, SLOTS, EncryptingWriter, header
 from workstation.crypto.recipients import InvalidRecipient
 
 
@@ -37,7 +37,9 @@ def _age_cli_decrypt(blob: bytes, identity: Path, tmp_path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, BATCH - 1, BATCH,
-                                  BATCH + 1, 2 * BATCH, 3 * BATCH + CHUNK + 7])
+                                  BATCH + 1, 2 * BATCH, 3 * BATCH + CHUNK + 7,
+                                  # every reused buffer filled more than once
+                                  (2 * SLOTS + 1) * BATCH + 12_345])
 def test_the_age_cli_and_pyrage_open_every_size(size: int, tmp_path: Path) -> None:
     key = AgeKey(tmp_path, "k")
     data = os.urandom(size)
