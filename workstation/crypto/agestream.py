@@ -136,7 +136,9 @@ def _bech32_x25519(text: str) -> bytes:
 def header(recipients: Iterable[Recipient | str], file_key: bytes) -> bytes:
     """The age header wrapping ``file_key`` for each recipient, with its MAC."""
     lines = [INTRO]
-    parsed = [r if isinstance(r, Recipient) else parse_recipient(r) for r in recipients]
+    # parsed again even when given as Recipient objects: that checks each key (an
+    # ssh-ed25519 point on the curve, an age1 checksum) before it is used here
+    parsed = [parse_recipient(r.text if isinstance(r, Recipient) else r) for r in recipients]
     if not parsed:
         raise InvalidRecipient("At least one recipient is needed to encrypt.")
     for recipient in parsed:
@@ -181,6 +183,13 @@ class _Payload:
         return done
 
 
+def _write_all(out: Any, data: memoryview) -> None:
+    """``out.write`` until all of ``data`` is written (a raw file may write less)."""
+    while data:
+        written = out.write(data)
+        data = data[len(data) if written is None else written:]
+
+
 def _failure(exc: BaseException) -> EncryptionFailed:
     if isinstance(exc, EncryptionFailed):
         return exc
@@ -198,6 +207,8 @@ class EncryptingWriter(CloseOrAbort):
     cut into whole chunks and encrypted and written by a background thread; a failure
     there (a full disk) is raised as :class:`EncryptionFailed` by the next ``write``
     or by ``close``.  Not seekable, so :class:`zipfile.ZipFile` writes data descriptors.
+    The output is given views of a reused buffer: it must copy what it is given (files
+    and ``BytesIO`` do), not keep the view.
     """
 
     def __init__(self, dst: str | os.PathLike[str] | Any,
@@ -227,7 +238,7 @@ class EncryptingWriter(CloseOrAbort):
             self._out = dst
         self._queue: queue.Queue[tuple[int, int, bool] | None] = queue.Queue()
         try:
-            self._out.write(head + self._payload.nonce)
+            _write_all(self._out, memoryview(head + self._payload.nonce))
         except OSError as exc:
             self._closed = True
             self._finish_atomic(ok=False)
@@ -246,7 +257,7 @@ class EncryptingWriter(CloseOrAbort):
                 if self._error is None:  # else drain: the writer learns of it next call
                     done = self._payload.seal_into(self._slots[slot][:size], sealed,
                                                    last=last)
-                    self._out.write(sealed[:done])
+                    _write_all(self._out, sealed[:done])
             except BaseException as exc:  # handed to the writing thread
                 self._error = exc
             finally:
@@ -279,18 +290,27 @@ class EncryptingWriter(CloseOrAbort):
             raise ValueError("write to a closed EncryptingWriter")
         if self._error is not None:
             raise _failure(self._error)
-        view = memoryview(data).cast("B")
-        while view:
-            if self._filled == BATCH:
-                # full, and more follows: not the last chunk, so it can go
-                self._queue.put((self._slot, BATCH, False))
-                self._slot, self._filled = self._free.get(), 0
-                if self._error is not None:
-                    raise _failure(self._error)
-            take = min(len(view), BATCH - self._filled)
-            self._slots[self._slot][self._filled:self._filled + take] = view[:take]
-            self._filled += take
-            view = view[take:]
+        try:
+            view = memoryview(data).cast("B")
+            while view:
+                if self._filled == BATCH:
+                    # full, and more follows: not the last chunk, so it can go.  The next
+                    # buffer is taken first: interrupted while waiting for it, nothing has
+                    # been handed on and this one is still the one being filled.
+                    following = self._free.get()
+                    self._queue.put((self._slot, BATCH, False))
+                    self._slot, self._filled = following, 0
+                    if self._error is not None:
+                        raise _failure(self._error)
+                take = min(len(view), BATCH - self._filled)
+                self._slots[self._slot][self._filled:self._filled + take] = view[:take]
+                self._filled += take
+                view = view[take:]
+        except BaseException as exc:
+            # a write cut short (an interrupt, say) leaves the stream incomplete: the
+            # file must not be closed as if whole
+            self._error = self._error or exc
+            raise
         size = len(memoryview(data).cast("B"))
         self._position += size
         return size
@@ -300,13 +320,18 @@ class EncryptingWriter(CloseOrAbort):
         if self._closed:
             return
         self._closed = True
-        self._queue.put((self._slot, self._filled, True))
+        if self._error is None:
+            self._queue.put((self._slot, self._filled, True))
         self._queue.put(None)
         self._thread.join()
+        self._wipe()
         if self._error is not None:
             self._finish_atomic(ok=False)
             raise _failure(self._error)
-        self._finish_atomic(ok=True)
+        try:
+            self._finish_atomic(ok=True)
+        except OSError as exc:  # the last flush or fsync (a full disk)
+            raise _failure(exc) from None
 
     def abort(self) -> None:
         """Stop and discard the output (a path output is removed)."""
@@ -316,7 +341,13 @@ class EncryptingWriter(CloseOrAbort):
         self._error = self._error or EncryptionFailed("Encryption was aborted.")
         self._queue.put(None)
         self._thread.join()
+        self._wipe()
         self._finish_atomic(ok=False)
+
+    def _wipe(self) -> None:
+        """No plaintext left in the buffers once the stream is over."""
+        for slot in self._slots:
+            slot[:] = bytes(len(slot))
 
     def _finish_atomic(self, *, ok: bool) -> None:
         if self._atomic is None:

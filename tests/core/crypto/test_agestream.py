@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pyrage
 import pytest
@@ -118,3 +119,42 @@ def test_an_output_that_fails_at_once_leaves_no_writer_behind(tmp_path: Path) ->
 
     with pytest.raises(agecrypt.EncryptionFailed, match="No space left"):
         EncryptingWriter(Full(), [key.recipient])
+
+
+def test_an_output_that_takes_a_little_at_a_time_gets_everything(tmp_path: Path) -> None:
+    """A raw output may write less than it is given (a pipe, a socket): the rest is
+    written again, never dropped."""
+    key = AgeKey(tmp_path, "k")
+
+    class Trickle(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            piece = bytes(memoryview(b)[:9_999])
+            self.data += piece
+            return len(piece)
+
+    out = Trickle()
+    data = os.urandom(2 * BATCH + 3)
+    with EncryptingWriter(out, [key.recipient]) as writer:
+        writer.write(data)
+    assert pyrage.decrypt(bytes(out.data), agecrypt.load_identities(key.identity_file)) == data
+
+
+def test_a_write_cut_short_cannot_be_closed_as_a_whole_file(tmp_path: Path) -> None:
+    """A write that fails half-way (here: not bytes at all) leaves the stream incomplete:
+    close refuses, and a path output is not created."""
+    key = AgeKey(tmp_path, "k")
+    out = tmp_path / "cut.age"
+    writer = EncryptingWriter(out, [key.recipient])
+    writer.write(os.urandom(BATCH + 5))
+    with pytest.raises(TypeError):
+        writer.write("not bytes")  # type: ignore[arg-type]
+    with pytest.raises(agecrypt.EncryptionFailed):
+        writer.close()
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [key.identity_file]
