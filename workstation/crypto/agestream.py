@@ -89,7 +89,7 @@ def _ephemeral() -> tuple[bytes, bytes]:
 
 
 def _x25519_stanza(recipient: Recipient, file_key: bytes) -> tuple[list[bytes], bytes]:
-    their = _bech32_x25519(recipient.text)
+    their = recipient.key_data
     secret, share = _ephemeral()
     body = _wrap(_x25519(secret, their), share + their, _X25519_LABEL, file_key)
     return [b"X25519", _b64(share)], body
@@ -105,32 +105,13 @@ def _ed25519_to_x25519(public: bytes) -> bytes:
 
 
 def _ssh_stanza(recipient: Recipient, file_key: bytes) -> tuple[list[bytes], bytes]:
-    wire = base64.b64decode(recipient.text.split()[1])  # string "ssh-ed25519", string key
+    wire = recipient.key_data  # string "ssh-ed25519", string key
     their = _ed25519_to_x25519(wire[-32:])
     secret, share = _ephemeral()
     tweak = _hkdf(b"", wire, _SSH_LABEL)
     shared = _x25519(tweak, _x25519(secret, their))
     body = _wrap(shared, share + their, _SSH_LABEL, file_key)
     return [b"ssh-ed25519", _b64(hashlib.sha256(wire).digest()[:4]), _b64(share)], body
-
-
-_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _bech32_x25519(text: str) -> bytes:
-    """The 32 key bytes of an ``age1…`` recipient (checked by :func:`parse_recipient`)."""
-    data = [_CHARSET.index(c) for c in text.lower()[len("age1"):-6]]
-    acc = bits = 0
-    out = bytearray()
-    for value in data:
-        acc = (acc << 5) | value
-        bits += 5
-        if bits >= 8:
-            bits -= 8
-            out.append((acc >> bits) & 0xFF)
-    if len(out) != 32:
-        raise EncryptionFailed("The age recipient is not a valid key.")
-    return bytes(out)
 
 
 def header(recipients: Iterable[Recipient | str], file_key: bytes) -> bytes:
@@ -292,6 +273,7 @@ class EncryptingWriter(CloseOrAbort):
             raise _failure(self._error)
         try:
             view = memoryview(data).cast("B")
+            size = len(view)
             while view:
                 if self._filled == BATCH:
                     # full, and more follows: not the last chunk, so it can go.  The next
@@ -311,7 +293,6 @@ class EncryptingWriter(CloseOrAbort):
             # file must not be closed as if whole
             self._error = self._error or exc
             raise
-        size = len(memoryview(data).cast("B"))
         self._position += size
         return size
 

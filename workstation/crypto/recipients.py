@@ -91,9 +91,24 @@ class Recipient:
         """``SHA256:<base64>`` as ``ssh-keygen -l`` shows it (SSH keys only)."""
         if self.kind != "ssh-ed25519":
             return None
-        blob = base64.b64decode(self.text.split()[1])
-        digest = base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
-        return f"SHA256:{digest}"
+        digest = base64.b64encode(hashlib.sha256(self.key_data).digest())
+        return f"SHA256:{digest.decode('ascii').rstrip('=')}"
+
+    @property
+    def key_data(self) -> bytes:
+        """The public key's bytes: an X25519 key's 32 (the bech32 data of ``age1…``), or
+        an SSH key's wire blob (``string "ssh-ed25519", string key``)."""
+        if self.kind != "x25519":
+            return base64.b64decode(self.text.split()[1])
+        acc = bits = 0
+        out = bytearray()
+        for ch in self.text[len("age1"):-6]:  # the checksum's 6 characters left off
+            acc = (acc << 5) | _BECH32_CHARSET.index(ch)
+            bits += 5
+            if bits >= 8:
+                bits -= 8
+                out.append((acc >> bits) & 0xFF)
+        return bytes(out)
 
     def to_pyrage(self) -> Any:
         """The pyrage recipient object for encryption."""
