@@ -456,7 +456,8 @@ def test_stages_are_timed_in_cpu_seconds_and_add_up() -> None:
     finally:
         engine.close()
     stages = engine.last_cpu
-    assert set(stages) == {"preprocess", "probe", "passes", "lines", "coverage", "finish"}
+    assert set(stages) == {"preprocess", "probe", "passes", "lines", "coverage", "numbers",
+                           "finish"}
     assert set(engine.last_timings) == set(stages)
     assert stages["probe"] > 0 and stages["passes"] > 0
     assert sum(stages.values()) <= spent + 1e-6

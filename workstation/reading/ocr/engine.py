@@ -72,6 +72,7 @@ from workstation.errors import MissingDependency, RejectedInput
 from workstation.reading.ocr.backends import PSM_SINGLE_LINE, Backend, RawWord, make_backend
 from workstation.reading.ocr.config import OcrConfig
 from workstation.reading.ocr.coverage import check_coverage
+from workstation.reading.ocr.digits import DIGIT_MODEL, fix_indic_numbers
 from workstation.reading.ocr.langid import (
     LanguageGuess,
     compact_lines,
@@ -306,6 +307,13 @@ class OcrEngine:
         languages += [c for used in checked.languages for c in used.split("+")
                       if c not in languages]
         watch.lap("coverage")
+        # Numbers in Arabic-Indic or Persian digits, read again digit by digit.
+        words, numbers = fix_indic_numbers(backend, prep.image, words, cfg.timeout_s,
+                                           installed_languages())
+        if numbers:
+            params["numbers_reread"] = numbers
+            languages += [DIGIT_MODEL] if DIGIT_MODEL not in languages else []
+        watch.lap("numbers")
         result_words = self._to_original(words, prep, image.size)
         text = build_text(result_words)
         advert = self._advert_languages(text, params.get("script"), self._probe_text, params)

@@ -46,8 +46,12 @@ def _looks_like_contact(words: Sequence[RawWord]) -> bool:
 
 def _is_rtl_word(w: RawWord) -> bool:
     """Whether ``w`` is right-to-left text: two or more right-to-left letters, or one read
-    confidently (a Latin line read with an Arabic set can give a stray ``1ه``)."""
-    letters = sum(1 for c in w.text if has_rtl(c))
+    confidently (a Latin line read with an Arabic set can give a stray ``1ه``).
+    Arabic-Indic and Persian digits count as such letters: numbers written with them
+    follow the line's right-to-left order (``٥٦٧٨ ٢٣٤ ٧٥١ ٠٠٩٦٤ :اتصل`` on screen), so
+    they are not a left-to-right run to read again and sort left to right."""
+    letters = sum(1 for c in w.text if has_rtl(c) or "\u0660" <= c <= "\u0669"
+                  or "\u06f0" <= c <= "\u06f9")
     return letters >= 2 or (letters == 1 and w.confidence >= 70)
 
 
