@@ -467,12 +467,30 @@ def build_workspace(size: int, corpus: Corpus, rebuild: bool, smaller: list[int]
           f"{time.perf_counter() - start - built:.0f} s (cached in {path})", flush=True)
 
 
+_DBSTAT = """
+import json, sqlite3, sys
+conn = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(json.dumps(conn.execute(sys.argv[2]).fetchall()))
+"""
+
+
+def dbstat(ws: Any, sql: str) -> list[Any]:
+    """Rows of ``sql`` over SQLite's ``dbstat`` table of the workspace's database.  The
+    workspace's own SQLite (SQLCipher's) is built without ``dbstat``, so the query runs
+    in another process with Python's own ``sqlite3``, read-only: two SQLite libraries
+    must never open one file in the same process."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _DBSTAT, str(ws.root / "workspace.db"), sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [tuple(row) for row in json.loads(out)]
+
+
 def index_size(ws: Any) -> tuple[float, float]:
     """(MB in the FTS5 index's tables, MB in the whole database)."""
-    conn = ws.conn
-    fts = conn.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat "
-                       "WHERE name LIKE 'search_index%'").fetchone()[0]
-    total = conn.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat").fetchone()[0]
+    fts = dbstat(ws, "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+                     "WHERE name LIKE 'search_index%'")[0][0]
+    total = dbstat(ws, "SELECT coalesce(sum(pgsize), 0) FROM dbstat")[0][0]
     return fts / 1e6, total / 1e6
 
 
@@ -483,11 +501,11 @@ def size_breakdown(ws: Any) -> None:
     conn = ws.conn
     captures = max(1, conn.execute("SELECT count(*) FROM captures").fetchone()[0])
     runs = conn.execute("SELECT count(*) FROM ocr_runs").fetchone()[0]
-    total = conn.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat").fetchone()[0]
+    total = dbstat(ws, "SELECT coalesce(sum(pgsize), 0) FROM dbstat")[0][0]
     print(f"\n## Database size: {total / captures:,.0f} bytes per capture "
           f"({captures} captures, {runs} OCR runs kept; target ≤ 4,096 at 100,000)")
-    rows = [(name, f"{size / captures:,.0f}") for name, size in conn.execute(
-        "SELECT name, sum(pgsize) AS s FROM dbstat GROUP BY name ORDER BY s DESC")
+    rows = [(name, f"{size / captures:,.0f}") for name, size in dbstat(
+        ws, "SELECT name, sum(pgsize) AS s FROM dbstat GROUP BY name ORDER BY s DESC")
         if size / captures >= 5]
     table(rows, ("table or index", "bytes/capture"))
     columns = conn.execute(
