@@ -96,3 +96,14 @@ def test_numbers_go_in_reading_order_after_the_word_before_them() -> None:
                          _n(260, 100, [0, 0, 9, 6, 4])], False, (1, 1, 1))
     assert [w.text for w in out] == ["اتصل:", "٠٠٩٦٤", "٢٣٤", "٥٦٧٨"]
     assert [w.word for w in out] == [1, 2, 3, 4]
+
+
+def test_commas_and_dashes_are_not_zeros() -> None:
+    """A comma (``،``) or a dash beside a number is no zero dot: the number is left as
+    Tesseract read it rather than given an invented ``٠`` (``٠٤٠٠٠``) or joined with the
+    next one (``٤٥٠-٥٠٠`` as ``٥٠٠٠٤٥٠``); a price of fives and zeros is mended."""
+    img = _lines_image(["السعر ٤٠٠٠، للشخص الواحد", "السعر ٤٥٠-٥٠٠ يورو",
+                        "السعر ٥٠٠ يورو"], "NotoSansArabic-Regular.ttf")
+    text = ocr_image(img).text
+    assert "٠٤٠٠٠" not in text and "٥٠٠٠٤٥٠" not in text, text
+    assert "السعر ٥٠٠ يورو" in _lines_of(text)

@@ -52,6 +52,9 @@ SURE_CONFIDENCE = 80.0
 #: width; a word they cover less is kept, and those numbers are not used.
 WHOLE_WORD = 0.7
 
+#: A glyph read with a lower confidence than this leaves its group as Tesseract read it.
+MIN_GLYPH_CONFIDENCE = 60.0
+
 #: At most this many glyphs are read one by one per image.
 MAX_GLYPHS = 80
 
@@ -134,8 +137,8 @@ class _Reader:
                dx: int, dy: int) -> _Number | None:
         """The group as a number, or ``None`` unless every glyph is a digit."""
         body = [g for g in group if not self._is_dot(g, group)]
-        if not body or any(g.width > 1.2 * g.height for g in body):
-            return None  # only dots, or a glyph as wide as joined letters
+        if not body or any(g.width > 1.2 * g.height or self._is_mark(g, group) for g in body):
+            return None  # only dots; a glyph as wide as joined letters; a comma or dash
         values: list[int] = []
         confidences: list[float] = []
         seen: set[str] = set()
@@ -153,8 +156,10 @@ class _Reader:
             seen.update(text)
             values.append(value)
             confidences.append(confidence)
-        if not any(_digit_value(c) is not None for c in seen):
-            return None  # a Latin ``0`` or ``o`` alone is not an Arabic-Indic five
+        if not any(_digit_value(c) is not None for c in seen) and len(body) == len(group):
+            return None  # a Latin ``0`` or ``o`` alone (no zero dot) is no Arabic-Indic five
+        if min(confidences) < MIN_GLYPH_CONFIDENCE:
+            return None
         family = ("arabic" if seen & _ARABIC_ONLY or seen & _ROUND_FIVE
                   else "persian" if seen & _PERSIAN_ONLY else "")
         top = min(g.top for g in group)
@@ -164,10 +169,18 @@ class _Reader:
                        bottom - top, values, sum(confidences) / len(confidences), family)
 
     @staticmethod
+    def _is_mark(g: _Glyph, group: list[_Glyph]) -> bool:
+        """A small mark that is no zero: a comma (``،``), a dash, a full stop low down."""
+        return g.height <= 0.45 * max(x.height for x in group) and not _Reader._is_dot(g, group)
+
+    @staticmethod
     def _is_dot(g: _Glyph, group: list[_Glyph]) -> bool:
-        """A zero (``٠``, ``۰``): a small mark at the middle of the digits' height."""
+        """A zero (``٠``, ``۰``): a small, roughly square mark at the middle of the
+        digits' height (a comma ``،`` is twice as high as wide, a dash flat)."""
         tallest = max(x.height for x in group)
         if g.height > 0.45 * tallest or g.width > 0.6 * tallest:
+            return False
+        if not 0.6 <= g.width / max(1, g.height) <= 1.6:
             return False
         top = min(x.top for x in group)
         middle = g.top + g.height / 2 - top
@@ -186,7 +199,10 @@ class _Reader:
         if self.budget <= 0:
             return None
         self.budget -= 1
-        cut = Image.fromarray(grey[g.top:g.top + g.height, g.left:g.left + g.width])
+        crop = grey[g.top:g.top + g.height, g.left:g.left + g.width]
+        if float(np.median(grey)) < 128:
+            crop = 255 - crop  # light ink on a dark ground: the model wants dark on light
+        cut = Image.fromarray(crop)
         cut = cut.resize((g.width * GLYPH_SCALE, g.height * GLYPH_SCALE),
                          Image.Resampling.LANCZOS)
         cut = ImageOps.expand(cut, 10 * GLYPH_SCALE, fill=255)
@@ -329,6 +345,25 @@ def _numbers_of(reader: _Reader, grey_all: np.ndarray, line: list[RawWord]) -> l
     return _whole_words([n for n in numbers if _doubtful(n, line)], line)
 
 
+def _reads_right_to_left(line: Sequence[RawWord]) -> bool:
+    """Whether more of the line's letters are right-to-left than not (an English line
+    naming a contact in Arabic keeps its order)."""
+    rtl = sum(1 for w in line for c in w.text if has_rtl(c))
+    other = sum(1 for w in line for c in w.text if c.isalpha() and not has_rtl(c))
+    return rtl > other
+
+
+def _extended_digits(words: Sequence[RawWord]) -> bool:
+    """Whether the page writes Persian digits (``۰۱۲``) rather than Arabic-Indic ones
+    (``٠١٢``): by the digits whose shapes differ (4, 5, 6) Tesseract read on it, else
+    by letters only Persian, Urdu, Pashto or Kurdish write."""
+    persian = sum(1 for w in words for c in w.text if c in _PERSIAN_ONLY)
+    arabic = sum(1 for w in words for c in w.text if c in _ARABIC_ONLY)
+    if persian != arabic:
+        return persian > arabic
+    return any(c in _EXTENDED_LETTERS for w in words for c in w.text)
+
+
 def fix_indic_numbers(backend: Backend, image: Image.Image, words: list[RawWord],
                       timeout_s: float, installed: Sequence[str]) -> tuple[list[RawWord], int]:
     """Re-read the numbers of right-to-left lines digit by digit (see the module
@@ -339,11 +374,14 @@ def fix_indic_numbers(backend: Backend, image: Image.Image, words: list[RawWord]
     lines: dict[tuple[int, int, int], list[RawWord]] = {}
     for w in words:
         lines.setdefault(_line_key(w), []).append(w)
-    todo = [(key, line) for key, line in lines.items() if _candidate_line(line)]
+    # Right-to-left lines only; those with a digit first (the budget of glyph reads).
+    todo = sorted(((key, line) for key, line in lines.items()
+                   if _candidate_line(line) and _reads_right_to_left(line)),
+                  key=lambda item: not any(c.isdigit() for w in item[1] for c in w.text))
     if not todo:
         return words, 0
     grey_all = np.asarray(image.convert("L"))
-    extended = any(c in _EXTENDED_LETTERS for w in words for c in w.text)
+    extended = _extended_digits(words)
     reader = _Reader(backend, timeout_s)
     replaced: dict[tuple[int, int, int], list[RawWord]] = {}
     count = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from workstation.reading.ocr.backends import PSM_SINGLE_LINE, Backend, RawWord
 from workstation.reading.ocr.errors import OcrFailed
@@ -75,6 +76,29 @@ def _ltr_runs(line: list[RawWord], width: int) -> list[tuple[list[RawWord], int,
         runs.append((current, lo, width))
     return [(run, lo, hi) for run, lo, hi in runs
             if any(c.isascii() and c.isalnum() for w in run for c in w.text)]
+
+
+_NUMBER_GROUP_RE = re.compile(r"^\+?[0-9]+\+?$")
+
+
+def bidi_number_order(words: list[RawWord]) -> list[RawWord]:
+    """The groups of a number cut from a right-to-left line, in the order they were
+    typed.  In a right-to-left paragraph the Unicode bidirectional algorithm shows a
+    number's space-separated groups right to left, its plus sign on the right:
+    ``اتصل على +44 7700 900123`` is drawn ``900123 7700 44+ على اتصل``, so groups read
+    left to right must be reversed and the plus put back in front.  A number drawn
+    with its plus first (typed in a left-to-right run, after a Latin word) and
+    anything that is not only digit groups are left as they are."""
+    texts = [strip_bidi_controls(w.text) for w in words]
+    if len(words) < 2 or not all(_NUMBER_GROUP_RE.match(t) for t in texts):
+        return words
+    if any(t.startswith("+") for t in texts) and not any(t.endswith("+") for t in texts):
+        return words
+    out = list(reversed(words))
+    first = strip_bidi_controls(out[0].text)
+    if first.endswith("+") and not first.startswith("+"):
+        out[0] = replace(out[0], text="+" + first[:-1])
+    return out
 
 
 def _line_key(w: RawWord) -> tuple[int, int, int]:
@@ -244,6 +268,8 @@ class LineRereader:
                     continue
                 used.add(got[0])
                 again = sorted(got[1], key=lambda w: w.left)
+                if rtl:
+                    again = bidi_number_order(again)
                 replaced[id(run[0])] = [
                     RawWord(key[0], key[1], key[2], i, w.left, w.top, w.width, w.height,
                             w.confidence, strip_bidi_controls(w.text))
