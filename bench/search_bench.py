@@ -50,6 +50,10 @@ matching fewer is ranked whole by bm25.  So most of the queries here (``boat`` i
 88 % of the adverts) cost the same at 1,000,000 captures as at 100,000; the "ranked"
 column counts, per kind, the queries that were ranked by bm25.
 
+``--copies`` makes the sizes after the first from copies of the first (see
+:func:`build_by_copies`): ``--sizes 100000,1000000 --copies`` measures a million
+captures without the hours a façade build would take.
+
 The first line says which ranking function ran: the compiled ``aw_bm25``
 (``workstation/storage/native/awrank.c``) or, where it is not built or
 ``WORKSTATION_NATIVE_RANKER=0``, SQLite's ``bm25`` — run the bench both ways to
@@ -467,6 +471,77 @@ def build_workspace(size: int, corpus: Corpus, rebuild: bool, smaller: list[int]
           f"{time.perf_counter() - start - built:.0f} s (cached in {path})", flush=True)
 
 
+def _copied_columns(conn: Any, table: str, shifts: dict[str, str]) -> str:
+    """``SELECT`` expressions copying ``table``'s columns, with ``shifts`` replacing some."""
+    names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    return ", ".join(shifts.get(name, name) for name in names)
+
+
+def build_by_copies(size: int, base: int, corpus: Corpus, rebuild: bool) -> None:
+    """The workspace of ``size`` captures made of copies of the ``base`` one (``--copies``):
+    capture ``i`` beyond ``base`` is capture ``i % base`` again, with its own id and
+    SHA-256.  Its rows (capture, OCR run, indicators, keyword flags) are copied in SQL
+    and its index row is what the application indexed for the original (captured
+    from ``ReadingService._reindex`` re-indexing the originals, through
+    ``ReadingRepo.index``).  Building a million captures through the façade would take
+    hours here; words then have ``size / base`` times as many hits as in a
+    workspace of distinct adverts, so broad queries are as broad and narrow ones
+    (handles, rare phone numbers) ``size / base`` times broader.  Evidence files,
+    thumbnails, hashes and audit entries are not copied: search reads none of them."""
+    from workstation.storage.db import transaction
+    from workstation.workspace import Workspace
+
+    path = ws_path(size)
+    wanted = {**_marker(size, corpus), "copies_of": base}
+    if not rebuild and _complete(path, wanted):
+        return
+    if size % base or not _complete(ws_path(base), _marker(base, corpus)):
+        raise SystemExit(f"--copies: {size} must be a multiple of a built {base}")
+    shutil.rmtree(path, ignore_errors=True)
+    staging = Path(tempfile.gettempdir()) / f"aw-bench-search-{size}.copying"  # GBs: disk
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(ws_path(base), staging)
+    (staging / "bench-complete.json").unlink()
+    start = time.perf_counter()
+    with Workspace.open(staging) as ws:
+        conn = ws.conn
+        repo = ws.reading._repo
+        indexed: dict[int, tuple[str, ...]] = {}
+        original_index = repo.index
+        repo.index = lambda cid, *cols: indexed.__setitem__(cid, cols)  # type: ignore[method-assign]
+        try:
+            with ws.ctx.write():
+                for capture in ws.captures.all():
+                    ws.reading._reindex(capture)
+        finally:
+            repo.index = original_index  # type: ignore[method-assign]
+        runs = conn.execute("SELECT max(id) FROM ocr_runs").fetchone()[0]
+        inds = conn.execute("SELECT coalesce(max(id), 0) FROM indicators").fetchone()[0]
+        for k in range(1, size // base):
+            c, r, i = k * base, k * runs, k * inds
+            with transaction(conn):
+                conn.execute("INSERT INTO captures SELECT " + _copied_columns(conn, "captures", {
+                    "id": f"id + {c}",
+                    "sha256": f"substr(sha256, 1, 48) || printf('%016x', id + {c})"}) +
+                    f" FROM captures WHERE id <= {base}")
+                conn.execute("INSERT INTO ocr_runs SELECT " + _copied_columns(conn, "ocr_runs", {
+                    "id": f"id + {r}", "capture_id": f"capture_id + {c}"}) +
+                    f" FROM ocr_runs WHERE id <= {runs}")
+                conn.execute("INSERT INTO indicators SELECT " + _copied_columns(
+                    conn, "indicators", {"id": f"id + {i}", "capture_id": f"capture_id + {c}",
+                                         "ocr_run_id": f"ocr_run_id + {r}"}) +
+                    f" FROM indicators WHERE id <= {inds}")
+                conn.execute("INSERT INTO capture_flags SELECT " + _copied_columns(
+                    conn, "capture_flags", {"capture_id": f"capture_id + {c}"}) +
+                    f" FROM capture_flags WHERE capture_id <= {base}")
+                for cid, cols in indexed.items():
+                    original_index(cid + c, *cols)
+            print(f"  copies: {(k + 1) * base}/{size} captures "
+                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+    (staging / "bench-complete.json").write_text(json.dumps(wanted))
+    staging.rename(path)
+
+
 _DBSTAT = """
 import json, sqlite3, sys
 conn = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
@@ -558,7 +633,8 @@ def measure(size: int, queries: list[tuple[str, str]], repeats: int, limit: int,
             per_kind.setdefault(kind, []).extend(times)
             hits.setdefault(kind, []).append(found)
             per_query.append((pct(times, 0.95), pct(times, 0.5), kind, query, found))
-        if limit == 50:
+        copies = "copies_of" in json.loads((ws_path(size) / "bench-complete.json").read_text())
+        if limit == 50 and not copies:  # copies have no audit entries, hashes or thumbnails
             size_breakdown(ws)
         narrow = next(q for kind, q in queries if kind == "handle")
         after_write = {q: _after_writes(ws, limit, q) for q in ("boat", narrow)}
@@ -616,6 +692,9 @@ def main(argv: list[str] | None = None) -> None:
                              f"(the CLI's), {GUI_SEARCH_LIMIT} the GUI's")
     parser.add_argument("--slowest", type=int, default=5, help="list the N slowest queries")
     parser.add_argument("--rebuild", action="store_true", help="build the workspaces again")
+    parser.add_argument("--copies", action="store_true",
+                        help="make the sizes after the first from copies of the first "
+                             "(see build_by_copies; for 1,000,000)")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     limits = [int(s) for s in args.limits.split(",")]
@@ -628,9 +707,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Ranking: {ranking.describe()}; {cpu_note()}; {len(queries)} queries in "
           f"{len({k for k, _ in queries})} kinds; target p95 ≤ 20 ms at 100,000 captures "
           "(default limit)")
-    for size in sizes:
+    for n, size in enumerate(sizes):
         t = time.perf_counter()
-        build_workspace(size, corpus, args.rebuild, sizes)
+        if args.copies and n:
+            build_by_copies(size, sizes[0], corpus, args.rebuild)
+        else:
+            build_workspace(size, corpus, args.rebuild, sizes)
         print(f"workspace of {size} captures ready in {time.perf_counter() - t:.1f} s "
               f"({ws_path(size)})", flush=True)
     results = {}
@@ -640,8 +722,9 @@ def main(argv: list[str] | None = None) -> None:
     print("\n## Summary (p95 over every timed run)")
     for (size, limit), p95 in results.items():
         verdict = ""
-        if size == 100_000 and limit == 50:
-            verdict = "  (target ≤ 20 ms: " + ("met)" if p95 <= 20 else "MISSED)")
+        if size in (100_000, 1_000_000) and limit == 50:
+            target = 20 if size == 100_000 else 50
+            verdict = f"  (target ≤ {target} ms: " + ("met)" if p95 <= target else "MISSED)")
         print(f"  {size:>7} captures, limit {limit:>3}: p95 {p95:6.2f} ms{verdict}")
 
 
