@@ -48,6 +48,16 @@ Mixed right-to-left pages (``fix_ltr_lines``)
     words keep their boxes in the original image's pixels and their place in the
     line order.
     ``languages`` also names the set whose line readings were kept.
+    A number typed inside an Arabic sentence is drawn by the bidirectional
+    algorithm with its groups right to left; such a run of digit groups is given
+    back as typed (:func:`~workstation.reading.ocr.lines.bidi_number_order`).
+
+Numbers in Arabic-Indic or Persian digits
+    After coverage, numbers that Tesseract read doubtfully in right-to-left lines
+    (letters, Latin junk, mixed digit sets, low confidence) are read again one digit
+    at a time with the ``Arabic`` script model and put in the line's reading order
+    (:func:`~workstation.reading.ocr.digits.fix_indic_numbers`);
+    ``parameters["numbers_reread"]`` counts them.
 
 Line reads crop the image rather than use Tesseract's ``SetRectangle`` (see
 :func:`~workstation.reading.ocr.backends.crop_box`): libtesseract 5.3 reads a
