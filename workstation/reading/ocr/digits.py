@@ -55,8 +55,10 @@ WHOLE_WORD = 0.7
 #: A glyph read with a lower confidence than this leaves its group as Tesseract read it.
 MIN_GLYPH_CONFIDENCE = 60.0
 
-#: At most this many glyphs are read one by one per image.
+#: At most this many glyphs are read one by one per image (in-process; with the
+#: ``tesseract`` program, one process a glyph, the second figure).
 MAX_GLYPHS = 80
+MAX_GLYPHS_PROCESSES = 24
 
 ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
@@ -131,7 +133,8 @@ class _Reader:
     def __init__(self, backend: Backend, timeout_s: float) -> None:
         self._backend = backend
         self._timeout_s = timeout_s
-        self.budget = MAX_GLYPHS
+        # The ``tesseract`` program (the pytesseract fallback) starts a process a glyph.
+        self.budget = MAX_GLYPHS if backend.name != "pytesseract" else MAX_GLYPHS_PROCESSES
 
     def number(self, grey: np.ndarray, ink: np.ndarray, group: list[_Glyph],
                dx: int, dy: int) -> _Number | None:
