@@ -349,8 +349,13 @@ def _numbers_of(reader: _Reader, grey_all: np.ndarray, line: list[RawWord]) -> l
 
 
 def _reads_right_to_left(line: Sequence[RawWord]) -> bool:
-    """Whether more of the line's letters are right-to-left than not (an English line
-    naming a contact in Arabic keeps its order)."""
+    """Whether the line reads right to left: its rightmost word with letters is
+    right-to-left (a paragraph starts at its right), or most of its letters are (an
+    English line naming a contact in Arabic keeps its order; a misread number in an
+    Arabic line may come out as more Latin junk than Arabic words)."""
+    lettered = [w for w in line if any(c.isalpha() for c in w.text)]
+    if lettered and has_rtl(max(lettered, key=lambda w: w.left + w.width).text):
+        return True
     rtl = sum(1 for w in line for c in w.text if has_rtl(c))
     other = sum(1 for w in line for c in w.text if c.isalpha() and not has_rtl(c))
     return rtl > other

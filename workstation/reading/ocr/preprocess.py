@@ -101,7 +101,20 @@ def invert_dark_bands(grey: Image.Image, min_band: int = 6) -> tuple[Image.Image
     # A row belongs to a band when at least 80% of it is dark: a solid bar with a few
     # light letters qualifies, a row where a photo sits beside a caption does not.
     # (Counted rather than taken as the 80th percentile: the same test, 30x cheaper.)
-    dark = np.count_nonzero(arr[:, ::step] < 128, axis=1) >= 0.8 * arr[:, ::step].shape[1]
+    share = np.count_nonzero(arr[:, ::step] < 128, axis=1) / arr[:, ::step].shape[1]
+    dark = share >= 0.8
+    # A bold title in a header bar (white on mid-blue) leaves its middle rows only 75-80 %
+    # dark, which split the bar and left the title half inverted.  A gap of up to 30
+    # rows between two dark runs joins them when each of its rows is at least 60 %
+    # dark and light only within one part of its width (a title beside an avatar;
+    # a photo's light strokes, waves on a sea, run across the whole width).
+    edges = np.flatnonzero(np.diff(dark.astype(np.int8)))
+    falls, rises = edges[dark[edges]] + 1, edges[~dark[edges]] + 1  # gap starts, ends
+    for a in falls:
+        after = rises[rises > a]
+        if after.size and after[0] - a <= 30 and _title_rows(arr[a:after[0], ::step],
+                                                             share[a:after[0]]):
+            dark[a:after[0]] = True
     bands: list[tuple[int, int]] = []
     start = None
     for y, flag in enumerate(dark):
@@ -122,6 +135,18 @@ def invert_dark_bands(grey: Image.Image, min_band: int = 6) -> tuple[Image.Image
         # Stretch so the band's background becomes white like the rest of the page.
         out[a:b] = np.clip(band * (255.0 / background), 0, 255).astype(np.uint8)
     return Image.fromarray(out), len(bands)
+
+
+def _title_rows(rows: np.ndarray, share: np.ndarray) -> bool:
+    """Whether rows are those of light text on a dark bar: each at least 60 % dark, its
+    light pixels within 60 % of the width."""
+    if not bool((share >= 0.6).all()):
+        return False
+    for row in rows >= 128:
+        light = np.flatnonzero(row)
+        if light.size and light[-1] - light[0] > 0.6 * row.size:
+            return False
+    return True
 
 
 def _otsu(hist: np.ndarray) -> int:
