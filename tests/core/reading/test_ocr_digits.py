@@ -110,3 +110,13 @@ def test_commas_and_dashes_are_not_zeros() -> None:
     text = ocr_image(img).text
     assert "٠٤٠٠٠" not in text and "٥٠٠٠٤٥٠" not in text, text
     assert "السعر ٥٠٠ يورو" in _lines_of(text)
+
+
+def test_a_dashed_number_comes_back_in_typed_order() -> None:
+    """``۰۹۱۲-۶۵۴-۷۸۹۰`` in a Persian line is drawn ``۷۸۹۰-۶۵۴-۰۹۱۲`` (a dash does not
+    hold Persian digits in one run) and read so by Tesseract; it is given back as
+    typed.  Western digits joined by dashes are one left-to-right run: unchanged."""
+    img = _lines_image(["تماس ۰۹۱۲-۶۵۴-۷۸۹۰"], "NotoSansArabic-Regular.ttf")
+    assert _lines_of(ocr_image(img).text)[0].replace("٩", "۹") == "تماس ۰۹۱۲-۶۵۴-۷۸۹۰"
+    line = [_w("اتصل", 400, 80, 1), _w("0770-123-4567", 100, 200, 2)]
+    assert [w.text for w in _put_in(line, [], False, (1, 1, 1))] == ["اتصل", "0770-123-4567"]

@@ -20,8 +20,9 @@ right to left, each number's digits left to right.  Anything else is left as rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -294,6 +295,20 @@ def _indic(text: str) -> bool:
     return any(_digit_value(c) is not None for c in text)
 
 
+_DASHED_RE = re.compile(r"[٠-٩۰-۹]+(?:-[٠-٩۰-۹]+)+")
+
+
+def _typed_order(text: str) -> str:
+    """A number in Arabic-Indic or Persian digits with its groups joined by dashes, in
+    the order it was typed.  The bidirectional algorithm draws such a number's
+    groups right to left (a dash does not join Arabic-Indic digits into one run as
+    it joins Western ones), and Tesseract reads the word left to right:
+    ``۰۹۱۲-۶۵۴-۷۸۹۰`` is read ``۷۸۹۰-۶۵۴-۰۹۱۲``.  Anything else is returned as it is."""
+    if not _DASHED_RE.fullmatch(text):
+        return text
+    return "-".join(reversed(text.split("-")))
+
+
 def _put_in(line: list[RawWord], numbers: list[_Number], extended: bool,
             key: tuple[int, int, int]) -> list[RawWord]:
     """``line`` with the words the numbers cover taken out and the numbers put in.
@@ -304,7 +319,9 @@ def _put_in(line: list[RawWord], numbers: list[_Number], extended: bool,
     left-to-right runs, may have put a misread number before the word that precedes
     it: ``٥٦٧٨ ٢٣٤ ٧٥١ ٠٠٩٦٤ اتصل:``).  The other words keep the order they were read in
     (their boxes may overlap, so it is not re-derived from them), and so do numbers
-    in Western digits (a left-to-right run)."""
+    in Western digits (a left-to-right run).  A number whose groups are joined by
+    dashes is one word drawn in screen order; its groups are put in typed order
+    (:func:`_typed_order`)."""
     def covered(w: RawWord) -> bool:
         return _covered_share(w, numbers) >= WHOLE_WORD
 
@@ -312,7 +329,8 @@ def _put_in(line: list[RawWord], numbers: list[_Number], extended: bool,
     out = [w for w in kept if not _indic(w.text)]
     placed = [RawWord(key[0], key[1], key[2], 0, n.left, n.top, n.width, n.height,
                       round(n.confidence, 2), _render(n, extended)) for n in numbers]
-    for d in sorted(placed + [w for w in kept if _indic(w.text)],
+    placed += [replace(w, text=_typed_order(w.text)) for w in kept if _indic(w.text)]
+    for d in sorted(placed,
                     key=lambda w: -(w.left + w.width)):
         middle = d.left + d.width / 2
         at = next((j for j, w in enumerate(out) if w.left + w.width / 2 < middle), len(out))
