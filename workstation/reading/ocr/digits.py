@@ -137,9 +137,10 @@ class _Reader:
         # The ``tesseract`` program (the pytesseract fallback) starts a process a glyph.
         self.budget = MAX_GLYPHS if backend.name != "pytesseract" else MAX_GLYPHS_PROCESSES
 
-    def number(self, grey: np.ndarray, ink: np.ndarray, group: list[_Glyph],
+    def number(self, grey: np.ndarray, light: bool, group: list[_Glyph],
                dx: int, dy: int) -> _Number | None:
-        """The group as a number, or ``None`` unless every glyph is a digit."""
+        """The group as a number, or ``None`` unless every glyph is a digit; ``light``:
+        the ink is lighter than the ground."""
         body = [g for g in group if not self._is_dot(g, group)]
         if not body or any(g.width > 1.2 * g.height or self._is_mark(g, group) for g in body):
             return None  # only dots; a glyph as wide as joined letters; a comma or dash
@@ -150,7 +151,7 @@ class _Reader:
             if g not in body:
                 values.append(0)
                 continue
-            read = self._read_glyph(grey, g)
+            read = self._read_glyph(grey, light, g)
             if read is None:
                 return None
             text, confidence = read
@@ -199,12 +200,13 @@ class _Reader:
             return None
         return values.pop()
 
-    def _read_glyph(self, grey: np.ndarray, g: _Glyph) -> tuple[str, float] | None:
+    def _read_glyph(self, grey: np.ndarray, light: bool,
+                    g: _Glyph) -> tuple[str, float] | None:
         if self.budget <= 0:
             return None
         self.budget -= 1
         crop = grey[g.top:g.top + g.height, g.left:g.left + g.width]
-        if float(np.median(grey)) < 128:
+        if light:
             crop = 255 - crop  # light ink on a dark ground: the model wants dark on light
         cut = Image.fromarray(crop)
         cut = cut.resize((g.width * GLYPH_SCALE, g.height * GLYPH_SCALE),
@@ -232,10 +234,16 @@ def _candidate_line(line: Sequence[RawWord]) -> bool:
                for w in line)
 
 
+def _words_over(number: _Number, line: Sequence[RawWord]) -> list[RawWord]:
+    """The words of ``line`` that half or more of lies over ``number`` (or that it
+    half fills)."""
+    return [w for w in line if _overlap(w, number) > 0.5 * min(w.width, number.width)]
+
+
 def _suspect(number: _Number, line: Sequence[RawWord]) -> bool:
     """Whether the words over a group leave room for a number there: a word with a
     digit or a low confidence, or no word at all (a group Tesseract skipped)."""
-    over = [w for w in line if _overlap(w, number) > 0.5 * min(w.width, number.width)]
+    over = _words_over(number, line)
     return not over or any(any(c.isdigit() for c in w.text) or w.confidence < LOW_CONFIDENCE
                            or not has_rtl(w.text) for w in over)
 
@@ -246,7 +254,7 @@ def _doubtful(number: _Number, line: Sequence[RawWord]) -> bool:
     :data:`SURE_CONFIDENCE`, Western digits among Arabic-Indic ones (``01۷۸``), or
     another count of digits.  A number read confidently
     with as many digits is left as read: one glyph read alone is not surer than that."""
-    over = [w for w in line if _overlap(w, number) > 0.5 * min(w.width, number.width)]
+    over = _words_over(number, line)
     digits = sum(1 for w in over for c in w.text if c.isdigit())
     return (not over or digits != len(number.values)
             or any(not any(c.isdigit() for c in w.text) or w.confidence < SURE_CONFIDENCE
@@ -278,11 +286,11 @@ def _overlap(w: RawWord, n: _Number) -> int:
     return max(0, min(w.left + w.width, n.left + n.width) - max(w.left, n.left))
 
 
-def _ink(grey: np.ndarray) -> np.ndarray:
-    """Dark ink on a light ground or light ink on a dark one, by the median."""
-    if float(np.median(grey)) >= 128:
-        return grey < 128
-    return grey >= 128
+def _ink(grey: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Where the ink is, dark on a light ground or light on a dark one (by the median),
+    and whether it is light."""
+    light = float(np.median(grey)) < 128
+    return (grey >= 128 if light else grey < 128), light
 
 
 def _render(number: _Number, extended: bool) -> str:
@@ -351,14 +359,14 @@ def _numbers_of(reader: _Reader, grey_all: np.ndarray, line: list[RawWord]) -> l
     grey = grey_all[y0:y1, x0:x1]
     if grey.size == 0:
         return []
-    ink = _ink(grey)
+    ink, light = _ink(grey)
     numbers = []
     for group in _groups(_glyphs(ink)):
         probe = _Number(x0 + group[0].left, y0, group[-1].left + group[-1].width
                         - group[0].left, y1 - y0, [], 0.0, "")
         if not _suspect(probe, line):
             continue
-        number = reader.number(grey, ink, group, x0, y0)
+        number = reader.number(grey, light, group, x0, y0)
         if number is not None and (len(number.values) > 1 or _over_digits(number, line)):
             numbers.append(number)  # one glyph alone may be a letter (``ع`` and ``٤``)
     if sum(len(n.values) for n in numbers) < 3:
