@@ -29,7 +29,7 @@ from PIL import Image, ImageOps
 
 from workstation.reading.ocr.backends import Backend, RawWord
 from workstation.reading.ocr.errors import OcrFailed
-from workstation.reading.ocr.languages import has_rtl
+from workstation.reading.ocr.languages import has_rtl, is_eastern_digit
 
 #: The model that reads single Arabic-script digits (Tesseract's script model).
 DIGIT_MODEL = "Arabic"
@@ -300,7 +300,7 @@ def _render(number: _Number, extended: bool) -> str:
 
 
 def _indic(text: str) -> bool:
-    return any(_digit_value(c) is not None for c in text)
+    return any(is_eastern_digit(c) for c in text)
 
 
 _DASHED_RE = re.compile(r"[٠-٩۰-۹]+(?:-[٠-٩۰-۹]+)+")

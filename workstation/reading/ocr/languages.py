@@ -277,6 +277,12 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in _RTL_BIDI for ch in text)
 
 
+def is_eastern_digit(ch: str) -> bool:
+    """Whether ``ch`` is an Arabic-Indic (``٠``-``٩``) or Persian (``۰``-``۹``) digit: weak
+    characters to the bidi algorithm, drawn in the right-to-left order of their line."""
+    return "\u0660" <= ch <= "\u0669" or "\u06f0" <= ch <= "\u06f9"
+
+
 def strip_bidi_controls(text: str) -> str:
     """Remove the invisible direction marks Tesseract inserts around Latin runs in RTL text."""
     return text.translate(BIDI_CONTROLS)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from workstation.reading.ocr.backends import PSM_SINGLE_LINE, Backend, RawWord
 from workstation.reading.ocr.errors import OcrFailed
-from workstation.reading.ocr.languages import has_rtl, strip_bidi_controls
+from workstation.reading.ocr.languages import has_rtl, is_eastern_digit, strip_bidi_controls
 from workstation.reading.ocr.preprocess import Prepared
 from workstation.reading.ocr.result import OcrWord
 
@@ -51,8 +51,7 @@ def _is_rtl_word(w: RawWord) -> bool:
     Arabic-Indic and Persian digits count as such letters: numbers written with them
     follow the line's right-to-left order (``٥٦٧٨ ٢٣٤ ٧٥١ ٠٠٩٦٤ :اتصل`` on screen), so
     they are not a left-to-right run to read again and sort left to right."""
-    letters = sum(1 for c in w.text if has_rtl(c) or "\u0660" <= c <= "\u0669"
-                  or "\u06f0" <= c <= "\u06f9")
+    letters = sum(1 for c in w.text if has_rtl(c) or is_eastern_digit(c))
     return letters >= 2 or (letters == 1 and w.confidence >= 70)
 
 
