@@ -45,17 +45,21 @@ def _garbage(db: Path) -> None:
 
 
 def _flipped(db: Path) -> None:
-    """Flip bytes inside the pages of the captures and audit tables (the header and the
-    schema stay readable: the damage is found only when those pages are read)."""
+    """Flip bytes inside the root pages of the captures and audit tables and of their
+    indexes (the header and the schema stay readable: the damage is found only when
+    those pages are read)."""
     conn = sqlite3.connect(db)
     pages = [row[0] for row in conn.execute(
-        "SELECT rootpage FROM sqlite_master WHERE name IN ('captures', 'audit_log')")]
+        "SELECT rootpage FROM sqlite_master WHERE tbl_name IN ('captures', 'audit_entries') "
+        "AND rootpage > 0")]  # their indexes too: a count may read only an index
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     data = bytearray(db.read_bytes())
     for page in pages:
         start = (page - 1) * page_size
-        for offset in range(start + 100, start + page_size, 7):
+        # From the page's header on (page 1's starts after the file header): a small
+        # table's page may hold only a few rows, whose bytes alone could be misread.
+        for offset in range(start + (100 if page == 1 else 0), start + page_size, 7):
             data[offset] ^= 0x5A
     db.write_bytes(bytes(data))
 

@@ -38,6 +38,7 @@ from tests.core.packs.test_pack_open_hardening import forge
 from tests.imagegen import make_image, make_screenshot
 from workstation.packs.format.opening import open_pack
 from workstation.packs.format.staging import STAGING_PREFIX
+from workstation.storage import compact
 from workstation.storage.sqlitelib import sqlite3
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
@@ -133,7 +134,9 @@ def _has_output(_n: int, out: Path) -> bool:
 
 
 def _db(ws: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{ws / 'workspace.db'}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{ws / 'workspace.db'}?mode=ro", uri=True)
+    compact.install(conn)  # audit_log and ocr_runs.text are read through aw_inflate
+    return conn
 
 
 def _stray_files(root: Path) -> list[str]:
@@ -239,7 +242,7 @@ def test_ocr_killed_again_and_again(tmp_path: Path) -> None:
     assert runs_per_capture() == {c: k + 1 for c, k in before.items()}, seed
     conn = _db(ws)
     texts = [t for (t,) in conn.execute(
-        "SELECT text FROM ocr_runs WHERE id IN (SELECT max(id) FROM ocr_runs "
+        "SELECT aw_inflate(text) FROM ocr_runs WHERE id IN (SELECT max(id) FROM ocr_runs "
         "GROUP BY capture_id)")]
     conn.close()
     assert len(texts) == 10 and all("boat" in t for t in texts), (seed, texts)

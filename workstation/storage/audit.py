@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workstation.models import AuditEntry, Problem
+from workstation.storage import compact
 from workstation.storage.anchor import (
     Head,
     anchors_of,
@@ -76,10 +77,12 @@ class AuditLog:
         at = utc_now()
         details_text = canonical_json(details)
         digest = entry_hash(seq, at, analyst, action, subject, details_text, prev_hash)
+        # Stored compactly (0011): the view ``audit_log`` gives the columns back as text.
         self.conn.execute(
-            "INSERT INTO audit_log (seq, at, analyst, action, subject, details, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, at, analyst, action, subject, details_text, prev_hash, digest),
+            "INSERT INTO audit_entries (seq, at, analyst, action, subject, details, prev_hash, "
+            "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at, analyst, action, subject, compact.deflate(details_text),
+             None if prev_hash == self._derived_prev(seq) else prev_hash, bytes.fromhex(digest)),
         )
         self.conn.execute(
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
@@ -88,6 +91,14 @@ class AuditLog:
         )
         self._pending_head = (seq, digest)
         return seq
+
+    def _derived_prev(self, seq: int) -> str | None:
+        """The previous hash the ``audit_log`` view gives entry ``seq`` when its own is not
+        stored: entry ``seq - 1``'s hash (GENESIS for the first)."""
+        if seq == 1:
+            return GENESIS
+        row = self.conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq - 1,)).fetchone()
+        return None if row is None else str(row[0])
 
     def committed(self) -> None:
         """Record the new head in both anchors (:mod:`workstation.storage.anchor`) after
@@ -184,7 +195,8 @@ class AuditLog:
             if recomputed != row["hash"]:
                 problems.append(
                     Problem("audit-altered", f"audit entry {seq} altered (its hash does not match "
-                            "its contents)", seq=seq)
+                            "its contents and the previous entry's hash: it, or the entry "
+                            "before it, was changed)", seq=seq)
                 )
             elif row["prev_hash"] != prev_hash:
                 problems.append(

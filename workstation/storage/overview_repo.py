@@ -43,7 +43,7 @@ class OverviewRepo:
         for chunk in _chunks(ids):
             where, params = _where("r.capture_id", chunk)
             rows = self.conn.execute(
-                f"SELECT r.capture_id, substr(r.text, 1, {HEAD_CHARS}) FROM ocr_runs r "
+                f"SELECT r.capture_id, substr(aw_inflate(r.text), 1, {HEAD_CHARS}) FROM ocr_runs r "
                 "WHERE r.id = (SELECT max(id) FROM ocr_runs WHERE capture_id = r.capture_id)"
                 + where, params)
             found.update({int(r[0]): str(r[1] or "") for r in rows})

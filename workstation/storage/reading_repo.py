@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from workstation.storage import ranking, wordcodec
+from workstation.storage import compact, ranking, wordcodec
 from workstation.storage.sqlitelib import sqlite3
 from workstation.textnorm import fold
 
@@ -40,6 +40,9 @@ def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
 #: A keyword hit's source as one letter in ``capture_flags.hits`` (0007), and back.
 _HIT_SOURCE_CODES = {"ocr": "o", "notes": "n"}
 _HIT_SOURCES = {code: source for source, code in _HIT_SOURCE_CODES.items()}
+#: An OCR run's columns, its text as written (stored compressed since 0011: ``compact``).
+_RUN = ("id, capture_id, engine, engine_version, languages, params, aw_inflate(text) AS text, "
+        "words, confidence, duration, created_at, analyst, advert_languages, coverage, unread")
 
 
 class ReadingRepo:
@@ -56,7 +59,8 @@ class ReadingRepo:
             "words, confidence, duration, created_at, analyst, advert_languages, coverage, "
             "unread) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (capture_id, run["engine"], run["engine_version"], run["languages"],
-             json.dumps(run["params"], ensure_ascii=False, sort_keys=True), run["text"],
+             json.dumps(run["params"], ensure_ascii=False, sort_keys=True),
+             compact.deflate(run["text"]),
              wordcodec.encode_words(run["words"], run["text"]),
              run["confidence"], run["duration"], created_at, analyst,
              str(run.get("advert_languages") or ""), run.get("coverage"),
@@ -66,26 +70,27 @@ class ReadingRepo:
 
     def current_run(self, capture_id: int) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
-            "SELECT * FROM ocr_runs WHERE capture_id = ? ORDER BY id DESC LIMIT 1", (capture_id,)
-        ).fetchone()
+            f"SELECT {_RUN} FROM ocr_runs WHERE capture_id = ? ORDER BY id DESC LIMIT 1",
+            (capture_id,)).fetchone()
         return row
 
     def runs(self, capture_id: int) -> list[sqlite3.Row]:
         return list(self.conn.execute(
-            "SELECT * FROM ocr_runs WHERE capture_id = ? ORDER BY id", (capture_id,)))
+            f"SELECT {_RUN} FROM ocr_runs WHERE capture_id = ? ORDER BY id", (capture_id,)))
 
     def all_run_summaries(self) -> list[sqlite3.Row]:
         """Every run's text and what was found of the page (advert languages, coverage,
         unread regions), without its words (``verify``)."""
         return list(self.conn.execute(
-            "SELECT id, capture_id, text, advert_languages, coverage, unread FROM ocr_runs "
+            "SELECT id, capture_id, aw_inflate(text) AS text, advert_languages, coverage, unread "
+            "FROM ocr_runs "
             "ORDER BY id"))
 
     def earlier_run_texts(self, capture_id: int, run_id: int) -> list[str]:
         """The texts of the capture's runs before ``run_id``: the other readings the
         indicators of that run were compared with when it was stored."""
         return [r[0] for r in self.conn.execute(
-            "SELECT text FROM ocr_runs WHERE capture_id = ? AND id < ? ORDER BY id",
+            "SELECT aw_inflate(text) FROM ocr_runs WHERE capture_id = ? AND id < ? ORDER BY id",
             (capture_id, run_id))]
 
     def captures_without_ocr(self) -> list[int]:
@@ -98,7 +103,7 @@ class ReadingRepo:
             return {}
         marks = ",".join("?" * len(capture_ids))
         rows = self.conn.execute(
-            f"SELECT r.* FROM ocr_runs r WHERE r.capture_id IN ({marks}) AND r.id = "
+            f"SELECT {_RUN} FROM ocr_runs r WHERE r.capture_id IN ({marks}) AND r.id = "
             "(SELECT max(id) FROM ocr_runs WHERE capture_id = r.capture_id)", list(capture_ids))
         return {r["capture_id"]: r for r in rows}
 
@@ -290,9 +295,10 @@ class ReadingRepo:
         out: dict[int, tuple[list[str], list[tuple[str, str]]]] = {}
         with _read_snapshot(self.conn):
             for row in self.conn.execute(
-                    "SELECT c.id, coalesce((SELECT text FROM ocr_runs WHERE capture_id = c.id "
-                    "ORDER BY id DESC LIMIT 1), ''), c.notes, concat_ws(' ', c.source_url, "
-                    "c.platform, c.handle, c.content_id, c.original_filename) "
+                    "SELECT c.id, coalesce((SELECT aw_inflate(text) FROM ocr_runs "
+                    "WHERE capture_id = c.id ORDER BY id DESC LIMIT 1), ''), c.notes, "
+                    "concat_ws(' ', c.source_url, c.platform, c.handle, c.content_id, "
+                    "c.original_filename) "
                     "FROM captures c WHERE c.id IN (SELECT value FROM json_each(?))", (ids,)):
                 out[row[0]] = ([row[1], row[2], row[3]], [])
             for row in self.conn.execute(

@@ -47,7 +47,8 @@ class ReportRepo:
         out: dict[int, sqlite3.Row] = {}
         for chunk in _chunks(ids):
             rows = self.conn.execute(
-                "SELECT o.capture_id, o.text, o.languages, o.advert_languages, o.created_at, "
+                "SELECT o.capture_id, aw_inflate(o.text) AS text, o.languages, o.advert_languages, "
+                "o.created_at, "
                 "o.engine, o.engine_version FROM ocr_runs o "
                 f"WHERE o.capture_id IN ({_marks(chunk)}) AND o.id = (SELECT max(id) FROM "
                 "ocr_runs p WHERE p.capture_id = o.capture_id)", list(chunk))

@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.imagegen import make_image
+from workstation.storage import compact
 from workstation.storage.sqlitelib import sqlite3
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
@@ -50,6 +51,7 @@ def test_sigkill_during_folder_import(tmp_path: Path) -> None:
     assert verify.returncode == 0, (seed, report)
 
     conn = sqlite3.connect(ws / "workspace.db")
+    compact.install(conn)  # the audit_log view reads compressed columns
     rows = conn.execute("SELECT id, sha256, size FROM captures").fetchall()
     audited = {int(s.split(":")[1]) for (s,) in conn.execute(
         "SELECT subject FROM audit_log WHERE action = 'capture.import'")}

@@ -43,10 +43,10 @@ def _rows(ws: Workspace, capture_id: int) -> set[tuple]:
 
 def _fresh(ws: Workspace, capture_id: int) -> set[tuple]:
     """The current run's indicators as this code reads them from its text and words."""
-    run = ws.conn.execute("SELECT * FROM ocr_runs WHERE capture_id = ? ORDER BY id DESC "
-                          "LIMIT 1", (capture_id,)).fetchone()
-    others = [r[0] for r in ws.conn.execute(
-        "SELECT text FROM ocr_runs WHERE capture_id = ? AND id < ?", (capture_id, run["id"]))]
+    repo = ReadingRepo(ws.conn)
+    run = repo.current_run(capture_id)
+    assert run is not None
+    others = repo.earlier_run_texts(capture_id, run["id"])
     return {(i["kind"], i["value"], i["normalized"], run["id"], i["platform"], i["confidence"],
              i["attention"]) for i in ocr_indicators(run, ws.reading.region_hints, others)}
 
@@ -119,7 +119,7 @@ def test_the_older_reading_is_accepted_only_for_runs_made_before_0005(tmp_path: 
     # Rows as the older release stored them (no joins, platforms, confidences or
     # attention) still verify for its run: an interrupted upgrade leaves such rows.
     with Workspace.open(root) as ws, ws.ctx.write():
-        run = ws.conn.execute("SELECT * FROM ocr_runs WHERE id = ?", (run_id,)).fetchone()
+        run = next(r for r in ReadingRepo(ws.conn).runs(3) if r["id"] == run_id)
         legacy = [{**i, "platform": None, "confidence": None, "attention": None}
                   for i in ocr_indicators(run, ws.reading.region_hints, (), join_lines=False)]
         ws.conn.execute("DELETE FROM indicators WHERE capture_id = 3 AND source = 'ocr'")

@@ -29,6 +29,7 @@ from workstation.packs.format import members, spec
 from workstation.packs.keys import KeyService
 from workstation.packs.models import ContactError, OutcomeImportError
 from workstation.packs.replies import ReplyKey
+from workstation.storage import compact
 from workstation.storage.sqlitelib import sqlite3
 
 template = support.template  # fixture
@@ -179,6 +180,7 @@ def test_round_trip_with_the_real_tools(template: Template, tmp_path: Path) -> N
         ("tiktok", 1, 1)]
 
     conn = sqlite3.connect(ws / "workspace.db")
+    compact.install(conn)  # the audit_log view reads compressed details
     rows = [json.loads(r[0]) for r in conn.execute(
         "SELECT details FROM audit_log WHERE action = 'pack.outcomes' ORDER BY seq")]
     conn.close()
@@ -235,6 +237,7 @@ def test_reply_key_made_on_first_need_for_older_workspaces(
         assert recipient is not None and recipient.startswith("age1")
         assert ws.keys.reply_recipient() == recipient  # made once
     conn = sqlite3.connect(tmp_path / "ws" / "workspace.db")
+    compact.install(conn)
     details = [json.loads(r[0]) for r in conn.execute(
         "SELECT details FROM audit_log WHERE action = 'key.reply'")]
     conn.close()

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 from workstation.errors import BehindAnchor, MissingDatabase, NoWorkspace
+from workstation.storage import compact
 from workstation.storage.anchor import ANCHOR_DIR_ENV, anchors_of
 from workstation.storage.sqlitelib import sqlite3
 from workstation.workspace import Workspace
@@ -56,6 +57,7 @@ def _verify(ws: Path) -> tuple[int, dict]:
 
 def _db_head(ws: Path) -> tuple[int, str]:
     conn = sqlite3.connect(f"file:{ws / 'workspace.db'}?mode=ro", uri=True)
+    compact.install(conn)  # the audit_log view reads compressed columns
     try:
         row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     finally:
@@ -160,7 +162,8 @@ def test_tail_truncation_with_a_damaged_anchor_fails_verify(
     run_cli("note", "1", "seen twice", workspace=ws, check=True)
     last, _ = _db_head(ws)
     conn = sqlite3.connect(ws / "workspace.db")
-    conn.execute("DELETE FROM audit_log WHERE seq > ?", (last - 2,))
+    compact.install(conn)
+    conn.execute("DELETE FROM audit_entries WHERE seq > ?", (last - 2,))
     conn.execute("UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_log "
                  "WHERE seq = ?)", (last - 2, last - 2))
     conn.execute("UPDATE captures SET notes = ''")
