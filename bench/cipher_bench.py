@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_bench import Corpus
-from workstation.storage import ranking
+from workstation.storage import compact, ranking
 from workstation.storage.db import connect, migrate
 from workstation.storage.sqlitelib import sqlite3
 
@@ -42,6 +42,7 @@ def open_db(path: Path, key: bytes | None) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         ranking.install(conn)
+        compact.install(conn)  # 0011 compresses with aw_deflate
     migrate(conn, path)
     return conn
 

@@ -24,13 +24,22 @@ from workstation.storage.sqlitelib import sqlite3
 VERSION = 1
 #: What an undecodable stored value reads as: never valid JSON, never a hashed text.
 DAMAGED = "\ufffd[damaged compressed value]"
+#: The longest text inflated (an OCR run's text or an entry's details is a few KB):
+#: a crafted value cannot make a read expand into gigabytes.
+MAX_TEXT = 16 * 1024 * 1024
 #: Shorter texts are stored as they are: zlib's header and checksum outweigh the gain.
 _MIN_LENGTH = 48
 
 
-def deflate(text: str | None) -> str | bytes | None:
-    """The stored form of ``text``: compressed when that makes it shorter."""
-    if text is None or len(text) < _MIN_LENGTH:
+#: What SQLite can hold in a column.
+Stored = str | bytes | int | float | None
+
+
+def deflate(text: Stored) -> Stored:
+    """The stored form of ``text``: compressed when that makes it shorter.  Anything but
+    text (NULL, a number, a BLOB found in a column changed behind the application's back)
+    is stored as it is, for ``verify`` to report."""
+    if not isinstance(text, str) or len(text) < _MIN_LENGTH:
         return text
     raw = text.encode("utf-8")
     packed = bytes([VERSION]) + zlib.compress(raw, 9)
@@ -47,7 +56,12 @@ def inflate(stored: str | bytes | None) -> str | None:
     if not data or data[0] != VERSION:
         return DAMAGED
     try:
-        return zlib.decompress(data[1:]).decode("utf-8")
+        unpack = zlib.decompressobj()
+        raw = unpack.decompress(data[1:], MAX_TEXT)
+        # Bytes after the stream, a cut stream or a "text" beyond any real one: changed.
+        if not unpack.eof or unpack.unused_data or unpack.unconsumed_tail:
+            return DAMAGED
+        return raw.decode("utf-8")
     except (zlib.error, UnicodeDecodeError):
         return DAMAGED
 

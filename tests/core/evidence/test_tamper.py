@@ -110,6 +110,8 @@ def test_deleted_audit_row_in_the_middle(populated: Path) -> None:
     assert code == 1
     kinds = {(p["kind"], p["seq"]) for p in report["problems"]}
     assert ("audit-deleted", 5) in kinds
+    # Entry 5 itself is untouched: it no longer follows the chain, it is not "altered".
+    assert ("audit-chain-broken", 5) in kinds and ("audit-altered", 5) not in kinds
 
 
 def test_deleted_newest_audit_rows(populated: Path) -> None:

@@ -58,6 +58,11 @@ def test_a_damaged_value_reads_as_damaged_not_as_an_error() -> None:
     assert compact.inflate(stored[:-3]) == compact.DAMAGED  # cut short
     assert compact.inflate(b"\x09" + stored[1:]) == compact.DAMAGED  # unknown version
     assert compact.inflate(b"") == compact.DAMAGED
+    assert compact.inflate(stored + b"more") == compact.DAMAGED  # bytes after the stream
+    bomb = bytes([compact.VERSION]) + zlib.compress(b" " * (compact.MAX_TEXT + 1))
+    assert compact.inflate(bomb) == compact.DAMAGED
+    assert compact.deflate(b"x" * 100) == b"x" * 100  # not text: stored as found
+    assert compact.deflate(12) == 12
     assert compact.inflate(b"\x01" + zlib.compress(b"\xff\xfe")) == compact.DAMAGED
 
 
@@ -105,6 +110,25 @@ def test_a_chain_broken_before_the_upgrade_is_still_reported(tmp_path: Path) -> 
     assert ("audit-altered", 3) in found  # its hash covers the previous hash it was given
     assert ("audit-altered", 5) in found
     assert [tuple(r) for r in stored] == [(3, "f" * 64, "blob"), (5, None, "text")]
+
+
+def test_values_of_the_wrong_type_do_not_stop_the_upgrade(tmp_path: Path) -> None:
+    """A BLOB where the details or a hash were text (changed behind the application's
+    back) is kept as found: the upgrade goes through and ``verify`` reports the entries."""
+    copy = _copy(V10, tmp_path / "v10")
+    conn = sqlite3.connect(copy / "workspace.db")
+    conn.execute("UPDATE audit_log SET details = CAST(details AS BLOB) WHERE seq = 3")
+    conn.execute("UPDATE audit_log SET hash = CAST(hash AS BLOB) WHERE seq = 4")
+    conn.commit()
+    conn.close()
+    with Workspace.open(copy) as ws:
+        found = {(p.kind, p.seq) for p in ws.verify().problems}
+        kinds = ws.conn.execute(
+            "SELECT seq, aw_inflate(details) = ?, length(hash) FROM audit_entries "
+            "WHERE seq IN (3, 4) ORDER BY seq", (compact.DAMAGED,)).fetchall()
+    assert ("audit-altered", 3) in found and ("audit-altered", 4) in found
+    # Seq 3's details are the BLOB as found; seq 4's hash the 64-character BLOB.
+    assert [tuple(k) for k in kinds] == [(3, 1, 32), (4, 0, 64)]
 
 
 def test_damaged_compressed_details_are_reported_by_verify(tmp_path: Path,

@@ -28,7 +28,8 @@ INSERT INTO audit_entries (seq, at, analyst, action, subject, details, prev_hash
                     '0000000000000000000000000000000000000000000000000000000000000000'
                     ELSE (SELECT p.hash FROM audit_log p WHERE p.seq = a.seq - 1) END)
                 THEN NULL ELSE a.prev_hash END,
-           CASE WHEN length(a.hash) = 64 AND a.hash NOT GLOB '*[^0-9a-f]*'
+           CASE WHEN typeof(a.hash) = 'text' AND length(a.hash) = 64
+                     AND a.hash NOT GLOB '*[^0-9a-f]*'
                 THEN unhex(a.hash) ELSE a.hash END
     FROM audit_log a;
 DROP INDEX audit_subject;
