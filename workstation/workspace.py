@@ -524,6 +524,10 @@ class Workspace:
             subjects += [f"capture:{c.id}" for c in self._captures_repo.select(case_id=found.id)]
         return self.audit.entries(subjects)
 
+    def audit_actions(self) -> list[str]:
+        """The actions the audit trail holds, sorted (for a filter's choices)."""
+        return self.audit.actions()
+
     def verify(
         self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
         *, thumbnails: bool = False,

@@ -373,6 +373,9 @@ def test_notes_tags_undo_and_audit_history(qtbot: QtBot, window: MainWindow,
     audit.set_capture(1)
     actions = {e.action for e in audit.model.entries}
     assert {"capture.import", "capture.edit", "capture.tag", "capture.untag"} <= actions
+    # The action filter offers every action the trail holds, once each, sorted.
+    offered = [audit.action.itemData(i) for i in range(1, audit.action.count())]
+    assert offered == sorted({e.action for e in window.reader.audit_entries()})
     audit.action.setCurrentIndex(audit.action.findData("capture.tag"))
     assert [e.action for e in audit.model.entries] == ["capture.tag"]
     audit.close()

@@ -132,7 +132,7 @@ class AuditWindow(QDialog):
         self.action.blockSignals(True)
         self.action.clear()
         self.action.addItem("(all actions)", "")
-        for action in sorted({e.action for e in self._reader.audit_entries()}):
+        for action in self._reader.audit_actions():
             self.action.addItem(action, action)
         self.action.blockSignals(False)
 

@@ -164,6 +164,11 @@ class AuditLog:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
 
+    def actions(self) -> list[str]:
+        """The actions the trail holds, sorted (no entry's details are read)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT action FROM audit_entries ORDER BY action")]
+
     def iter_all(self) -> Iterator[sqlite3.Row]:
         yield from self.conn.execute("SELECT * FROM audit_log ORDER BY seq")
 
