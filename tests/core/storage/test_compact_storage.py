@@ -30,6 +30,18 @@ def _copy(source: Path, dest: Path) -> Path:
     return dest
 
 
+def _changed_v10(tmp_path: Path, *statements: str) -> Path:
+    """A copy of the v10 workspace with ``statements`` run on it behind the application's
+    back (before the upgrade)."""
+    copy = _copy(V10, tmp_path / "v10")
+    conn = sqlite3.connect(copy / "workspace.db")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return copy
+
+
 def _plain(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path / "workspace.db")
     compact.install(conn)
@@ -96,12 +108,8 @@ def test_the_upgrade_keeps_every_audit_row_and_text_exactly(tmp_path: Path) -> N
 def test_a_chain_broken_before_the_upgrade_is_still_reported(tmp_path: Path) -> None:
     """A previous hash changed behind the application's back and a hash that is not hex
     are kept as found, so ``verify`` still reports both after the upgrade."""
-    copy = _copy(V10, tmp_path / "v10")
-    conn = sqlite3.connect(copy / "workspace.db")
-    conn.execute("UPDATE audit_log SET prev_hash = ? WHERE seq = 3", ("f" * 64,))
-    conn.execute("UPDATE audit_log SET hash = upper(hash) WHERE seq = 5")
-    conn.commit()
-    conn.close()
+    copy = _changed_v10(tmp_path, f"UPDATE audit_log SET prev_hash = '{'f' * 64}' WHERE seq = 3",
+                        "UPDATE audit_log SET hash = upper(hash) WHERE seq = 5")
     with Workspace.open(copy) as ws:
         found = {(p.kind, p.seq) for p in ws.verify().problems}
         stored = ws.conn.execute(
@@ -115,12 +123,9 @@ def test_a_chain_broken_before_the_upgrade_is_still_reported(tmp_path: Path) -> 
 def test_values_of_the_wrong_type_do_not_stop_the_upgrade(tmp_path: Path) -> None:
     """A BLOB where the details or a hash were text (changed behind the application's
     back) is kept as found: the upgrade goes through and ``verify`` reports the entries."""
-    copy = _copy(V10, tmp_path / "v10")
-    conn = sqlite3.connect(copy / "workspace.db")
-    conn.execute("UPDATE audit_log SET details = CAST(details AS BLOB) WHERE seq = 3")
-    conn.execute("UPDATE audit_log SET hash = CAST(hash AS BLOB) WHERE seq = 4")
-    conn.commit()
-    conn.close()
+    copy = _changed_v10(tmp_path,
+                        "UPDATE audit_log SET details = CAST(details AS BLOB) WHERE seq = 3",
+                        "UPDATE audit_log SET hash = CAST(hash AS BLOB) WHERE seq = 4")
     with Workspace.open(copy) as ws:
         found = {(p.kind, p.seq) for p in ws.verify().problems}
         kinds = ws.conn.execute(
