@@ -82,7 +82,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import cpu_note  # noqa: E402
 
 #: Bump when the generated content changes, so cached workspaces are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 GUI_SEARCH_LIMIT = 500  # ui/main/mainwindow.py SEARCH_LIMIT
 
 # ------------------------------------------------------------------ text
@@ -369,11 +369,37 @@ def ocr_result(lines: list[str], languages: list[str], rng: random.Random) -> An
                                  1, n, 1, k))
             x += w + 12
     confidence = statistics.fmean(w.confidence for w in words)
-    return OcrResult("tesserocr", "5.3.0", languages,
-                     {"psm": 3, "preprocessing": ["greyscale"], "scale": 1.0,
-                      "generated_by": "bench/search_bench.py"},
+    return OcrResult("tesserocr", "5.3.0", languages, engine_params(languages, len(lines), rng),
                      "\n".join(lines), words, confidence, 0.0, (1080, 2340),
                      advert_languages=languages[:1])
+
+
+def engine_params(languages: list[str], lines: int, rng: random.Random) -> dict[str, Any]:
+    """An OCR run's parameters with the keys and kinds of values the engine records in
+    auto mode (workstation/reading/ocr/engine.py: script probe, candidates, coverage)."""
+    arabic = languages[0] in ("ara", "fas", "kmr", "pus", "urd")
+    dark = rng.random() < 0.3
+    params: dict[str, Any] = {
+        "candidates": [{"confidence": round(rng.uniform(70, 96), 2),
+                        "lang": "Arabic" if arabic else languages[0]}],
+        "coverage": {"regions": lines + rng.randrange(4), "reread": rng.randrange(6),
+                     "unread": int(rng.random() < 0.05)},
+        "generated_by": "bench/search_bench.py",
+        "lang_mode": "auto", "line_height": float(rng.randrange(18, 40)),
+        "median_luminance": 25.0 if dark else 255.0,
+        "preprocessing": ["greyscale", *(["invert"] if dark else []), "invert_bands",
+                          *(["upscale"] if rng.random() < 0.3 else [])],
+        "probe": {"confidence": round(rng.uniform(65, 90), 1), "guess": languages[0],
+                  "lang": "Arabic", "lines": rng.randint(2, 3)},
+        "psm": 3, "scale": 1.0 if rng.random() < 0.7 else round(rng.uniform(1.05, 1.6), 3),
+        "script": "Arabic" if arabic else "Latin", "script_source": "probe",
+    }
+    if arabic:
+        latin = sorted(rng.sample(range(lines), k=min(lines, rng.randint(1, 6))))
+        params |= {"line_languages": {"eng": ",".join(map(str, latin))},
+                   "ltr_lines_lang": "eng", "ltr_lines_reread": rng.randrange(4),
+                   "numbers_reread": rng.randrange(3)}
+    return params
 
 
 def tiny_png(i: int) -> bytes:

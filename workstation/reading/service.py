@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -209,12 +208,12 @@ class ReadingService:
         self._reindex(capture)
 
     def _reindex(self, capture: Capture) -> None:
+        from workstation.reading.searchquery import indicator_words
+
         run = self._repo.current_run(capture.id)
         ocr_text = run["text"] if run else ""
-        indicators = self._repo.indicators(capture.id)
-        indicator_text = " ".join(
-            f"{r['value']} {r['normalized']} {re.sub(r'[^0-9]', '', r['normalized'])}"
-            for r in indicators)
+        indicator_text = indicator_words(
+            str(r["normalized"]) for r in self._repo.indicators(capture.id))
         metadata = " ".join(filter(None, [
             capture.source_url, capture.platform, capture.handle, capture.content_id,
             capture.case, capture.original_filename, " ".join(capture.tags),

@@ -1,27 +1,53 @@
-"""Compressed text columns (0011): ``audit_log.details`` and ``ocr_runs.text``.
+"""Compressed columns: ``audit_log.details`` and ``ocr_runs.text`` (0011), and
+``ocr_runs.params`` (0012).
 
-Why: at 100,000 captures these two columns were a third of the database (the JSON of
-each import's record and OCR run in the audit trail, and the text as read), and both
-compress to about 60 % with zlib (``bench/search_bench.py`` prints the sizes).
+Why: at 100,000 captures these columns were a third of the database (the JSON of each
+import's record and OCR run in the audit trail, an OCR run's parameters and the text
+as read), and they compress well (``bench/search_bench.py`` prints the sizes).
 
-The stored value is either the text itself (rows written before 0011, and any text
-that zlib would not make shorter) or a BLOB: one version byte (1), then zlib of the
-UTF-8 text.  :func:`inflate` gives the text back exactly; SQL reads it through the
-``aw_inflate`` function that :func:`install` adds to every connection
-:func:`workstation.storage.db.connect` opens (the ``audit_log`` view and the OCR
-run queries use it), so what is hashed, verified, exported and shown is the text as
-it was written.  A BLOB that cannot be inflated (changed behind the application's
-back) reads as :data:`DAMAGED`, which no hash or JSON parser accepts: ``verify``
-reports the entry or run as altered instead of failing.
+The stored value is either the text itself (rows written before, and any text that
+compression would not make shorter) or a BLOB: one version byte, then a zlib stream of
+the UTF-8 text.  Version 1 is plain zlib; versions 2 and 3 start the stream from a
+preset dictionary (0012): a few hundred bytes of JSON or words compress poorly on their
+own, because zlib has nothing yet to refer back to.  The dictionaries are files in
+``workstation/resources/compression`` (``scripts/make-compression-dictionaries`` shows
+what they hold) and are frozen: each is pinned by its SHA-256 here, and zlib checks the
+dictionary's checksum again when inflating, so a value is never read with the wrong
+one.  :func:`deflate` keeps whichever form is shortest.
+
+:func:`inflate` gives the text back exactly; SQL reads it through the ``aw_inflate``
+function that :func:`install` adds to every connection
+:func:`workstation.storage.db.connect` opens (the ``audit_log`` view and the OCR run
+queries use it), so what is hashed, verified, exported and shown is the text as it was
+written.  A BLOB that cannot be inflated (changed behind the application's back) reads
+as :data:`DAMAGED`, which no hash or JSON parser accepts: ``verify`` reports the entry
+or run as altered instead of failing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
+from functools import cache
+from typing import Any
 
+from workstation.errors import WorkstationError
+from workstation.resources import resources_dir
 from workstation.storage.sqlitelib import sqlite3
 
+#: Plain zlib (0011).
 VERSION = 1
+#: zlib from the application's JSON (audit details, OCR parameters).
+VERSION_JSON = 2
+#: zlib from the lexicon's words (the text as read).
+VERSION_WORDS = 3
+#: The preset dictionary of each version that has one: its file and SHA-256.
+DICTIONARIES = {
+    VERSION_JSON: ("json-2.txt",
+                   "af427af04bdcde7daa02ef0bae0b11bae6f04284825303ce10fd2a7ed91594ea"),
+    VERSION_WORDS: ("text-3.txt",
+                    "b2860d29d6f075cb9b40ebe4b6ea40b52ef80a3404d268e79d4f2d309b3617ac"),
+}
 #: What an undecodable stored value reads as: never valid JSON, never a hashed text.
 DAMAGED = "\ufffd[damaged compressed value]"
 #: The longest text inflated (an OCR run's text or an entry's details is a few KB):
@@ -35,15 +61,52 @@ _MIN_LENGTH = 48
 Stored = str | bytes | int | float | None
 
 
+@cache
+def dictionary(version: int) -> bytes:
+    """The preset dictionary of ``version``, checked against its pinned SHA-256."""
+    name, digest = DICTIONARIES[version]
+    path = resources_dir() / "compression" / name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkstationError(f"The compression dictionary {path} cannot be read "
+                               f"({exc.strerror or exc}): reinstall Analyst Workstation.") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise WorkstationError(f"The compression dictionary {path} has been changed: "
+                               "reinstall Analyst Workstation.")
+    return data
+
+
+@cache
+def _primed(version: int) -> tuple[Any, Any]:
+    """A compressor and a decompressor that have read ``version``'s dictionary, to copy
+    (reading a dictionary costs more than compressing a few hundred bytes)."""
+    zdict = dictionary(version)
+    return (zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, zdict),
+            zlib.decompressobj(zdict=zdict))
+
+
+def _compress(raw: bytes, version: int) -> bytes:
+    if version == VERSION:
+        return zlib.compress(raw, 9)
+    packer = _primed(version)[0].copy()
+    return packer.compress(raw) + packer.flush()
+
+
 def deflate(text: Stored) -> Stored:
-    """The stored form of ``text``: compressed when that makes it shorter.  Anything but
-    text (NULL, a number, a BLOB found in a column changed behind the application's back)
-    is stored as it is, for ``verify`` to report."""
+    """The stored form of ``text``: compressed when that makes it shorter, with whichever
+    dictionary does best.  Anything but text (NULL, a number, a BLOB found in a column
+    changed behind the application's back) is stored as it is, for ``verify`` to report."""
     if not isinstance(text, str) or len(text) < _MIN_LENGTH:
         return text
     raw = text.encode("utf-8")
-    packed = bytes([VERSION]) + zlib.compress(raw, 9)
-    return packed if len(packed) < len(raw) else text
+    best: Stored = text
+    size = len(raw)
+    for version in (VERSION_JSON, VERSION_WORDS, VERSION):
+        packed = bytes([version]) + _compress(raw, version)
+        if len(packed) < size:
+            best, size = packed, len(packed)
+    return best
 
 
 def inflate(stored: str | bytes | None) -> str | None:
@@ -53,10 +116,11 @@ def inflate(stored: str | bytes | None) -> str | None:
     if not isinstance(stored, bytes | bytearray | memoryview):
         return str(stored)
     data = bytes(stored)
-    if not data or data[0] != VERSION:
+    if not data or (data[0] != VERSION and data[0] not in DICTIONARIES):
         return DAMAGED
     try:
-        unpack = zlib.decompressobj()
+        unpack = (zlib.decompressobj() if data[0] == VERSION
+                  else _primed(data[0])[1].copy())
         raw = unpack.decompress(data[1:], MAX_TEXT)
         # Bytes after the stream, a cut stream or a "text" beyond any real one: changed.
         if not unpack.eof or unpack.unused_data or unpack.unconsumed_tail:
@@ -71,3 +135,18 @@ def install(conn: sqlite3.Connection) -> None:
     and indexes)."""
     conn.create_function("aw_deflate", 1, deflate, deterministic=True)
     conn.create_function("aw_inflate", 1, inflate, deterministic=True)
+
+
+def pack_hex(value: str) -> str | bytes:
+    """A hash stored as its bytes (0012: 32 bytes instead of 64 hex digits), when it is
+    lowercase hex that reads back exactly; anything else is stored as it is."""
+    try:
+        packed = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        return value
+    return packed if packed.hex() == value else value
+
+
+def hex_sql(column: str) -> str:
+    """SQL giving back, as text, a hash column that :func:`pack_hex` wrote."""
+    return f"CASE WHEN typeof({column}) = 'blob' THEN lower(hex({column})) ELSE {column} END"

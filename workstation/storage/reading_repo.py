@@ -40,8 +40,12 @@ def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
 #: A keyword hit's source as one letter in ``capture_flags.hits`` (0007), and back.
 _HIT_SOURCE_CODES = {"ocr": "o", "notes": "n"}
 _HIT_SOURCES = {code: source for source, code in _HIT_SOURCE_CODES.items()}
-#: An OCR run's columns, its text as written (stored compressed since 0011: ``compact``).
-_RUN = ("id, capture_id, engine, engine_version, languages, params, aw_inflate(text) AS text, "
+#: A capture's PDQ hash, as hex (stored as its 32 bytes since 0012).
+_PDQ = compact.hex_sql("pdq") + " AS pdq"
+#: An OCR run's columns, its text and parameters as written (stored compressed since 0011
+#: and 0012: ``compact``).
+_RUN = ("id, capture_id, engine, engine_version, languages, aw_inflate(params) AS params, "
+        "aw_inflate(text) AS text, "
         "words, confidence, duration, created_at, analyst, advert_languages, coverage, unread")
 
 
@@ -59,7 +63,7 @@ class ReadingRepo:
             "words, confidence, duration, created_at, analyst, advert_languages, coverage, "
             "unread) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (capture_id, run["engine"], run["engine_version"], run["languages"],
-             json.dumps(run["params"], ensure_ascii=False, sort_keys=True),
+             compact.deflate(json.dumps(run["params"], ensure_ascii=False, sort_keys=True)),
              compact.deflate(run["text"]),
              wordcodec.encode_words(run["words"], run["text"]),
              run["confidence"], run["duration"], created_at, analyst,
@@ -192,7 +196,8 @@ class ReadingRepo:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (capture_id) DO UPDATE SET "
             "flagged = excluded.flagged, score = excluded.score, "
             "categories = excluded.categories, hits = excluded.hits",
-            (capture_id, int(flagged), score, json.dumps(sorted(categories)), coded))
+            (capture_id, int(flagged), score,
+             json.dumps(sorted(categories), separators=(",", ":")), coded))
 
     def _term_id(self, term: str, category: str, language: str) -> int:
         """The id of a lexicon term in ``keyword_terms`` (added on first use; not cached,
@@ -237,16 +242,17 @@ class ReadingRepo:
         self.conn.execute(
             "INSERT INTO image_hashes (capture_id, pdq, quality) VALUES (?, ?, ?) "
             "ON CONFLICT (capture_id) DO UPDATE SET pdq = excluded.pdq, quality = excluded.quality",
-            (capture_id, pdq, quality))
+            (capture_id, compact.pack_hex(pdq), quality))
 
     def pdq(self, capture_id: int) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
-            "SELECT pdq, quality FROM image_hashes WHERE capture_id = ?", (capture_id,)).fetchone()
+            f"SELECT {_PDQ}, quality FROM image_hashes WHERE capture_id = ?",
+            (capture_id,)).fetchone()
         return row
 
     def all_pdq(self) -> list[tuple[int, str, int]]:
         return [(r[0], r[1], r[2]) for r in
-                self.conn.execute("SELECT capture_id, pdq, quality FROM image_hashes")]
+                self.conn.execute(f"SELECT capture_id, {_PDQ}, quality FROM image_hashes")]
 
     def captures_without_pdq(self) -> list[int]:
         return [r[0] for r in self.conn.execute(

@@ -10,7 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from workstation.models import Capture, Case
+from workstation.storage import compact
 from workstation.storage.sqlitelib import sqlite3
+
+#: A thumbnail's recorded SHA-256, as hex (stored as its 32 bytes since 0012).
+_THUMB_HASH = compact.hex_sql("sha256") + " AS sha256"
 
 CAPTURE_COLUMNS = (
     "sha256", "md5", "size", "format", "width", "height", "captured_at", "captured_at_source",
@@ -132,21 +136,21 @@ class CaptureRepo:
         """Record the SHA-256 of the thumbnail the import made (migration 0008)."""
         self.conn.execute(
             "INSERT INTO thumbnail_hashes (capture_id, sha256) VALUES (?, ?)",
-            (capture_id, sha256),
+            (capture_id, compact.pack_hex(sha256)),
         )
 
     def thumbnail_hashes(self, ids: Iterable[int] | None = None) -> dict[int, str]:
         """capture id -> the recorded SHA-256 of its thumbnail (of ``ids``, or all);
         captures imported before 0008 have none."""
         if ids is None:
-            rows = self.conn.execute("SELECT capture_id, sha256 FROM thumbnail_hashes")
+            rows = self.conn.execute(f"SELECT capture_id, {_THUMB_HASH} FROM thumbnail_hashes")
             return {r["capture_id"]: r["sha256"] for r in rows}
         out: dict[int, str] = {}
         id_list = list(ids)
         for start in range(0, len(id_list), 500):
             chunk = id_list[start:start + 500]
             rows = self.conn.execute(
-                "SELECT capture_id, sha256 FROM thumbnail_hashes "
+                f"SELECT capture_id, {_THUMB_HASH} FROM thumbnail_hashes "
                 f"WHERE capture_id IN ({','.join('?' * len(chunk))})", chunk)
             out.update({r["capture_id"]: r["sha256"] for r in rows})
         return out

@@ -74,7 +74,8 @@ def test_a_fresh_capture_report_uses_its_recorded_cached_thumbnail(
         cached = {c.id: ws.captures.thumbnail_path(c).read_bytes() for c in captures}
         remade = {c.id: _remade(ws.captures.read_evidence(c.id), c.width, c.height)
                   for c in captures}
-        recorded = dict(ws._conn.execute("SELECT capture_id, sha256 FROM thumbnail_hashes"))
+        recorded = dict(ws._conn.execute(
+            "SELECT capture_id, lower(hex(sha256)) FROM thumbnail_hashes"))  # 32 bytes (0012)
         audited = {int(e.subject.partition(":")[2]): e.details["thumbnail_sha256"]
                    for e in ws.audit_entries() if e.action == "capture.import"}
         ws.packs.build(template.tiktok_age, template.captures[:2], output=out)  # A and B
