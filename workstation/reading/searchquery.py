@@ -52,6 +52,11 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(fold(text)))
 
 
+@lru_cache(maxsize=256)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    return tokens(name)
+
+
 @dataclass(frozen=True, slots=True)
 class Synonyms:
     """Groups of terms that find each other, and the words naming advert languages."""
@@ -139,11 +144,28 @@ class Synonyms:
                 if wanted in (fold(n) for n in names)] or [wanted]
 
     def language_words(self, codes: Iterable[str]) -> str:
-        """What the index's metadata holds for advert languages ``codes``."""
-        words: list[str] = []
-        for code in codes:
-            words += [f"{LANG_TOKEN}{code}", *self.languages.get(code, (code,))]
-        return " ".join(dict.fromkeys(words))
+        """What the index's metadata holds for advert languages ``codes``: one token per
+        language (``langfas``).  Their names are not indexed with every capture (before
+        0012 they were, about 40 bytes a capture): a typed name asks for the token
+        (:meth:`named_languages`)."""
+        return " ".join(dict.fromkeys(f"{LANG_TOKEN}{code}" for code in codes))
+
+    def named_languages(self, toks: tuple[str, ...], prefix: bool) -> list[str]:
+        """Codes of the languages a typed term names: one of their names holds ``toks``
+        as words in a row (the last as a prefix when ``prefix``) — what finding the
+        names among the indexed words gave before 0012."""
+        n = len(toks)
+        found: list[str] = []
+        for code, names in self.languages.items():
+            for name in names:
+                words = _name_tokens(name)
+                if any(words[k:k + n - 1] == toks[:-1] and (
+                        words[k + n - 1].startswith(toks[-1]) if prefix
+                        else words[k + n - 1] == toks[-1])
+                       for k in range(len(words) - n + 1)):
+                    found.append(code)
+                    break
+        return found
 
 
 def indicator_words(normalized: Iterable[str]) -> str:
@@ -249,7 +271,9 @@ def parse(text: str, synonyms: Synonyms | None = None) -> Query:
             if not toks:
                 continue
             terms.append(tuple(synonyms.expand(toks, prefix)))
-            alternatives = synonyms.fts_alternatives(toks, prefix)
+            alternatives = synonyms.fts_alternatives(toks, prefix) + [
+                ((f"{LANG_TOKEN}{code}",), False)
+                for code in synonyms.named_languages(toks, prefix)]
         phrases = [_phrase(a) for a in alternatives]
         parts.append(phrases[0] if len(phrases) == 1 else f"({' OR '.join(phrases)})")
     while parts and parts[-1] == "OR":

@@ -77,11 +77,12 @@ class AuditLog:
         at = utc_now()
         details_text = canonical_json(details)
         digest = entry_hash(seq, at, analyst, action, subject, details_text, prev_hash)
-        # Stored compactly (0011): the view ``audit_log`` gives the columns back as text.
+        # Stored compactly (0011, 0012): the view ``audit_log`` gives the columns back as
+        # they were written.
         self.conn.execute(
             "INSERT INTO audit_entries (seq, at, analyst, action, subject, details, prev_hash, "
             "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, at, analyst, action, subject, compact.deflate(details_text),
+            (seq, compact.pack_time(at), analyst, action, subject, compact.deflate(details_text),
              None if prev_hash == self._derived_prev(seq) else prev_hash, bytes.fromhex(digest)),
         )
         self.conn.execute(

@@ -7,9 +7,9 @@ used by :mod:`workstation.evidence.overview`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
+from workstation.storage.reading_repo import decode_categories
 from workstation.storage.sqlitelib import sqlite3
 
 #: How much of the latest OCR text is read for a tile's "first words".
@@ -58,11 +58,7 @@ class OverviewRepo:
                 "SELECT capture_id, categories FROM capture_flags WHERE flagged = 1" + where,
                 params)
             for r in rows:
-                try:
-                    categories = json.loads(r[1] or "[]")
-                except ValueError:
-                    categories = []
-                found[int(r[0])] = [str(c) for c in categories if c]
+                found[int(r[0])] = decode_categories(r[1])
         return found
 
     def pack_items(self, ids: Iterable[int] | None = None) -> list[sqlite3.Row]:

@@ -38,15 +38,38 @@ def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 #: A keyword hit's source as one letter in ``capture_flags.hits`` (0007), and back.
-_HIT_SOURCE_CODES = {"ocr": "o", "notes": "n"}
-_HIT_SOURCES = {code: source for source, code in _HIT_SOURCE_CODES.items()}
+_HIT_SOURCE_CODES = {"ocr": "", "notes": "n"}
+_HIT_SOURCES = {"o": "ocr", "n": "notes"}  # "o": as written before 0012
 #: A capture's PDQ hash, as hex (stored as its 32 bytes since 0012).
 _PDQ = compact.hex_sql("pdq") + " AS pdq"
 #: An OCR run's columns, its text and parameters as written (stored compressed since 0011
 #: and 0012: ``compact``).
 _RUN = ("id, capture_id, engine, engine_version, languages, aw_inflate(params) AS params, "
         "aw_inflate(text) AS text, "
-        "words, confidence, duration, created_at, analyst, advert_languages, coverage, unread")
+        "words, confidence, duration, " + compact.time_sql("created_at") + " AS created_at, "
+        "analyst, advert_languages, coverage, unread")
+
+
+def encode_categories(categories: Iterable[str]) -> str:
+    """``capture_flags.categories`` as stored: the names joined by commas (0012), or a
+    JSON list (as before 0012) when a name holds a comma or starts with "["."""
+    names = sorted(categories)
+    if any("," in n or n.startswith("[") or not n for n in names):
+        return json.dumps(names, separators=(",", ":"))
+    return ",".join(names)
+
+
+def decode_categories(stored: str | None) -> list[str]:
+    """The categories :func:`encode_categories` (or a release before 0012) stored."""
+    if not stored:
+        return []
+    if stored.startswith("["):
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            return []
+        return [str(c) for c in value if c] if isinstance(value, list) else []
+    return [c for c in stored.split(",") if c]
 
 
 class ReadingRepo:
@@ -66,7 +89,7 @@ class ReadingRepo:
              compact.deflate(json.dumps(run["params"], ensure_ascii=False, sort_keys=True)),
              compact.deflate(run["text"]),
              wordcodec.encode_words(run["words"], run["text"]),
-             run["confidence"], run["duration"], created_at, analyst,
+             run["confidence"], run["duration"], compact.pack_time(created_at), analyst,
              str(run.get("advert_languages") or ""), run.get("coverage"),
              json.dumps([list(b) for b in run.get("unread") or []])),
         )
@@ -126,7 +149,7 @@ class ReadingRepo:
             "platform, confidence, attention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(capture_id, i["kind"], i["value"], i["normalized"], i["source"],
               ocr_run_id if i["source"] == "ocr" else None,
-              json.dumps(list(i["box"])) if i.get("box") else None,
+              json.dumps(list(i["box"]), separators=(",", ":")) if i.get("box") else None,
               i.get("platform"), i.get("confidence"), i.get("attention")) for i in indicators])
 
     def indicators(self, capture_id: int | None = None, kind: str | None = None, *,
@@ -188,7 +211,8 @@ class ReadingRepo:
     def replace_keywords(self, capture_id: int, hits: Iterable[dict[str, Any]], flagged: bool,
                          score: float, categories: Sequence[str]) -> None:
         """Store a capture's keyword verdict and hits (0007: the hits as one compact text
-        of term ids and source letters in its ``capture_flags`` row)."""
+        of term ids and source letters in its ``capture_flags`` row; since 0012 a hit in
+        the OCR text, the most common, has no letter)."""
         coded = ",".join(f"{self._term_id(h['term'], h['category'], h['language'])}"
                          f"{_HIT_SOURCE_CODES[h['source']]}" for h in hits)
         self.conn.execute(
@@ -196,8 +220,7 @@ class ReadingRepo:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (capture_id) DO UPDATE SET "
             "flagged = excluded.flagged, score = excluded.score, "
             "categories = excluded.categories, hits = excluded.hits",
-            (capture_id, int(flagged), score,
-             json.dumps(sorted(categories), separators=(",", ":")), coded))
+            (capture_id, int(flagged), score, encode_categories(categories), coded))
 
     def _term_id(self, term: str, category: str, language: str) -> int:
         """The id of a lexicon term in ``keyword_terms`` (added on first use; not cached,
@@ -225,7 +248,8 @@ class ReadingRepo:
         and term."""
         row = self.conn.execute("SELECT hits FROM capture_flags WHERE capture_id = ?",
                                 (capture_id,)).fetchone()
-        coded = [(int(part[:-1]), _HIT_SOURCES[part[-1]])
+        coded = [(int(part[:-1]), _HIT_SOURCES[part[-1]]) if part[-1] in _HIT_SOURCES
+                 else (int(part), "ocr")
                  for part in (row[0].split(",") if row and row[0] else [])]
         if not coded:
             return []

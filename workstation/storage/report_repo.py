@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from workstation.storage import compact
 from workstation.storage.sqlitelib import sqlite3
 
 #: The most ids in one ``IN (...)`` list.
@@ -49,7 +50,7 @@ class ReportRepo:
         for chunk in _chunks(ids):
             rows = self.conn.execute(
                 "SELECT o.capture_id, aw_inflate(o.text) AS text, o.languages, o.advert_languages, "
-                "o.created_at, "
+                + compact.time_sql("o.created_at") + " AS created_at, "
                 "o.engine, o.engine_version FROM ocr_runs o "
                 f"WHERE o.capture_id IN ({_marks(chunk)}) AND o.id = (SELECT max(id) FROM "
                 "ocr_runs p WHERE p.capture_id = o.capture_id)", list(chunk))
