@@ -137,6 +137,14 @@ def test_search_by_the_advert_language(tmp_path: Path) -> None:
         assert _found(ws, "lang:eng") == {persian}
         assert _found(ws, "lang:fas angleterre") == {persian}  # with a word (a synonym)
         assert _found(ws, "lang:vie") == set()
+        # Names are asked for at query time (0012: not indexed with every capture): a
+        # name, any word of one, or a prefix of one finds the adverts in the language.
+        assert _found(ws, "farsi") == _found(ws, "فارسی") == _found(ws, "pers*") == {persian}
+        assert _found(ws, "français") == _found(ws, "FRENCH") == {french}
+        assert _found(ws, "english") == {persian}
+        assert _found(ws, "persian angleterre") == {persian}
+        assert _found(ws, "pers") == set()  # a part of a name, typed without "*"
+        assert parse("tiếng việt").match.count("langvie") == 2
         # The snippet of a language-only hit is the start of its text.
         assert ws.reading.search("lang:fra")[0].snippet == "Passage en Angleterre"
 

@@ -7,14 +7,21 @@ import hashlib
 import json
 import shutil
 import zlib
+from datetime import datetime
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.conftest import ROOT, run_cli
+from tests.imagegen import make_image
+from workstation.models import CaptureMeta
 from workstation.resources import resources_dir
 from workstation.storage import compact
-from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.reading_repo import ReadingRepo, decode_categories, encode_categories
 from workstation.storage.repositories import CaptureRepo
 from workstation.storage.sqlitelib import sqlite3
+from workstation.timeutil import format_utc
 from workstation.workspace import Workspace
 
 READ_V4 = ROOT / "tests" / "fixtures" / "ocr-workspaces" / "v4"
@@ -117,3 +124,45 @@ def test_a_hash_that_is_not_lowercase_hex_is_kept_as_found(tmp_path: Path,
         assert CaptureRepo(ws.conn).thumbnail_hashes() == {1: recorded.upper()}
         problems = ws.verify().problems
     assert any("thumbnail_hashes row 1" in p.message for p in problems), problems
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2110, 1, 1)))
+def test_a_time_reads_back_as_written(moment: datetime) -> None:
+    """Times of 2001-2099 in the application's form are stored as 13 digits of
+    milliseconds and given back exactly by SQLite; any other text is kept as it is."""
+    written = format_utc(moment)
+    stored = compact.pack_time(written)
+    conn = sqlite3.connect(":memory:")
+    (back,) = conn.execute(f"SELECT {compact.time_sql('?1')}", (stored,)).fetchone()
+    conn.close()
+    assert back == written
+    assert (len(stored) == 13) == (datetime(2001, 9, 9, 1, 46, 40) <= moment
+                                   < datetime(2100, 1, 1))
+    for other in ("", "yesterday", "2026-02-30T00:00:00.000Z", written.replace("Z", "+00:00")):
+        assert compact.pack_time(other) == other
+
+
+def test_keyword_categories_and_hits_written_before_are_still_read(tmp_path: Path) -> None:
+    assert encode_categories(["price", "boat"]) == "boat,price"
+    assert decode_categories("boat,price") == ["boat", "price"]
+    assert decode_categories(encode_categories(["a,b", "c"])) == ["a,b", "c"]  # JSON then
+    assert decode_categories('["boat", "price"]') == ["boat", "price"]  # before 0012
+    assert decode_categories("") == [] and decode_categories("[broken") == []
+    with Workspace.open(tmp_path / "ws") as ws:
+        cid = ws.intake.import_bytes(make_image(seed=3), CaptureMeta(
+            notes="Boat to UK tonight from Calais, WhatsApp for the price"),
+            method="paste").id
+        assert cid is not None
+        hits = ws.reading.keyword_hits(cid)
+        coded, categories = ws.conn.execute(
+            "SELECT hits, categories FROM capture_flags").fetchone()
+        assert hits and coded.endswith("n")  # notes: a letter; OCR (the most common): none
+        reasons = ws.overview.captures([cid])[cid].flag_reasons
+        assert reasons and categories == ",".join(reasons)
+        # As a release before 0012 wrote them: every hit with its letter, JSON categories.
+        ws.conn.execute("UPDATE capture_flags SET hits = ?, categories = ?", (
+            ",".join(f"{part[:-1]}o" for part in coded.split(",")),
+            '["boat", "destination"]'))
+        assert {h["source"] for h in ws.reading.keyword_hits(cid)} == {"ocr"}
+        assert len(ws.reading.keyword_hits(cid)) == len(hits)
+        assert ws.overview.captures([cid])[cid].flag_reasons == ("boat", "destination")
