@@ -26,7 +26,7 @@ from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.redaction.check import check_redactions
 from workstation.storage.exhibits_repo import ExhibitsRepo
 from workstation.storage.packs_repo import PacksRepo
-from workstation.storage.reading_repo import ReadingRepo
+from workstation.storage.reading_repo import ReadingRepo, run_params
 from workstation.storage.repositories import CAPTURE_COLUMNS, CaptureRepo, CaseRepo
 from workstation.storage.reviews_repo import ReviewsRepo
 from workstation.timestamps.check import check_timestamps
@@ -220,10 +220,12 @@ class Verifier:
 
 def _run_columns_altered(row: Any, entry: dict[str, Any]) -> list[str]:
     """The columns of a run that differ from what its ``ocr.run`` entry records of
-    them: the advert's languages, the coverage and the unread regions (all of them
-    since they were recorded; before, only their number).  Entries from before 0005
-    record none of them."""
+    them: the parameters, the advert's languages, the coverage and the unread regions
+    (all of them since they were recorded; before, only their number).  Entries from
+    before 0005 record none of the last three."""
     altered = []
+    if "params" in entry and run_params(row["params"]) != entry["params"]:
+        altered.append("params")
     if "advert_languages" in entry and row["advert_languages"] != (entry["advert_languages"]
                                                                    or ""):
         altered.append("advert_languages")

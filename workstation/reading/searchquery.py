@@ -148,7 +148,11 @@ class Synonyms:
         language (``langfas``).  Their names are not indexed with every capture (before
         0012 they were, about 40 bytes a capture): a typed name asks for the token
         (:meth:`named_languages`)."""
-        return " ".join(dict.fromkeys(f"{LANG_TOKEN}{code}" for code in codes))
+        words: list[str] = []
+        for code in codes:  # a code without names (not in the file) is its own name
+            words += [f"{LANG_TOKEN}{code}"] if code in self.languages else [
+                f"{LANG_TOKEN}{code}", code]
+        return " ".join(dict.fromkeys(words))
 
     def named_languages(self, toks: tuple[str, ...], prefix: bool) -> list[str]:
         """Codes of the languages a typed term names: one of their names holds ``toks``
@@ -168,16 +172,18 @@ class Synonyms:
         return found
 
 
-def indicator_words(normalized: Iterable[str]) -> str:
-    """What the index's indicators column holds: each word of the indicators' normalized
-    forms (``447700900123``, ``gbp 1200``, ``mohajer travel``) and their digits run
-    together, once.  The values as found (``+44 7700 900123``) are not repeated: the OCR
-    text, notes or metadata they were found in are indexed already (0012: about 80 bytes
-    a capture less, the same captures found)."""
+def indicator_words(indicators: Iterable[tuple[str, str]]) -> str:
+    """What the index's indicators column holds for (value as found, normalized) pairs:
+    each word of the values (``+44 7700 900123``: a value may start or end inside a word
+    of the text it was found in, ``واتساب07700900123``), of the normalized forms
+    (``447700900123``, ``gbp 1200``) and their digits run together — each once (0012:
+    the same number found as a phone and as a WhatsApp contact, or a value equal to its
+    normalized form, was indexed two to six times)."""
     words: dict[str, None] = {}
-    for value in normalized:
+    for value, normalized in indicators:
         words |= dict.fromkeys(tokens(value))
-        if digits := re.sub(r"[^0-9]", "", value):
+        words |= dict.fromkeys(tokens(normalized))
+        if digits := re.sub(r"[^0-9]", "", normalized):
             words[digits] = None
     return " ".join(words)
 

@@ -20,7 +20,7 @@ from workstation.progress import CancelToken, ProgressCallback, report
 from workstation.reading.indicators.model import KINDS, LINK_KINDS
 from workstation.reading.stored import dedupe, ocr_indicators, text_indicators
 from workstation.settings import get_int, get_list, get_text
-from workstation.storage.reading_repo import ReadingRepo, decode_words
+from workstation.storage.reading_repo import ReadingRepo, decode_words, run_params
 from workstation.storage.repositories import CaptureRepo
 from workstation.storage.reposts_repo import RepostsRepo
 from workstation.storage.sqlitelib import sqlite3
@@ -213,7 +213,7 @@ class ReadingService:
         run = self._repo.current_run(capture.id)
         ocr_text = run["text"] if run else ""
         indicator_text = indicator_words(
-            str(r["normalized"]) for r in self._repo.indicators(capture.id))
+            (str(r["value"]), str(r["normalized"])) for r in self._repo.indicators(capture.id))
         metadata = " ".join(filter(None, [
             capture.source_url, capture.platform, capture.handle, capture.content_id,
             capture.case, capture.original_filename, " ".join(capture.tags),
@@ -587,6 +587,6 @@ def _language_words(advert_languages: str) -> str:
 def _run(row: sqlite3.Row) -> OcrRun:
     return OcrRun(
         row["id"], row["capture_id"], row["engine"], row["engine_version"], row["languages"],
-        json.loads(row["params"]), row["text"], decode_words(row["words"], row["text"]),
+        run_params(row["params"]), row["text"], decode_words(row["words"], row["text"]),
         row["confidence"], row["duration"], row["created_at"], row["analyst"],
         row["advert_languages"] or "", row["coverage"], json.loads(row["unread"] or "[]"))

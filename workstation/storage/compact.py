@@ -136,6 +136,8 @@ def inflate(stored: str | bytes | None) -> str | None:
 def install(conn: sqlite3.Connection) -> None:
     """Add ``aw_deflate``, ``aw_inflate`` and ``aw_pack_time`` to ``conn``
     (deterministic: usable in views and indexes)."""
+    for version in DICTIONARIES:  # a missing or changed file: one clear error at open
+        dictionary(version)
     conn.create_function("aw_deflate", 1, deflate, deterministic=True)
     conn.create_function("aw_inflate", 1, inflate, deterministic=True)
     conn.create_function("aw_pack_time", 1, pack_time, deterministic=True)
@@ -164,10 +166,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PACKED_TIMES = (10**12, 4102444800000)
 
 
-def pack_time(text: str) -> str:
+def pack_time(text: Stored) -> Stored:
     """A time as stored in ``audit_entries.at`` and ``ocr_runs.created_at`` (0012): its
-    milliseconds since 1970 as 13 digits (11 bytes less) when it reads back exactly;
-    anything else as it is."""
+    milliseconds since 1970 as 13 digits (11 bytes less) when it reads back exactly.
+    A text of 13 digits that is not a packed time (written behind the application's
+    back) is stored as the BLOB of its bytes, so it is never read as one; anything else
+    as it is."""
+    if isinstance(text, str) and len(text) == 13 and text.isascii() and text.isdigit():
+        return text.encode("ascii")
     if not isinstance(text, str) or not _TIME.fullmatch(text):
         return text
     try:
@@ -182,7 +188,10 @@ def pack_time(text: str) -> str:
 
 
 def time_sql(column: str) -> str:
-    """SQL giving back a time column that :func:`pack_time` wrote, as written."""
-    return (f"CASE WHEN length({column}) = 13 AND {column} NOT GLOB '*[^0-9]*' "
+    """SQL giving back a time column that :func:`pack_time` wrote, as written (the same
+    expression as the ``audit_log`` view's, 0012)."""
+    digits = f"length({column}) = 13 AND CAST({column} AS TEXT) NOT GLOB '*[^0-9]*'"
+    return (f"CASE WHEN typeof({column}) = 'text' AND {digits} "
             f"THEN strftime('%Y-%m-%dT%H:%M:%fZ', {column} / 1000.0, 'unixepoch') "
+            f"WHEN typeof({column}) = 'blob' AND {digits} THEN CAST({column} AS TEXT) "
             f"ELSE {column} END")

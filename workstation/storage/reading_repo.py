@@ -50,6 +50,16 @@ _RUN = ("id, capture_id, engine, engine_version, languages, aw_inflate(params) A
         "analyst, advert_languages, coverage, unread")
 
 
+def run_params(stored: str) -> dict[str, Any]:
+    """An OCR run's parameters; ``{"damaged": True}`` when what is stored is not their
+    JSON (changed behind the application's back: ``verify`` reports the run)."""
+    try:
+        params = json.loads(stored)
+    except (TypeError, ValueError):
+        return {"damaged": True}
+    return params if isinstance(params, dict) else {"damaged": True}
+
+
 def encode_categories(categories: Iterable[str]) -> str:
     """``capture_flags.categories`` as stored: the names joined by commas (0012), or a
     JSON list (as before 0012) when a name holds a comma or starts with "["."""
@@ -106,12 +116,11 @@ class ReadingRepo:
             f"SELECT {_RUN} FROM ocr_runs WHERE capture_id = ? ORDER BY id", (capture_id,)))
 
     def all_run_summaries(self) -> list[sqlite3.Row]:
-        """Every run's text and what was found of the page (advert languages, coverage,
-        unread regions), without its words (``verify``)."""
+        """Every run's text, parameters and what was found of the page (advert languages,
+        coverage, unread regions), without its words (``verify``)."""
         return list(self.conn.execute(
-            "SELECT id, capture_id, aw_inflate(text) AS text, advert_languages, coverage, unread "
-            "FROM ocr_runs "
-            "ORDER BY id"))
+            "SELECT id, capture_id, aw_inflate(text) AS text, aw_inflate(params) AS params, "
+            "advert_languages, coverage, unread FROM ocr_runs ORDER BY id"))
 
     def earlier_run_texts(self, capture_id: int, run_id: int) -> list[str]:
         """The texts of the capture's runs before ``run_id``: the other readings the

@@ -145,6 +145,11 @@ def test_search_by_the_advert_language(tmp_path: Path) -> None:
         assert _found(ws, "persian angleterre") == {persian}
         assert _found(ws, "pers") == set()  # a part of a name, typed without "*"
         assert parse("tiếng việt").match.count("langvie") == 2
+        # A language the synonyms file does not name is found by its code.
+        german = ws.intake.import_bytes(make_image(seed=3), method="paste").id
+        assert german is not None
+        ws.reading._store_ocr(german, _advert(["Überfahrt nach England"], ["deu"]))
+        assert _found(ws, "deu") == _found(ws, "lang:deu") == {german}
         # The snippet of a language-only hit is the start of its text.
         assert ws.reading.search("lang:fra")[0].snippet == "Passage en Angleterre"
 

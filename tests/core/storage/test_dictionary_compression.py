@@ -166,3 +166,54 @@ def test_keyword_categories_and_hits_written_before_are_still_read(tmp_path: Pat
         assert {h["source"] for h in ws.reading.keyword_hits(cid)} == {"ocr"}
         assert len(ws.reading.keyword_hits(cid)) == len(hits)
         assert ws.overview.captures([cid])[cid].flag_reasons == ("boat", "destination")
+
+
+def test_indicator_values_are_found_whatever_the_words_around_them(tmp_path: Path) -> None:
+    """A value may start or end inside a word of its text (Arabic run into digits, a
+    price followed by letters): its own words stay in the index."""
+    with Workspace.open(tmp_path / "ws") as ws:
+        ids = [ws.intake.import_bytes(make_image(seed=20 + k), CaptureMeta(notes=notes),
+                                      method="paste").id
+               for k, notes in enumerate(("واتساب07700900123 للتواصل",
+                                          "Room £1,200pw bills included",
+                                          "tel.07700900123x call"))]
+        found = {q: sorted(h.capture_id for h in ws.reading.search(q))
+                 for q in ("07700900123", "£1,200", "1,200")}
+    assert found == {"07700900123": [ids[0], ids[2]], "£1,200": [ids[1]], "1,200": [ids[1]]}
+
+
+def test_damaged_ocr_parameters_are_reported_not_a_traceback(tmp_path: Path) -> None:
+    read = _copy(READ_V4, tmp_path / "read")
+    with Workspace.open(read) as ws:
+        assert ws.verify().ok
+        run_id, capture_id, params = ws.conn.execute(  # a capture's current run
+            "SELECT id, capture_id, params FROM ocr_runs WHERE id = (SELECT max(id) FROM "
+            "ocr_runs)").fetchone()
+        assert isinstance(params, bytes)
+        ws.conn.execute("UPDATE ocr_runs SET params = ? WHERE id = ?",
+                        (params[:10] + bytes([params[10] ^ 0xFF]) + params[11:], run_id))
+        ws.conn.commit()
+        messages = [p.message for p in ws.verify().problems]
+        current = ws.reading.current_ocr(capture_id)
+    assert f"OCR run {run_id} of capture #{capture_id}: params differs from the audit " \
+        "trail" in messages
+    assert current is not None and current.id == run_id
+    assert current.params == {"damaged": True}
+    result = run_cli("show", str(capture_id), workspace=read)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_a_time_of_13_digits_written_before_the_upgrade_stays_as_found(tmp_path: Path) -> None:
+    read = _copy(READ_V4, tmp_path / "read")
+    conn = sqlite3.connect(read / "workspace.db")
+    conn.execute("UPDATE ocr_runs SET created_at = '1764912000000' WHERE id = 1")
+    conn.execute("UPDATE audit_log SET at = '1764912000000' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    with Workspace.open(read) as ws:
+        (at,) = ws.conn.execute("SELECT at FROM audit_log WHERE seq = 2").fetchone()
+        (created,) = ws.conn.execute(
+            f"SELECT {compact.time_sql('created_at')} FROM ocr_runs WHERE id = 1").fetchone()
+        found = {(p.kind, p.seq) for p in ws.verify().problems}
+    assert at == created == "1764912000000"
+    assert ("audit-altered", 2) in found

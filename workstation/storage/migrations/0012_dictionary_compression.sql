@@ -40,14 +40,19 @@ CREATE VIRTUAL TABLE search_index USING fts5 (
 
 -- Times as 13 digits of milliseconds since 1970 (compact.pack_time: 11 bytes less) in
 -- the audit trail and the OCR runs, given back as written (compact.time_sql); a time
--- not in the application's one form is kept as it was found.
+-- not in the application's one form is kept as it was found (13 digits that are not a
+-- packed time, as the BLOB of their bytes, read back as the same text).
 UPDATE audit_entries SET at = aw_pack_time(at);
 UPDATE ocr_runs SET created_at = aw_pack_time(created_at);
 DROP VIEW audit_log;
 CREATE VIEW audit_log (seq, at, analyst, action, subject, details, prev_hash, hash) AS
     SELECT e.seq,
-           CASE WHEN length(e.at) = 13 AND e.at NOT GLOB '*[^0-9]*'
+           CASE WHEN typeof(e.at) = 'text' AND length(e.at) = 13
+                     AND CAST(e.at AS TEXT) NOT GLOB '*[^0-9]*'
                 THEN strftime('%Y-%m-%dT%H:%M:%fZ', e.at / 1000.0, 'unixepoch')
+                WHEN typeof(e.at) = 'blob' AND length(e.at) = 13
+                     AND CAST(e.at AS TEXT) NOT GLOB '*[^0-9]*'
+                THEN CAST(e.at AS TEXT)
                 ELSE e.at END,
            e.analyst, e.action, e.subject, aw_inflate(e.details),
            coalesce(e.prev_hash,
