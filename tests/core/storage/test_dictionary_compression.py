@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, run_cli
+from tests.core.storage.test_migrations import copy_fixture
 from tests.imagegen import make_image
 from workstation.models import CaptureMeta
 from workstation.resources import resources_dir
@@ -25,13 +25,6 @@ from workstation.timeutil import format_utc
 from workstation.workspace import Workspace
 
 READ_V4 = ROOT / "tests" / "fixtures" / "ocr-workspaces" / "v4"
-
-
-def _copy(source: Path, dest: Path) -> Path:
-    shutil.copytree(source, dest)
-    for f in dest.rglob("*"):
-        f.chmod(0o755 if f.is_dir() else 0o644)
-    return dest
 
 
 def test_the_dictionaries_are_the_frozen_files() -> None:
@@ -85,7 +78,7 @@ def test_an_import_and_its_ocr_run_are_stored_smaller_than_with_zlib_alone(
 
 
 def test_the_upgrade_keeps_parameters_and_hashes_exactly(tmp_path: Path) -> None:
-    read = _copy(READ_V4, tmp_path / "read")
+    read = copy_fixture(READ_V4, tmp_path / "read")
     conn = sqlite3.connect(read / "workspace.db")
     params = conn.execute("SELECT id, params FROM ocr_runs ORDER BY id").fetchall()
     conn.close()
@@ -183,7 +176,7 @@ def test_indicator_values_are_found_whatever_the_words_around_them(tmp_path: Pat
 
 
 def test_damaged_ocr_parameters_are_reported_not_a_traceback(tmp_path: Path) -> None:
-    read = _copy(READ_V4, tmp_path / "read")
+    read = copy_fixture(READ_V4, tmp_path / "read")
     with Workspace.open(read) as ws:
         assert ws.verify().ok
         run_id, capture_id, params = ws.conn.execute(  # a capture's current run
@@ -204,7 +197,7 @@ def test_damaged_ocr_parameters_are_reported_not_a_traceback(tmp_path: Path) -> 
 
 
 def test_a_time_of_13_digits_written_before_the_upgrade_stays_as_found(tmp_path: Path) -> None:
-    read = _copy(READ_V4, tmp_path / "read")
+    read = copy_fixture(READ_V4, tmp_path / "read")
     conn = sqlite3.connect(read / "workspace.db")
     conn.execute("UPDATE ocr_runs SET created_at = '1764912000000' WHERE id = 1")
     conn.execute("UPDATE audit_log SET at = '1764912000000' WHERE seq = 2")
