@@ -167,8 +167,10 @@ class ReadingRepo:
         or NULL when not reviewed, and ``typed``: 1 when the capture's notes or metadata
         (what the analyst typed) have the same kind and normalised value; ``unreviewed``:
         only those read by OCR without either (what ``indicator_status`` calls found)."""
+        # "+t.normalized": looked up by capture (a handful of rows), not by the value
+        # (which thousands of captures may share).
         typed = ("EXISTS (SELECT 1 FROM indicators t WHERE t.capture_id = i.capture_id "
-                 "AND t.kind = i.kind AND t.normalized = i.normalized AND t.source != 'ocr')")
+                 "AND t.kind = i.kind AND +t.normalized = i.normalized AND t.source != 'ocr')")
         sql = (f"SELECT i.*, v.verdict AS verdict, {typed} AS typed FROM indicators i "
                "LEFT JOIN indicator_reviews v ON v.capture_id = i.capture_id "
                "AND v.kind = i.kind AND v.normalized = i.normalized WHERE 1 = 1")
